@@ -1,0 +1,374 @@
+//! A data column in the form the statistics use, and how a polars series becomes one.
+
+use polars::prelude::*;
+
+use super::{Bad, Rows};
+use crate::error::{Error, Result};
+use crate::spec::{ColType, ColumnSpec};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    Num(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    /// Level codes into `levels`, which are in the column's order (declared, derived, or
+    /// sorted); `reference` indexes the level Cox terms are contrasted against.
+    Cat {
+        codes: Vec<Option<u32>>,
+        levels: Vec<String>,
+        reference: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub values: Values,
+}
+
+impl Column {
+    /// Reads a series, following the declared type when there is one. `levels` fixes the
+    /// order of a derived category (a `cut`'s labels, a `recode`'s values).
+    pub fn from_series(
+        name: &str,
+        series: &Series,
+        decl: Option<&ColumnSpec>,
+        levels: Option<&Vec<String>>,
+        rows: &Rows,
+    ) -> Result<Column> {
+        let values = match decl.map(|d| d.col_type) {
+            Some(ColType::Float) => Values::Num(Column::numbers(
+                name,
+                series,
+                rows,
+                &format!("column `{name}` is declared float but has a value that is not a number"),
+            )?),
+            Some(ColType::Int) => {
+                let v = Column::numbers(
+                    name,
+                    series,
+                    rows,
+                    &format!(
+                        "column `{name}` is declared int but has a value that is not a number"
+                    ),
+                )?;
+                let mut bad = Bad::default();
+                for (i, x) in v.iter().enumerate() {
+                    if let Some(x) = x {
+                        if x.fract() != 0.0 {
+                            bad.push(i, || format!("{x}"));
+                        }
+                    }
+                }
+                bad.check(
+                    rows,
+                    &format!(
+                        "column `{name}` is declared int but has a value that is not a whole number"
+                    ),
+                )?;
+                Values::Num(v)
+            }
+            Some(ColType::Bool) => Values::Bool(booleans(name, series, rows)?),
+            Some(ColType::Category) | Some(ColType::String) => {
+                let decl = decl.expect("matched Some");
+                category(
+                    name,
+                    &as_text(series)?,
+                    decl.levels.as_ref().or(levels),
+                    decl.reference.as_deref(),
+                    rows,
+                )?
+            }
+            Some(ColType::Date) => Values::Num(
+                super::dates(name, series, rows)?
+                    .into_iter()
+                    .map(|d| d.map(|d| d as f64))
+                    .collect(),
+            ),
+            None => undeclared(name, series, levels, rows)?,
+        };
+        Ok(Column {
+            name: name.to_string(),
+            values,
+        })
+    }
+
+    /// A numeric column; text that does not parse as a number is an error naming rows.
+    pub fn numbers(
+        _name: &str,
+        series: &Series,
+        rows: &Rows,
+        what: &str,
+    ) -> Result<Vec<Option<f64>>> {
+        if series.dtype().is_primitive_numeric() || series.dtype().is_bool() {
+            let cast = series
+                .cast(&DataType::Float64)
+                .map_err(|e| Error::input(e.to_string()))?;
+            return Ok(cast
+                .f64()
+                .map_err(|e| Error::input(e.to_string()))?
+                .iter()
+                .collect());
+        }
+        let text = as_text(series)?;
+        let mut bad = Bad::default();
+        let out = text
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let s = v.as_deref()?;
+                match s.trim().parse::<f64>() {
+                    Ok(x) => Some(x),
+                    Err(_) => {
+                        bad.push(i, || format!("`{s}`"));
+                        None
+                    }
+                }
+            })
+            .collect();
+        bad.check(rows, what)?;
+        Ok(out)
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.values {
+            Values::Num(v) => v.len(),
+            Values::Bool(v) => v.len(),
+            Values::Cat { codes, .. } => codes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_missing(&self, row: usize) -> bool {
+        match &self.values {
+            Values::Num(v) => v[row].is_none_or(|x| x.is_nan()),
+            Values::Bool(v) => v[row].is_none(),
+            Values::Cat { codes, .. } => codes[row].is_none(),
+        }
+    }
+
+    /// Groups the given (non-missing) rows by value: a code per row, and the labels of the
+    /// groups that occur, in the column's order. Integer values are labelled as integers
+    /// ("1", "2"), booleans "false"/"true", categories by level.
+    pub fn groups(&self, rows: &[usize]) -> (Vec<u32>, Vec<String>) {
+        match &self.values {
+            Values::Num(v) => {
+                let mut distinct: Vec<f64> = rows
+                    .iter()
+                    .map(|&r| v[r].expect("non-missing row"))
+                    .collect();
+                distinct.sort_by(f64::total_cmp);
+                distinct.dedup();
+                let codes = rows
+                    .iter()
+                    .map(|&r| {
+                        distinct
+                            .binary_search_by(|d| d.total_cmp(&v[r].expect("non-missing row")))
+                            .expect("value present") as u32
+                    })
+                    .collect();
+                (codes, distinct.iter().map(|x| number_label(*x)).collect())
+            }
+            Values::Bool(v) => {
+                let present = [false, true].map(|b| rows.iter().any(|&r| v[r] == Some(b)));
+                let labels: Vec<String> = [false, true]
+                    .iter()
+                    .filter(|b| present[**b as usize])
+                    .map(|b| b.to_string())
+                    .collect();
+                let first_true = if present[0] { 1 } else { 0 };
+                let codes = rows
+                    .iter()
+                    .map(|&r| if v[r] == Some(true) { first_true } else { 0 })
+                    .collect();
+                (codes, labels)
+            }
+            Values::Cat { codes, levels, .. } => {
+                let mut present = vec![false; levels.len()];
+                for &r in rows {
+                    present[codes[r].expect("non-missing row") as usize] = true;
+                }
+                let mut remap = vec![u32::MAX; levels.len()];
+                let mut labels = Vec::new();
+                for (i, level) in levels.iter().enumerate() {
+                    if present[i] {
+                        remap[i] = labels.len() as u32;
+                        labels.push(level.clone());
+                    }
+                }
+                (
+                    rows.iter()
+                        .map(|&r| remap[codes[r].expect("non-missing row") as usize])
+                        .collect(),
+                    labels,
+                )
+            }
+        }
+    }
+}
+
+/// Integers print without a decimal point, so group 1 is "1" as in R.
+pub fn number_label(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Every value as text: integers without a decimal point, booleans as true/false.
+pub fn as_text(series: &Series) -> Result<Vec<Option<String>>> {
+    let err = |e: PolarsError| Error::input(e.to_string());
+    if series.dtype().is_primitive_numeric() {
+        let cast = series.cast(&DataType::Float64).map_err(err)?;
+        return Ok(cast
+            .f64()
+            .map_err(err)?
+            .iter()
+            .map(|v| v.map(number_label))
+            .collect());
+    }
+    if let Ok(b) = series.bool() {
+        return Ok(b.iter().map(|v| v.map(|b| b.to_string())).collect());
+    }
+    let cast = series.cast(&DataType::String).map_err(err)?;
+    Ok(cast
+        .str()
+        .map_err(err)?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn booleans(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<bool>>> {
+    if let Ok(b) = series.bool() {
+        return Ok(b.iter().collect());
+    }
+    let text = as_text(series)?;
+    let mut bad = Bad::default();
+    let out = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = v.as_deref()?;
+            match parse_bool(s) {
+                Some(b) => Some(b),
+                None => {
+                    bad.push(i, || format!("`{s}`"));
+                    None
+                }
+            }
+        })
+        .collect();
+    bad.check(
+        rows,
+        &format!("column `{name}` is declared bool but has a value that is not 0/1 or true/false"),
+    )?;
+    Ok(out)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn category(
+    name: &str,
+    text: &[Option<String>],
+    declared: Option<&Vec<String>>,
+    reference: Option<&str>,
+    rows: &Rows,
+) -> Result<Values> {
+    let levels: Vec<String> = match declared {
+        Some(levels) => levels.clone(),
+        None => {
+            let mut distinct: Vec<String> = text.iter().flatten().cloned().collect();
+            distinct.sort();
+            distinct.dedup();
+            distinct
+        }
+    };
+    let index: std::collections::HashMap<&str, u32> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i as u32))
+        .collect();
+    let mut bad = Bad::default();
+    let codes = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = v.as_deref()?;
+            let code = index.get(s).copied();
+            if code.is_none() {
+                bad.push(i, || format!("`{s}`"));
+            }
+            code
+        })
+        .collect();
+    bad.check(
+        rows,
+        &format!(
+            "column `{name}` has a value outside its declared levels [{}]",
+            levels.join(", ")
+        ),
+    )?;
+    let reference = reference
+        .and_then(|r| levels.iter().position(|l| l == r))
+        .unwrap_or(0);
+    Ok(Values::Cat {
+        codes,
+        levels,
+        reference,
+    })
+}
+
+/// An undeclared column: polars' type decides, and text that is all numbers or all
+/// true/false (a column read as text after a late odd value) is read as such.
+fn undeclared(
+    name: &str,
+    series: &Series,
+    levels: Option<&Vec<String>>,
+    rows: &Rows,
+) -> Result<Values> {
+    if series.dtype().is_bool() {
+        return Ok(Values::Bool(
+            series
+                .bool()
+                .map_err(|e| Error::input(e.to_string()))?
+                .iter()
+                .collect(),
+        ));
+    }
+    if series.dtype().is_primitive_numeric() && levels.is_none() {
+        return Ok(Values::Num(Column::numbers(name, series, rows, "")?));
+    }
+    let text = as_text(series)?;
+    if levels.is_none() {
+        let present: Vec<&str> = text.iter().flatten().map(String::as_str).collect();
+        if !present.is_empty() && present.iter().all(|s| s.trim().parse::<f64>().is_ok()) {
+            return Ok(Values::Num(
+                text.iter()
+                    .map(|v| v.as_deref().map(|s| s.trim().parse().expect("checked")))
+                    .collect(),
+            ));
+        }
+        if !present.is_empty()
+            && present
+                .iter()
+                .all(|s| parse_bool(s).is_some() && s.parse::<f64>().is_err())
+        {
+            return Ok(Values::Bool(
+                text.iter()
+                    .map(|v| v.as_deref().and_then(parse_bool))
+                    .collect(),
+            ));
+        }
+    }
+    category(name, &text, levels, None, rows)
+}

@@ -1,0 +1,558 @@
+//! The cohort: a CSV or Parquet file read with polars, checked against the spec's declared
+//! schema, extended with derived columns, and handed to the statistics as plain vectors.
+//!
+//! This is the only stage that knows about polars. What leaves it ([`Cohort`]) is columns
+//! of `Option<f64>`, `Option<bool>` or level codes, so `stats` works on slices and knows
+//! nothing of files or dataframes. Every problem with the data names the file and the
+//! offending rows (CSV rows also by line, counting the header as line 1).
+
+mod column;
+mod derive;
+mod scan;
+
+pub use column::{Column, Values};
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use polars::prelude::*;
+
+use crate::error::{Error, Location, Result, nearest};
+use crate::spec::{ColType, Endpoint, Seg, Study};
+
+/// A time-to-event endpoint, one entry per data row; `None` where the data are missing.
+#[derive(Debug, Clone)]
+pub struct EndpointData {
+    pub time: Vec<Option<f64>>,
+    pub event: Vec<Option<bool>>,
+}
+
+/// The data an analysis run needs, in plain Rust types.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    pub n: usize,
+    pub columns: IndexMap<String, Column>,
+    pub endpoints: IndexMap<String, EndpointData>,
+    /// sha256 of the data file's bytes.
+    pub sha256: String,
+}
+
+/// How to name a data row in a message.
+#[derive(Debug, Clone)]
+pub struct Rows {
+    path: PathBuf,
+    csv: bool,
+}
+
+impl Rows {
+    pub fn name(&self, i: usize) -> String {
+        if self.csv {
+            format!("row {} (line {})", i + 1, i + 2)
+        } else {
+            format!("row {}", i + 1)
+        }
+    }
+
+    /// "3 rows ...: row 5 (line 6): `x`; ..." with the first few shown.
+    pub fn error(&self, what: &str, bad: &[(usize, String)], total: usize) -> Error {
+        let shown: Vec<String> = bad
+            .iter()
+            .take(5)
+            .map(|(i, v)| format!("{}: {v}", self.name(*i)))
+            .collect();
+        let more = if total > shown.len() {
+            format!("; and {} more", total - shown.len())
+        } else {
+            String::new()
+        };
+        let noun = if total == 1 { "row" } else { "rows" };
+        Error::in_file(
+            Location::file(&self.path),
+            format!("{what} in {total} {noun}: {}{more}", shown.join("; ")),
+        )
+    }
+}
+
+/// Collects offending rows: the first few and the count.
+#[derive(Default)]
+pub(crate) struct Bad {
+    pub rows: Vec<(usize, String)>,
+    pub total: usize,
+}
+
+impl Bad {
+    pub fn push(&mut self, row: usize, shown: impl FnOnce() -> String) {
+        if self.rows.len() < 5 {
+            self.rows.push((row, shown()));
+        }
+        self.total += 1;
+    }
+
+    pub fn check(self, rows: &Rows, what: &str) -> Result<()> {
+        if self.total == 0 {
+            Ok(())
+        } else {
+            Err(rows.error(what, &self.rows, self.total))
+        }
+    }
+}
+
+/// Reads, checks and prepares the study's data.
+pub fn load(study: &Study) -> Result<Cohort> {
+    let spec = &study.spec;
+    let path = study.resolve(&spec.data.path);
+    let data_at = study.location(&[Seg::Key("data"), Seg::Key("path")]);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::in_file(
+                data_at,
+                format!("data file not found: {}", crate::error::display_path(&path)),
+            )
+            .hint("`data.path` is resolved against the folder of the study file"));
+        }
+        Err(e) => {
+            return Err(Error::in_file(
+                data_at,
+                format!("cannot read data file {}: {e}", path.display()),
+            ));
+        }
+    };
+    let sha256 = crate::hash::sha256_hex(&bytes);
+    if let Some(pin) = &spec.data.sha256 {
+        if !pin.eq_ignore_ascii_case(&sha256) {
+            return Err(Error::in_file(
+                study.location(&[Seg::Key("data"), Seg::Key("sha256")]),
+                format!("data file {} does not match its pinned sha256\n  pinned: {pin}\n  actual: {sha256}", crate::error::display_path(&path)),
+            )
+            .hint("the data changed since the study was pinned: restore the pinned file, or update `data.sha256` if the change is intended"));
+        }
+    }
+    let csv = !path
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .ends_with(".parquet");
+    let rows = Rows {
+        path: path.clone(),
+        csv,
+    };
+    let mut df = if csv {
+        read_csv(&path, &bytes)?
+    } else {
+        read_parquet(&path, bytes)?
+    };
+
+    check_references(study, &df)?;
+    check_declared(study, &df, &rows)?;
+    let levels = derive::apply(study, &mut df, &rows)?;
+
+    let n = df.height();
+    let mut columns = IndexMap::new();
+    for (_, analysis) in study.analyses()? {
+        for (_, name) in analysis.columns() {
+            if !columns.contains_key(name) {
+                let series = df
+                    .column(name)
+                    .map_err(|e| Error::input(e.to_string()))?
+                    .as_materialized_series()
+                    .clone();
+                let col = Column::from_series(
+                    name,
+                    &series,
+                    spec.data.columns.get(name),
+                    levels.get(name),
+                    &rows,
+                )?;
+                columns.insert(name.to_string(), col);
+            }
+        }
+    }
+    let mut endpoints = IndexMap::new();
+    for (name, e) in spec.endpoints.iter() {
+        endpoints.insert(name.clone(), endpoint(name, e, &df, &rows)?);
+    }
+    Ok(Cohort {
+        n,
+        columns,
+        endpoints,
+        sha256,
+    })
+}
+
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
+    let file = Location::file(path);
+    let shape = scan::scan(bytes);
+    if shape.header.is_empty() || shape.header.iter().all(|h| h.is_empty()) {
+        return Err(Error::in_file(file, "the data file is empty")
+            .hint("a CSV needs a header row naming the columns, then one row per patient"));
+    }
+    if shape.rows == 0 {
+        return Err(Error::in_file(
+            file,
+            "the data file has a header but no data rows",
+        ));
+    }
+    if shape.ragged_total > 0 {
+        let shown: Vec<String> = shape
+            .ragged
+            .iter()
+            .map(|(line, n)| format!("line {line} has {n}"))
+            .collect();
+        let more = if shape.ragged_total > shape.ragged.len() {
+            format!(
+                " (and {} more rows)",
+                shape.ragged_total - shape.ragged.len()
+            )
+        } else {
+            String::new()
+        };
+        return Err(Error::in_file(
+            Location::at(path, shape.ragged[0].0, 1),
+            format!(
+                "the header has {} fields but {}{more}",
+                shape.header.len(),
+                shown.join(", ")
+            ),
+        )
+        .hint("a field with a comma in it must be quoted: \"a, b\""));
+    }
+    if let Some(dup) = shape
+        .header
+        .iter()
+        .enumerate()
+        .find(|(i, h)| shape.header[..*i].contains(h))
+        .map(|(_, h)| h)
+    {
+        return Err(Error::in_file(
+            Location::at(path, 1, 1),
+            format!("column `{dup}` appears twice in the header"),
+        ));
+    }
+    let read = |infer: Option<usize>| {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(infer)
+            .with_parse_options(
+                CsvParseOptions::default()
+                    .with_null_values(Some(NullValues::AllColumns(vec!["".into(), "NA".into()]))),
+            )
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+    };
+    // Inference looks at the first rows only; a late value of another type makes polars
+    // fail. Then every column is read as text, and our own checks name the row.
+    match read(Some(10_000)) {
+        Ok(df) => Ok(df),
+        Err(_) => {
+            read(Some(0)).map_err(|e| Error::in_file(file, format!("cannot parse the CSV: {e}")))
+        }
+    }
+}
+
+fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
+    let df = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| {
+            Error::in_file(
+                Location::file(path),
+                format!("cannot read the Parquet file: {e}"),
+            )
+        })?;
+    if df.height() == 0 {
+        return Err(Error::in_file(
+            Location::file(path),
+            "the data file has no rows",
+        ));
+    }
+    Ok(df)
+}
+
+/// Every column a spec names must exist in the data or be derived before it is used.
+fn check_references(study: &Study, df: &DataFrame) -> Result<()> {
+    let spec = &study.spec;
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut known: Vec<&str> = header.iter().map(String::as_str).collect();
+    let missing = |path: Vec<Seg>, name: &str, known: &[&str], what: &str| -> Error {
+        let mut e = study.error_at(
+            &path,
+            format!("{what} `{name}` is not a column of the data"),
+        );
+        if let Some(best) = nearest(name, known.iter().copied()) {
+            e = e.hint(format!("did you mean `{best}`?"));
+        } else {
+            e = e.hint(format!("the data have: {}", known.join(", ")));
+        }
+        e
+    };
+    for (name, _) in spec.data.columns.iter() {
+        if !known.contains(&name.as_str()) {
+            return Err(missing(
+                vec![Seg::Key("data"), Seg::Key("columns"), Seg::Key(name)],
+                name,
+                &known,
+                "declared column",
+            ));
+        }
+    }
+    for (name, d) in spec.derive.iter() {
+        let source = d
+            .cut
+            .as_ref()
+            .map(|c| c.column.as_str())
+            .or(d.recode.as_ref().map(|r| r.column.as_str()));
+        if let Some(src) = source {
+            if !known.contains(&src) {
+                let key = if d.cut.is_some() { "cut" } else { "recode" };
+                return Err(missing(
+                    vec![Seg::Key("derive"), Seg::Key(name), Seg::Key(key)],
+                    src,
+                    &known,
+                    "derived from column",
+                ));
+            }
+        }
+        if known.contains(&name.as_str()) {
+            return Err(study
+                .error_at(
+                    &[Seg::Key("derive"), Seg::Key(name)],
+                    format!("derived column `{name}` already exists in the data"),
+                )
+                .hint("choose another name for the derived column"));
+        }
+        known.push(name);
+    }
+    for (name, e) in spec.endpoints.iter() {
+        let fields = [
+            ("time", &e.time),
+            ("event", &e.event),
+            ("start", &e.start),
+            ("event_date", &e.event_date),
+            ("last_contact", &e.last_contact),
+        ];
+        for (key, col) in fields {
+            if let Some(col) = col {
+                if !known.contains(&col.as_str()) {
+                    return Err(missing(
+                        vec![Seg::Key("endpoints"), Seg::Key(name), Seg::Key(key)],
+                        col,
+                        &known,
+                        &format!("endpoint `{name}`: {key} column"),
+                    ));
+                }
+            }
+        }
+    }
+    for (id, analysis) in study.analyses()? {
+        for (key, col) in analysis.columns() {
+            if !known.contains(&col) {
+                return Err(missing(
+                    vec![Seg::Key("analyses"), Seg::Key(&id), Seg::Key(key)],
+                    col,
+                    &known,
+                    &format!("analysis `{id}`: {key}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the declared schema: types, levels and ranges, naming the offending rows.
+fn check_declared(study: &Study, df: &DataFrame, rows: &Rows) -> Result<()> {
+    for (name, decl) in study.spec.data.columns.iter() {
+        let series = df
+            .column(name)
+            .map_err(|e| Error::input(e.to_string()))?
+            .as_materialized_series();
+        let col = Column::from_series(name, series, Some(decl), None, rows)?;
+        if let (Values::Num(values), true) = (&col.values, decl.min.is_some() || decl.max.is_some())
+        {
+            let (lo, hi) = (
+                decl.min.unwrap_or(f64::NEG_INFINITY),
+                decl.max.unwrap_or(f64::INFINITY),
+            );
+            let mut bad = Bad::default();
+            for (i, v) in values.iter().enumerate() {
+                if let Some(v) = v {
+                    if *v < lo || *v > hi {
+                        bad.push(i, || format!("{v}"));
+                    }
+                }
+            }
+            let range = format!(
+                "[{}, {}]",
+                decl.min.map_or("-inf".into(), |v| v.to_string()),
+                decl.max.map_or("inf".into(), |v| v.to_string())
+            );
+            bad.check(
+                rows,
+                &format!("column `{name}` is outside its declared range {range}"),
+            )?;
+        }
+        if decl.col_type == ColType::Date {
+            dates(name, series, rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// A date column as days since 1970-01-01: a Date column, or text `YYYY-MM-DD`.
+fn dates(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<i64>>> {
+    if let Ok(ca) = series.date() {
+        return Ok(ca.physical().iter().map(|d| d.map(i64::from)).collect());
+    }
+    let text = series
+        .cast(&DataType::String)
+        .map_err(|e| Error::input(e.to_string()))?;
+    let text = text.str().map_err(|e| Error::input(e.to_string()))?;
+    let mut bad = Bad::default();
+    let out = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.and_then(|s| match crate::spec::parse_date(s) {
+                Some((y, m, d)) => Some(crate::spec::days_from_civil(y, m, d)),
+                None => {
+                    bad.push(i, || format!("`{s}`"));
+                    None
+                }
+            })
+        })
+        .collect();
+    bad.check(
+        rows,
+        &format!("column `{name}` has a value that is not a date (YYYY-MM-DD)"),
+    )?;
+    Ok(out)
+}
+
+fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<EndpointData> {
+    let get = |col: &str| -> Result<&Series> {
+        Ok(df
+            .column(col)
+            .map_err(|e| Error::input(e.to_string()))?
+            .as_materialized_series())
+    };
+    let event_col = match &e.event {
+        Some(col) => Some(events(name, col, get(col)?, e, rows)?),
+        None => None,
+    };
+    if let Some(time_col) = &e.time {
+        let time = Column::numbers(
+            time_col,
+            get(time_col)?,
+            rows,
+            &format!(
+                "endpoint `{name}`: time column `{time_col}` has a value that is not a number"
+            ),
+        )?;
+        let mut bad = Bad::default();
+        for (i, t) in time.iter().enumerate() {
+            if let Some(t) = t {
+                if !t.is_finite() || *t < 0.0 {
+                    bad.push(i, || format!("{t}"));
+                }
+            }
+        }
+        bad.check(
+            rows,
+            &format!("endpoint `{name}`: time column `{time_col}` must be a finite time ≥ 0"),
+        )?;
+        let event = event_col.expect("validated: a time endpoint has an event column");
+        return Ok(EndpointData { time, event });
+    }
+    let start_col = e.start.as_deref().expect("validated");
+    let last_col = e.last_contact.as_deref().expect("validated");
+    let start = dates(start_col, get(start_col)?, rows)?;
+    let last = dates(last_col, get(last_col)?, rows)?;
+    let event_date = match &e.event_date {
+        Some(col) => Some(dates(col, get(col)?, rows)?),
+        None => None,
+    };
+    let unit = e.unit.unwrap_or(crate::spec::Unit::Days);
+    let n = df.height();
+    let mut time = Vec::with_capacity(n);
+    let mut event = Vec::with_capacity(n);
+    let mut bad = Bad::default();
+    for i in 0..n {
+        let ev = match &event_col {
+            Some(ev) => ev[i],
+            None => Some(event_date.as_ref().expect("validated")[i].is_some()),
+        };
+        let end = match ev {
+            Some(true) => event_date.as_ref().and_then(|d| d[i]).or(last[i]),
+            Some(false) => last[i],
+            None => None,
+        };
+        let t = match (start[i], end) {
+            (Some(s), Some(end)) => Some(end - s),
+            _ => None,
+        };
+        if let Some(t) = t {
+            if t < 0 {
+                bad.push(i, || format!("{t} days"));
+            }
+        }
+        time.push(t.map(|d| d as f64 / unit.days()));
+        event.push(ev);
+    }
+    bad.check(
+        rows,
+        &format!("endpoint `{name}`: the end date comes before `{start_col}`"),
+    )?;
+    Ok(EndpointData { time, event })
+}
+
+/// An event indicator: 0/1, booleans, or the endpoint's declared event codes.
+fn events(
+    name: &str,
+    col: &str,
+    series: &Series,
+    e: &Endpoint,
+    rows: &Rows,
+) -> Result<Vec<Option<bool>>> {
+    let text = column::as_text(series)?;
+    let mut bad = Bad::default();
+    let out: Vec<Option<bool>> = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = v.as_deref()?;
+            let decoded = match &e.event_codes {
+                Some(codes) if codes.event.iter().any(|c| c == v) => Some(true),
+                Some(codes) if codes.censored.iter().any(|c| c == v) => Some(false),
+                Some(_) => None,
+                None => match v.to_ascii_lowercase().as_str() {
+                    "1" | "true" => Some(true),
+                    "0" | "false" => Some(false),
+                    _ => None,
+                },
+            };
+            if decoded.is_none() {
+                bad.push(i, || format!("`{v}`"));
+            }
+            decoded
+        })
+        .collect();
+    let what = match &e.event_codes {
+        Some(codes) => format!(
+            "endpoint `{name}`: event column `{col}` has a value that is neither an event code ({}) nor a censoring code ({})",
+            codes.event.join(", "),
+            codes.censored.join(", ")
+        ),
+        None => format!("endpoint `{name}`: event column `{col}` must be 0/1 or true/false"),
+    };
+    bad.check(rows, &what).map_err(|err| {
+        if e.event_codes.is_none() {
+            err.hint("if events are coded otherwise (R's 1 = censored, 2 = event), declare them: `event_codes: { event: [2], censored: [1] }`")
+        } else {
+            err
+        }
+    })?;
+    Ok(out)
+}

@@ -1,0 +1,21 @@
+//! reprise regenerates a clinical study's report from its data and checks every number the
+//! paper reports against what the data give.
+//!
+//! The stages, each a module with a typed boundary, run in one direction:
+//!
+//! 1. [`spec`]: `study.yaml` → a checked [`spec::Study`] (no data touched yet).
+//! 2. [`data`]: the cohort file → a [`data::Cohort`] of plain columns and endpoints.
+//! 3. [`stats`]: survival statistics over slices (no polars, no I/O).
+//! 4. [`results`]: every analysis run → `results.json`, and claims checked against it.
+//!
+//! [`pipeline`] wires the stages together for the command line.
+
+pub mod data;
+pub mod error;
+pub mod hash;
+pub mod pipeline;
+pub mod results;
+pub mod spec;
+pub mod stats;
+
+pub use error::{Error, Result};

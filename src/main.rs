@@ -1,0 +1,164 @@
+//! The `reprise` command line: argument parsing and printing only; the work is in the
+//! library's stages.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use reprise::error::{Error, display_path};
+use reprise::pipeline;
+use reprise::results::ClaimResult;
+
+#[derive(Parser)]
+#[command(
+    name = "reprise",
+    version,
+    about = "Regenerate a clinical study's report from its data, and check every number it reports"
+)]
+#[command(
+    after_help = "Examples:\n  reprise build                          # ./study.yaml -> reports/<version>/\n  reprise check examples/colon/study.yaml --json\n\nExit codes: 0 success; 1 a check failed (a claim out of tolerance); 2 bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse the study and write its report into reports/<version>/ (or --out).
+    #[command(
+        after_help = "Example:\n  reprise build examples/colon/study.yaml --out /tmp/colon\n\nWrites results.json (every analysis, in the form documented in the README)."
+    )]
+    Build {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// Output folder, instead of reports/<version>/ beside the study file.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace an existing report of the same version built from other inputs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate the spec and data, run the analyses and test every claim; writes nothing.
+    #[command(
+        after_help = "Example:\n  reprise check study.yaml --json > claims.json\n\nExits 1 when a claim (other than one marked `must: false`) is outside its tolerance."
+    )]
+    Check {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// Print the claims as JSON (the contract's form) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Build {
+            study,
+            out,
+            force: _,
+        } => build(study, out),
+        Command::Check { study, json } => check(study, json),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn warn(warnings: &[reprise::results::Warning]) {
+    for w in warnings {
+        eprintln!("warning: analysis `{}`: {}", w.analysis, w.message);
+    }
+}
+
+fn build(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let built = pipeline::build(&study, out.as_deref())?;
+    warn(&built.analysed.warnings);
+    let a = &built.analysed;
+    println!(
+        "built {} {} ({} analyses, {} patients) into {}",
+        a.study.spec.study.id,
+        a.study.spec.study.version,
+        a.results.analyses.len(),
+        a.cohort.n,
+        display_path(&built.out_dir)
+    );
+    for f in &built.files {
+        println!("  {}", display_path(f));
+    }
+    Ok(claims_summary(&a.claims, false))
+}
+
+fn check(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
+    let a = pipeline::analyse(&study)?;
+    warn(&a.warnings);
+    if json {
+        let within = a.claims.iter().filter(|c| c.within).count();
+        let out =
+            serde_json::json!({ "claims": a.claims, "total": a.claims.len(), "within": within });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("serialises")
+        );
+        return Ok(exit_for(&a.claims));
+    }
+    println!(
+        "{}: spec, data and {} analyses ok",
+        a.study.spec.study.id,
+        a.results.analyses.len()
+    );
+    Ok(claims_summary(&a.claims, true))
+}
+
+fn exit_for(claims: &[ClaimResult]) -> ExitCode {
+    if claims.iter().any(|c| c.must && !c.within) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn claims_summary(claims: &[ClaimResult], detail: bool) -> ExitCode {
+    if claims.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    if detail {
+        let width = claims.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        for c in claims {
+            let mark = if c.within {
+                "ok  "
+            } else if c.must {
+                "FAIL"
+            } else {
+                "off "
+            };
+            let got = c
+                .reproduced
+                .map_or("null".to_string(), |r| format!("{r:.4}"));
+            println!(
+                "  {mark} {:width$}  reported {:<10} reproduced {:<10} ±{}  {}",
+                c.id, c.reported, got, c.tolerance, c.result
+            );
+        }
+    }
+    let within = claims.iter().filter(|c| c.within).count();
+    let failed = claims.iter().filter(|c| c.must && !c.within).count();
+    println!(
+        "claims: {within} of {} within tolerance{}",
+        claims.len(),
+        if failed > 0 {
+            format!(", {failed} required claims outside")
+        } else {
+            String::new()
+        }
+    );
+    exit_for(claims)
+}

@@ -1,0 +1,590 @@
+//! Running the analyses over a cohort and writing `results.json` in the contract's form.
+//!
+//! Each analysis takes the complete cases of the columns it uses, reports how many rows it
+//! dropped, and turns the `stats` structs into JSON whose key order follows the contract.
+//! A value that does not exist is `null`; a warning (non-convergence, an infinite
+//! coefficient) is kept in the result and shown on the terminal.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::data::{Cohort, Column, EndpointData, Values};
+use crate::error::Result;
+use crate::spec::{Analysis, Seg, Study};
+use crate::stats::{self, Estimate, describe, tests};
+
+/// `results.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub reprise: Meta,
+    pub analyses: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub version: String,
+    pub build_id: String,
+}
+
+/// A warning about one analysis, for the terminal.
+#[derive(Debug, Clone)]
+pub struct Warning {
+    pub analysis: String,
+    pub message: String,
+}
+
+/// Runs every analysis in spec order.
+pub fn run(study: &Study, cohort: &Cohort, build_id: &str) -> Result<(Results, Vec<Warning>)> {
+    let mut analyses = IndexMap::new();
+    let mut warnings = Vec::new();
+    for (id, analysis) in study.analyses()? {
+        let fail = |e: stats::StatsError| {
+            study.error_at(
+                &[Seg::Key("analyses"), Seg::Key(&id)],
+                format!("analysis `{id}`: {e}"),
+            )
+        };
+        let value = run_one(&analysis, cohort).map_err(fail)?;
+        if let Some(list) = value.get("warnings").and_then(Value::as_array) {
+            for w in list.iter().filter_map(Value::as_str) {
+                warnings.push(Warning {
+                    analysis: id.clone(),
+                    message: w.to_string(),
+                });
+            }
+        }
+        analyses.insert(id, value);
+    }
+    let meta = Meta {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        build_id: build_id.to_string(),
+    };
+    Ok((
+        Results {
+            reprise: meta,
+            analyses,
+        },
+        warnings,
+    ))
+}
+
+/// The rows where the endpoint and every listed column are present.
+fn complete_rows(
+    cohort: &Cohort,
+    endpoint: Option<&EndpointData>,
+    columns: &[&Column],
+) -> Vec<usize> {
+    (0..cohort.n)
+        .filter(|&i| endpoint.is_none_or(|e| e.time[i].is_some() && e.event[i].is_some()))
+        .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
+        .collect()
+}
+
+fn column<'a>(cohort: &'a Cohort, name: &str) -> &'a Column {
+    cohort
+        .columns
+        .get(name)
+        .expect("the data stage loads every column an analysis names")
+}
+
+fn endpoint<'a>(cohort: &'a Cohort, name: &str) -> &'a EndpointData {
+    cohort.endpoints.get(name).expect("validated endpoint")
+}
+
+fn pick_times(e: &EndpointData, rows: &[usize]) -> (Vec<f64>, Vec<bool>) {
+    (
+        rows.iter()
+            .map(|&i| e.time[i].expect("complete row"))
+            .collect(),
+        rows.iter()
+            .map(|&i| e.event[i].expect("complete row"))
+            .collect(),
+    )
+}
+
+fn estimate(e: &Estimate) -> Value {
+    json!({ "estimate": e.estimate, "lower": e.lower, "upper": e.upper })
+}
+
+fn chisq(t: &stats::ChisqTest) -> Value {
+    json!({ "chisq": t.chisq, "df": t.df, "p": t.p })
+}
+
+fn run_one(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value> {
+    Ok(match analysis {
+        Analysis::Km {
+            endpoint: ep,
+            by,
+            times,
+            conf_type,
+            conf_level,
+        } => {
+            let e = endpoint(cohort, ep);
+            let by_col = by.as_deref().map(|b| column(cohort, b));
+            let rows = complete_rows(cohort, Some(e), &by_col.into_iter().collect::<Vec<_>>());
+            let (time, event) = pick_times(e, &rows);
+            let (codes, labels) = match by_col {
+                Some(c) => {
+                    let (codes, labels) = c.groups(&rows);
+                    (Some(codes), labels)
+                }
+                None => (None, vec!["all".to_string()]),
+            };
+            let options = stats::KmOptions {
+                conf_type: *conf_type,
+                conf_level: *conf_level,
+                times: times.clone(),
+            };
+            let curves = stats::kaplan_meier(&time, &event, codes.as_deref(), &options)?;
+            let strata: Vec<Value> = curves
+                .iter()
+                .zip(&labels)
+                .map(|(c, label)| {
+                    json!({
+                        "label": label, "n": c.n, "events": c.events,
+                        "median": estimate(&c.median), "at": c.at, "table": c.table,
+                    })
+                })
+                .collect();
+            json!({
+                "kind": "km", "endpoint": ep, "by": by, "conf_type": conf_type.name(), "conf_level": conf_level,
+                "n_dropped_missing": cohort.n - rows.len(), "strata": strata,
+            })
+        }
+        Analysis::Logrank { endpoint: ep, by } => {
+            let e = endpoint(cohort, ep);
+            let c = column(cohort, by);
+            let rows = complete_rows(cohort, Some(e), &[c]);
+            let (time, event) = pick_times(e, &rows);
+            let (codes, labels) = c.groups(&rows);
+            if labels.len() < 2 {
+                let only = labels
+                    .first()
+                    .map(|l| format!(" (`{l}`)"))
+                    .unwrap_or_default();
+                return Err(stats::StatsError(format!(
+                    "a log-rank test needs at least two groups, but `{by}` has one value{only} among the {} rows used",
+                    rows.len()
+                )));
+            }
+            let lr = stats::logrank(&time, &event, &codes, labels.len())?;
+            let groups: Vec<Value> = lr
+                .groups
+                .iter()
+                .zip(&labels)
+                .map(|((n, o, ex), label)| json!({ "label": label, "n": n, "observed": o, "expected": ex }))
+                .collect();
+            json!({
+                "kind": "logrank", "endpoint": ep, "by": by, "n_dropped_missing": cohort.n - rows.len(),
+                "chisq": lr.test.chisq, "df": lr.test.df, "p": lr.test.p, "groups": groups,
+            })
+        }
+        Analysis::Cox {
+            endpoint: ep,
+            covariates,
+            ties,
+            conf_level,
+        } => {
+            let e = endpoint(cohort, ep);
+            let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
+            let rows = complete_rows(cohort, Some(e), &cols);
+            let (time, event) = pick_times(e, &rows);
+            let design = design(&cols, &rows)?;
+            let fit = stats::cox(&time, &event, &design, *ties, *conf_level)?;
+            let zph = fit.zph.as_ref().map(|(terms, global)| {
+                let terms: Vec<Value> = terms
+                    .iter()
+                    .map(
+                        |(name, t)| json!({ "term": name, "chisq": t.chisq, "df": t.df, "p": t.p }),
+                    )
+                    .collect();
+                json!({ "transform": "km", "terms": terms, "global": chisq(global) })
+            });
+            json!({
+                "kind": "cox", "endpoint": ep, "ties": ties.name(), "conf_level": conf_level,
+                "n": fit.n, "n_dropped_missing": cohort.n - rows.len(), "events": fit.events,
+                "terms": fit.terms,
+                "loglik": { "null": fit.loglik_null, "fitted": fit.loglik },
+                "lr_test": chisq(&fit.lr), "wald_test": chisq(&fit.wald), "score_test": chisq(&fit.score),
+                "concordance": { "estimate": fit.concordance.0, "se": fit.concordance.1 },
+                "zph": zph, "iterations": fit.iterations, "warnings": fit.warnings,
+            })
+        }
+        Analysis::Followup {
+            endpoint: ep,
+            conf_level,
+        } => {
+            let e = endpoint(cohort, ep);
+            let rows = complete_rows(cohort, Some(e), &[]);
+            let (time, event) = pick_times(e, &rows);
+            let median = stats::reverse_km_median(&time, &event, *conf_level)?;
+            let min = time.iter().copied().reduce(f64::min);
+            let max = time.iter().copied().reduce(f64::max);
+            json!({
+                "kind": "followup", "endpoint": ep, "n": rows.len(), "n_dropped_missing": cohort.n - rows.len(),
+                "reverse_km_median": median.estimate, "lower": median.lower, "upper": median.upper,
+                "min": min, "max": max,
+            })
+        }
+        Analysis::Describe { variables, by } => describe_table(cohort, variables, by.as_deref()),
+    })
+}
+
+/// The Cox design: numbers and booleans as they are, categories as indicator columns
+/// against their reference level (the declared `ref`, else the first level present).
+fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> {
+    let mut names = Vec::new();
+    let mut covariates = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for col in cols {
+        let start = names.len();
+        match &col.values {
+            Values::Num(v) => {
+                names.push(col.name.clone());
+                columns.push(rows.iter().map(|&i| v[i].expect("complete row")).collect());
+            }
+            Values::Bool(v) => {
+                names.push(col.name.clone());
+                columns.push(
+                    rows.iter()
+                        .map(|&i| v[i].expect("complete row") as u8 as f64)
+                        .collect(),
+                );
+            }
+            Values::Cat {
+                codes,
+                levels,
+                reference,
+            } => {
+                let present: Vec<usize> = (0..levels.len())
+                    .filter(|&l| rows.iter().any(|&i| codes[i] == Some(l as u32)))
+                    .collect();
+                if present.len() < 2 {
+                    return Err(stats::StatsError(format!(
+                        "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
+                        col.name
+                    )));
+                }
+                let reference = if present.contains(reference) {
+                    *reference
+                } else {
+                    present[0]
+                };
+                for &l in present.iter().filter(|&&l| l != reference) {
+                    names.push(format!("{}={}", col.name, levels[l]));
+                    columns.push(
+                        rows.iter()
+                            .map(|&i| (codes[i] == Some(l as u32)) as u8 as f64)
+                            .collect(),
+                    );
+                }
+            }
+        }
+        covariates.push((col.name.clone(), (start..names.len()).collect()));
+    }
+    let p = names.len();
+    let mut x = vec![0.0; rows.len() * p];
+    for (j, c) in columns.iter().enumerate() {
+        for (i, v) in c.iter().enumerate() {
+            x[i * p + j] = *v;
+        }
+    }
+    Ok(stats::Design {
+        x,
+        rows: rows.len(),
+        names,
+        covariates,
+    })
+}
+
+/// Whether a Table 1 shows a variable as counts (categorical) or as a distribution:
+/// gtsummary's rule, with numbers of fewer than 10 distinct values counted as categories.
+fn is_categorical(col: &Column, rows: &[usize]) -> bool {
+    match &col.values {
+        Values::Num(v) => {
+            let mut distinct: Vec<f64> = rows
+                .iter()
+                .filter_map(|&i| v[i])
+                .filter(|x| !x.is_nan())
+                .collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            distinct.len() < 10
+        }
+        _ => true,
+    }
+}
+
+fn describe_table(cohort: &Cohort, variables: &[String], by: Option<&str>) -> Value {
+    let by_col = by.map(|b| column(cohort, b));
+    let rows = complete_rows(cohort, None, &by_col.into_iter().collect::<Vec<_>>());
+    let (codes, labels) = match by_col {
+        Some(c) => c.groups(&rows),
+        None => (vec![0; rows.len()], vec![]),
+    };
+    let k = labels.len();
+    let groups: Vec<Value> = labels
+        .iter()
+        .enumerate()
+        .map(
+            |(g, l)| json!({ "label": l, "n": codes.iter().filter(|&&c| c as usize == g).count() }),
+        )
+        .collect();
+    let vars: Vec<Value> = variables
+        .iter()
+        .map(|name| {
+            let col = column(cohort, name);
+            let present: Vec<usize> = (0..rows.len())
+                .filter(|&r| !col.is_missing(rows[r]))
+                .collect();
+            let missing = rows.len() - present.len();
+            let group_of = |r: usize| codes[r] as usize;
+            if is_categorical(col, &rows) {
+                categorical(name, col, &rows, &present, missing, k, &labels, &group_of)
+            } else {
+                continuous(name, col, &rows, &present, missing, k, &labels, &group_of)
+            }
+        })
+        .collect();
+    json!({
+        "kind": "describe", "by": by, "n": rows.len(), "n_dropped_missing": cohort.n - rows.len(),
+        "groups": groups, "variables": vars,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn continuous(
+    name: &str,
+    col: &Column,
+    rows: &[usize],
+    present: &[usize],
+    missing: usize,
+    k: usize,
+    labels: &[String],
+    group_of: &dyn Fn(usize) -> usize,
+) -> Value {
+    let Values::Num(v) = &col.values else {
+        unreachable!("only numbers are continuous")
+    };
+    let value = |r: usize| v[rows[r]].expect("present");
+    let all: Vec<f64> = present.iter().map(|&r| value(r)).collect();
+    let mut per_group: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut missing_per_group = vec![0usize; k];
+    for r in 0..rows.len() {
+        if k > 0 {
+            match v[rows[r]] {
+                Some(x) if !x.is_nan() => per_group[group_of(r)].push(x),
+                _ => missing_per_group[group_of(r)] += 1,
+            }
+        }
+    }
+    let groups: Vec<Value> = (0..k)
+        .map(|g| json!({ "label": labels[g], "n": per_group[g].len(), "missing": missing_per_group[g], "stats": describe::summary(&per_group[g]) }))
+        .collect();
+    let test = (k >= 2 && per_group.iter().all(|g| !g.is_empty())).then(|| {
+        if k == 2 {
+            let t = tests::wilcox(&per_group[0], &per_group[1]);
+            json!({ "method": "wilcox.test", "statistic": t.statistic, "df": null, "p": t.p })
+        } else {
+            let values: Vec<f64> = per_group.concat();
+            let codes: Vec<u32> = per_group
+                .iter()
+                .enumerate()
+                .flat_map(|(g, xs)| std::iter::repeat_n(g as u32, xs.len()))
+                .collect();
+            let t = tests::kruskal(&values, &codes, k);
+            json!({ "method": "kruskal.test", "statistic": t.statistic, "df": t.df, "p": t.p })
+        }
+    });
+    json!({
+        "label": name, "type": "continuous", "n": all.len(), "missing": missing,
+        "stats": describe::summary(&all), "groups": groups, "test": test,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn categorical(
+    name: &str,
+    col: &Column,
+    rows: &[usize],
+    present: &[usize],
+    missing: usize,
+    k: usize,
+    labels: &[String],
+    group_of: &dyn Fn(usize) -> usize,
+) -> Value {
+    let present_rows: Vec<usize> = present.iter().map(|&r| rows[r]).collect();
+    let (level_codes, levels) = col.groups(&present_rows);
+    let n = present.len();
+    let mut counts = vec![vec![0u64; k.max(1)]; levels.len()];
+    let mut group_n = vec![0u64; k.max(1)];
+    for (idx, &r) in present.iter().enumerate() {
+        let g = if k > 0 { group_of(r) } else { 0 };
+        counts[level_codes[idx] as usize][g] += 1;
+        group_n[g] += 1;
+    }
+    let mut missing_per_group = vec![0usize; k];
+    for r in 0..rows.len() {
+        if k > 0 && col.is_missing(rows[r]) {
+            missing_per_group[group_of(r)] += 1;
+        }
+    }
+    let pct = |a: u64, b: u64| {
+        if b == 0 {
+            None
+        } else {
+            Some(100.0 * a as f64 / b as f64)
+        }
+    };
+    let level_values: Vec<Value> = levels
+        .iter()
+        .enumerate()
+        .map(|(l, label)| {
+            let total: u64 = counts[l].iter().sum();
+            let groups: Vec<Value> = (0..k).map(|g| json!({ "label": labels[g], "n": counts[l][g], "pct": pct(counts[l][g], group_n[g]) })).collect();
+            json!({ "label": label, "n": total, "pct": pct(total, n as u64), "groups": groups })
+        })
+        .collect();
+    let groups: Vec<Value> = (0..k)
+        .map(|g| json!({ "label": labels[g], "n": group_n[g], "missing": missing_per_group[g] }))
+        .collect();
+    let test = (k >= 2 && levels.len() >= 2 && group_n.iter().all(|&c| c > 0)).then(|| {
+        let expected = tests::expected(&counts);
+        if expected.iter().flatten().any(|&e| e < 5.0) {
+            // Past ten million tables an exact answer would take too long; say so.
+            match tests::fisher(&counts, 10_000_000) {
+                Some(p) => {
+                    json!({ "method": "fisher.test", "statistic": null, "df": null, "p": p })
+                }
+                None => json!({ "method": "fisher.test", "statistic": null, "df": null, "p": null,
+                                "note": "too many tables to enumerate for an exact test" }),
+            }
+        } else {
+            let t = tests::chisq(&counts);
+            json!({ "method": "chisq.test", "statistic": t.statistic, "df": t.df, "p": t.p })
+        }
+    });
+    json!({
+        "label": name, "type": "categorical", "n": n, "missing": missing,
+        "levels": level_values, "groups": groups, "test": test,
+    })
+}
+
+/// The value a claim's path names: object keys by name, list elements by their `label`,
+/// `time` or `term`. `Ok(None)` when the path exists but holds no number (null).
+pub fn lookup(
+    analyses: &IndexMap<String, Value>,
+    path: &str,
+) -> std::result::Result<Option<f64>, String> {
+    let mut segments = path.split('/');
+    let first = segments.next().unwrap_or("");
+    let mut here = analyses
+        .get(first)
+        .ok_or_else(|| format!("no analysis `{first}`"))?;
+    let mut walked = first.to_string();
+    for seg in segments {
+        here = match here {
+            Value::Object(map) => match map.get(seg) {
+                Some(v) => v,
+                None => {
+                    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                    let hint = crate::error::nearest(seg, keys.iter().copied())
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "`{walked}` has no key `{seg}` (it has: {}){hint}",
+                        keys.join(", ")
+                    ));
+                }
+            },
+            Value::Array(items) => {
+                let found = items.iter().find(|item| {
+                    ["label", "term"]
+                        .iter()
+                        .any(|k| item.get(k).and_then(Value::as_str) == Some(seg))
+                        || item
+                            .get("time")
+                            .and_then(Value::as_f64)
+                            .zip(seg.parse::<f64>().ok())
+                            .is_some_and(|(a, b)| a == b)
+                });
+                match found {
+                    Some(v) => v,
+                    None => {
+                        let names: Vec<String> = items
+                            .iter()
+                            .filter_map(|i| {
+                                i.get("label").or(i.get("term")).or(i.get("time")).map(|v| {
+                                    v.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| v.to_string())
+                                })
+                            })
+                            .collect();
+                        return Err(format!(
+                            "`{walked}` has no element `{seg}` (it has: {})",
+                            names.join(", ")
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "`{walked}` is a value, so `{seg}` cannot follow it"
+                ));
+            }
+        };
+        walked = format!("{walked}/{seg}");
+    }
+    match here {
+        Value::Number(n) => Ok(n.as_f64()),
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b as u8 as f64)),
+        _ => Err(format!(
+            "`{walked}` is not a number; a claim must point at one value"
+        )),
+    }
+}
+
+/// A claim's outcome, as `check --json` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimResult {
+    pub id: String,
+    pub result: String,
+    pub reported: f64,
+    pub reproduced: Option<f64>,
+    pub tolerance: f64,
+    pub within: bool,
+    #[serde(skip)]
+    pub must: bool,
+}
+
+/// Evaluates every claim; a path that names nothing is a spec error.
+pub fn claims(study: &Study, results: &Results) -> Result<Vec<ClaimResult>> {
+    study
+        .spec
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let reproduced = lookup(&results.analyses, &c.result).map_err(|e| {
+                study.error_at(
+                    &[Seg::Key("claims"), Seg::Index(i), Seg::Key("result")],
+                    format!("claim `{}`: {e}", c.id),
+                )
+            })?;
+            let within = reproduced
+                .is_some_and(|r| (r - c.reported).abs() <= c.tolerance * (1.0 + 1e-12) + 1e-15);
+            Ok(ClaimResult {
+                id: c.id.clone(),
+                result: c.result.clone(),
+                reported: c.reported,
+                reproduced,
+                tolerance: c.tolerance,
+                within,
+                must: c.must,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,187 @@
+//! The study spec: `study.yaml` parsed into typed structs and checked.
+//!
+//! Parsing is strict (unknown keys are refused, with the nearest known key suggested) so a
+//! typo never silently changes an analysis. Checks that need only the spec run here, before
+//! any data is touched; checks against the data's columns run in [`crate::data`] as soon as
+//! the header is known. Every error names `file:line:column`.
+
+mod locate;
+mod model;
+
+pub use locate::{Seg, locate};
+pub use model::*;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Location, Result, nearest};
+
+/// The format this version of reprise reads.
+pub const FORMAT: u64 = 1;
+
+/// A parsed, checked spec together with where it came from.
+#[derive(Debug, Clone)]
+pub struct Study {
+    pub spec: Spec,
+    /// The spec file as given (absolute).
+    pub path: PathBuf,
+    /// The spec's folder: relative paths in the spec resolve against it.
+    pub root: PathBuf,
+    /// The spec's text, kept to place later errors at a line and column.
+    pub text: String,
+}
+
+impl Study {
+    /// Reads, parses and checks a spec file.
+    pub fn load(path: &Path) -> Result<Study> {
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::in_file(Location::file(&path), "study file not found").hint(
+                    "pass the path of a study.yaml, or run reprise in the folder that holds one",
+                ));
+            }
+            Err(e) => {
+                return Err(Error::in_file(
+                    Location::file(&path),
+                    format!("cannot read the study file: {e}"),
+                ));
+            }
+        };
+        let spec = parse(&path, &text)?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let study = Study {
+            spec,
+            path,
+            root,
+            text,
+        };
+        study.validate()?;
+        Ok(study)
+    }
+
+    /// Parses a spec held in memory (tests, tools); `path` only names it in errors.
+    pub fn from_text(path: &Path, text: &str) -> Result<Study> {
+        let spec = parse(path, text)?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let study = Study {
+            spec,
+            path: path.to_path_buf(),
+            root,
+            text: text.to_string(),
+        };
+        study.validate()?;
+        Ok(study)
+    }
+
+    /// An error placed at the key `path` names (or the nearest enclosing key found).
+    pub fn error_at(&self, path: &[Seg], message: impl Into<String>) -> Error {
+        Error::in_file(self.location(path), message)
+    }
+
+    pub fn location(&self, path: &[Seg]) -> Location {
+        match locate(&self.text, path) {
+            Some((line, column)) => Location::at(&self.path, line, column),
+            None => Location::file(&self.path),
+        }
+    }
+
+    /// A path from the spec resolved against the spec's folder.
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// The output folder: `--out` if given, else `reports/<version>/` beside the spec.
+    pub fn out_dir(&self, out: Option<&Path>) -> PathBuf {
+        match out {
+            Some(out) => out.to_path_buf(),
+            None => self.root.join("reports").join(&self.spec.study.version),
+        }
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<Spec> {
+    if text.trim().is_empty() {
+        return Err(Error::in_file(Location::file(path), "the study file is empty")
+            .hint("a study needs at least `reprise: 1`, `study`, `data`, `endpoints` and `analyses`; see examples/colon/study.yaml"));
+    }
+    // Read the format version before the typed parse, so a future format gets a message
+    // about versions rather than a list of keys this version does not know.
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let serde_yaml::Value::Mapping(map) = &value else {
+        return Err(Error::in_file(
+            Location::at(path, 1, 1),
+            "a study file must be a mapping of keys (`reprise:`, `study:`, ...)",
+        ));
+    };
+    let version_at = locate(text, &[Seg::Key("reprise")]).map_or_else(
+        || Location::at(path, 1, 1),
+        |(l, c)| Location::at(path, l, c),
+    );
+    match map.get("reprise") {
+        None => {
+            return Err(Error::in_file(
+                Location::at(path, 1, 1),
+                "missing the format version `reprise: 1`",
+            )
+            .hint("add `reprise: 1` as the first line"));
+        }
+        Some(v) if v.as_u64() == Some(FORMAT) => {}
+        Some(v) => {
+            let shown = serde_yaml::to_string(v).unwrap_or_default();
+            return Err(Error::in_file(
+                version_at,
+                format!("unsupported format version `{}`", shown.trim()),
+            )
+            .hint(format!(
+                "this reprise ({}) reads `reprise: {FORMAT}`",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+    }
+    serde_yaml::from_str::<Spec>(text).map_err(|e| yaml_error(path, &e))
+}
+
+/// Turns serde_yaml's message into ours: position as `file:line:col`, and a suggestion for
+/// an unknown key or variant.
+fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Error {
+    let location = match e.location() {
+        Some(l) => Location::at(path, l.line(), l.column()),
+        None => Location::file(path),
+    };
+    let mut message = e.to_string();
+    // serde_yaml appends " at line L column C"; we print the position in front instead.
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    let mut err = Error::in_file(location, message.clone());
+    for (what, noun) in [("unknown field `", "key"), ("unknown variant `", "value")] {
+        if let Some(start) = message.find(what) {
+            let rest = &message[start + what.len()..];
+            let word = rest.split('`').next().unwrap_or("");
+            let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            err.message = message.replacen(
+                &format!("{what}{word}`"),
+                &format!("unknown {noun} `{word}`"),
+                1,
+            );
+            if let Some(best) = nearest(word, known.iter().copied()) {
+                err = err.hint(format!("did you mean `{best}`?"));
+            }
+        }
+    }
+    if message.contains("invalid type: sequence, expected") && message.contains("map") {
+        err = err
+            .hint("this key takes a mapping (`key: value` lines, or `{ key: value }`), not a list");
+    }
+    if message.contains("duplicate entry") {
+        err = err.hint("each key may appear once; rename or remove the repeated one");
+    }
+    err
+}

@@ -1,0 +1,112 @@
+//! Survival statistics over plain slices: no polars, no files.
+//!
+//! Kaplan-Meier, log-rank, Cox and concordance numerics come from the `survival` crate (a
+//! port of R's survival, checked against R on real data); this module is the only place
+//! that sees its types. What goes in is slices and codes; what comes out is this module's
+//! own structs, with a value that does not exist as `None` rather than NaN.
+//!
+//! Conventions shared by every function here:
+//! - `time` is finite and ≥ 0, `event` is true for an event; rows are already complete
+//!   cases (the caller drops missing values and reports how many).
+//! - `group` codes run 0..k in the order the groups are to be reported.
+
+pub mod cox;
+pub mod describe;
+pub mod km;
+pub mod logrank;
+pub mod tests;
+
+pub use cox::{CoxFit, CoxTerm, Design, cox};
+pub use km::{Curve, KmOptions, kaplan_meier, reverse_km_median};
+pub use logrank::{LogRank, logrank};
+
+use serde::Serialize;
+
+/// A statistic whose computation failed for a reason the user should read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsError(pub String);
+
+impl std::fmt::Display for StatsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<survival::SurvivalError> for StatsError {
+    fn from(e: survival::SurvivalError) -> Self {
+        StatsError(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StatsError>;
+
+/// An estimate with its confidence limits; `None` where it does not exist (a median not
+/// reached, a limit R reports as NA).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    pub estimate: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// A chi-square test: statistic, degrees of freedom, upper-tail p.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChisqTest {
+    pub chisq: Option<f64>,
+    pub df: usize,
+    pub p: Option<f64>,
+}
+
+impl ChisqTest {
+    pub fn new(chisq: f64, df: usize) -> ChisqTest {
+        ChisqTest {
+            chisq: finite(chisq),
+            df,
+            p: finite(chisq_sf(chisq, df as f64)),
+        }
+    }
+}
+
+/// NaN and infinities become `None`: JSON has no such numbers and neither should a report.
+pub fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Upper tail of the chi-square distribution, accurate for small p.
+pub fn chisq_sf(x: f64, df: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    if !x.is_finite() || df <= 0.0 {
+        return f64::NAN;
+    }
+    ChiSquared::new(df).map(|d| d.sf(x)).unwrap_or(f64::NAN)
+}
+
+/// Two-sided normal p-value for a z statistic.
+pub fn normal_p(z: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    if !z.is_finite() {
+        return f64::NAN;
+    }
+    2.0 * Normal::standard().sf(z.abs())
+}
+
+/// The normal quantile for a two-sided interval at `level` (1.96 for 0.95).
+pub fn z_for(level: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(1.0 - (1.0 - level) / 2.0)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn tails_match_r() {
+        // R: pchisq(3.84, 1, lower = FALSE); 2 * pnorm(-1.96); qnorm(0.975)
+        assert!((chisq_sf(3.84, 1.0) - 0.05004352124870519).abs() < 1e-15);
+        assert!((normal_p(1.96) - 0.04999579029644087).abs() < 1e-15);
+        assert!((z_for(0.95) - 1.959963984540054).abs() < 1e-14);
+        // far tail keeps its relative accuracy: pchisq(200, 2, lower = FALSE) = exp(-100)
+        assert!((chisq_sf(200.0, 2.0) / (-100f64).exp() - 1.0).abs() < 1e-12);
+    }
+}
