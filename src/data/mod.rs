@@ -354,7 +354,7 @@ fn check_references(study: &Study, df: &DataFrame) -> Result<()> {
                     vec![Seg::Key("analyses"), Seg::Key(&id), Seg::Key(key)],
                     col,
                     &known,
-                    &format!("analysis `{id}`: {key}"),
+                    &format!("analysis `{id}`: {}", key.trim_end_matches('s')),
                 ));
             }
         }

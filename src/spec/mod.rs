@@ -113,7 +113,8 @@ fn parse(path: &Path, text: &str) -> Result<Spec> {
     }
     // Read the format version before the typed parse, so a future format gets a message
     // about versions rather than a list of keys this version does not know.
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))?;
     let serde_yaml::Value::Mapping(map) = &value else {
         return Err(Error::in_file(
             Location::at(path, 1, 1),
@@ -145,43 +146,116 @@ fn parse(path: &Path, text: &str) -> Result<Spec> {
             )));
         }
     }
-    serde_yaml::from_str::<Spec>(text).map_err(|e| yaml_error(path, &e))
+    serde_yaml::from_str::<Spec>(text).map_err(|e| yaml_error(path, text, &e))
 }
 
 /// Turns serde_yaml's message into ours: position as `file:line:col`, and a suggestion for
 /// an unknown key or variant.
-fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Error {
-    let location = match e.location() {
+fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Error {
+    let mut location = match e.location() {
         Some(l) => Location::at(path, l.line(), l.column()),
         None => Location::file(path),
     };
-    let mut message = e.to_string();
-    // serde_yaml appends " at line L column C"; we print the position in front instead.
-    if let Some(i) = message.rfind(" at line ") {
-        message.truncate(i);
+    // serde_yaml writes positions into the text (" at line L column C"); we print the
+    // position in front instead, and name a mapping a mapping rather than a Rust struct.
+    let mut message = strip_positions(&e.to_string());
+    while let Some(i) = message.find("expected struct ") {
+        let rest = &message[i + "expected struct ".len()..];
+        let name_len = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        message.replace_range(
+            i..i + "expected struct ".len() + name_len,
+            "expected a mapping of keys",
+        );
     }
-    let mut err = Error::in_file(location, message.clone());
+    let mut hints = Vec::new();
     for (what, noun) in [("unknown field `", "key"), ("unknown variant `", "value")] {
         if let Some(start) = message.find(what) {
             let rest = &message[start + what.len()..];
-            let word = rest.split('`').next().unwrap_or("");
-            let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-            err.message = message.replacen(
+            let word = rest.split('`').next().unwrap_or("").to_string();
+            let known: Vec<String> = rest
+                .split('`')
+                .skip(2)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            if let Some(best) = nearest(&word, known.iter().map(String::as_str)) {
+                hints.push(format!("did you mean `{best}`?"));
+            }
+            message = message.replacen(
                 &format!("{what}{word}`"),
                 &format!("unknown {noun} `{word}`"),
                 1,
             );
-            if let Some(best) = nearest(word, known.iter().copied()) {
-                err = err.hint(format!("did you mean `{best}`?"));
-            }
         }
     }
-    if message.contains("invalid type: sequence, expected") && message.contains("map") {
-        err = err
-            .hint("this key takes a mapping (`key: value` lines, or `{ key: value }`), not a list");
+    if message.contains("invalid type: sequence, expected") {
+        hints.push(
+            "this key takes a mapping (`key: value` lines, or `{ key: value }`), not a list".into(),
+        );
     }
-    if message.contains("duplicate entry") {
-        err = err.hint("each key may appear once; rename or remove the repeated one");
+    if let Some(i) = message.find("duplicate entry with key ") {
+        let key = message[i + "duplicate entry with key ".len()..]
+            .trim_matches(|c| c == '"' || c == '`')
+            .to_string();
+        // serde_yaml points at the map; point at the repeated key instead.
+        if let Some(line) = repeated_key_line(text, &key) {
+            let column = text
+                .lines()
+                .nth(line - 1)
+                .map_or(1, |l| l.len() - l.trim_start().len() + 1);
+            location = Location::at(path, line, column);
+        }
+        message = format!("`{key}` is defined twice");
+        hints.push(
+            "each key may appear once in a mapping; rename or remove the repeated one".into(),
+        );
+    }
+    let mut err = Error::in_file(location, message);
+    for h in hints {
+        err = err.hint(h);
     }
     err
+}
+
+/// Removes every " at line L column C" that serde_yaml puts into its messages.
+fn strip_positions(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let end = rest
+            .find(" column ")
+            .map(|c| {
+                let after = &rest[c + " column ".len()..];
+                c + " column ".len()
+                    + after
+                        .find(|ch: char| !ch.is_ascii_digit())
+                        .unwrap_or(after.len())
+            })
+            .unwrap_or(
+                rest.find(|ch: char| !ch.is_ascii_digit())
+                    .unwrap_or(rest.len()),
+            );
+        out.replace_range(i..i + " at line ".len() + end, "");
+    }
+    out
+}
+
+/// The line (1-based) where `key:` appears for the second time at the same indentation.
+fn repeated_key_line(text: &str, key: &str) -> Option<usize> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let bare = trimmed.trim_start_matches("- ");
+        if bare
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+            && !seen.insert(indent)
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }

@@ -255,16 +255,48 @@ mod tests {
 
     #[test]
     fn separation_is_flagged_not_hidden() {
-        // Every event is in group 1: the hazard ratio runs to infinity.
-        let time = [1., 2., 3., 4., 5., 6., 7., 8.];
-        let event = [true, true, true, true, false, false, false, false];
-        let design = one(vec![1., 1., 1., 1., 0., 0., 0., 0.], "g");
+        // Every event is in group g = 1. R (survival 3.5-3) warns "Loglik converged before
+        // variable 1; coefficient may be infinite" and stops at iteration 20.
+        let time = [1., 2., 3., 4., 5., 6., 7., 8., 9., 10.];
+        let event = [
+            true, true, true, true, true, false, false, false, false, false,
+        ];
+        let g = [1., 1., 1., 1., 1., 0., 0., 0., 0., 0.];
+        let x = [5., 3., 6., 2., 7., 1., 4., 8., 2., 3.];
+        let design = Design {
+            rows: 10,
+            x: g.iter().zip(&x).flat_map(|(a, b)| [*a, *b]).collect(),
+            names: vec!["g".into(), "x".into()],
+            covariates: vec![("g".into(), vec![0]), ("x".into(), vec![1])],
+        };
         let fit = cox(&time, &event, &design, Ties::Efron, 0.95).unwrap();
+        assert_eq!(fit.warnings.len(), 1, "{:?}", fit.warnings);
         assert!(
-            fit.warnings.iter().any(|w| w.contains("may be infinite")),
+            fit.warnings[0].contains("converged before g;"),
             "{:?}",
             fit.warnings
         );
+    }
+
+    #[test]
+    fn running_out_of_iterations_is_a_warning() {
+        // R: "Ran out of iterations and did not converge" (iter 21).
+        let time = [1., 2., 3., 4., 5., 6., 7., 8.];
+        let event = [true, true, true, true, false, false, false, false];
+        let fit = cox(
+            &time,
+            &event,
+            &one(vec![1., 1., 1., 1., 0., 0., 0., 0.], "g"),
+            Ties::Efron,
+            0.95,
+        )
+        .unwrap();
+        assert!(
+            fit.warnings[0].contains("did not converge"),
+            "{:?}",
+            fit.warnings
+        );
+        assert!(fit.zph.is_none());
     }
 
     #[test]

@@ -184,8 +184,8 @@ mod tests {
         let curves = kaplan_meier(&time, &event, None, &opts).unwrap();
         let c = &curves[0];
         assert_eq!((c.n, c.events), (11, 7));
-        // 10/11 * 8/10 at t = 13
-        assert!((c.table[1].surv.unwrap() - 10.0 / 11.0 * 8.0 / 10.0).abs() < 1e-15);
+        // 10/11 after the death at 9; at 13 one death among 10 at risk (and one censored)
+        assert!((c.table[1].surv.unwrap() - 10.0 / 11.0 * 9.0 / 10.0).abs() < 1e-15);
         assert_eq!(c.table[1].n_censor, 1);
         // past the last time: last survival kept, nobody at risk (extend = TRUE)
         assert_eq!(c.at[1].n_risk, 0);

@@ -1,0 +1,350 @@
+//! Bad input gets one clear message naming the file and the line/column or data row, exit
+//! code 2, and never a panic. Each case changes one thing in a small valid study.
+
+use crate::util::{Dir, stderr};
+
+const DATA: &str = "id,arm,age,time,event\n1,A,50,10,1\n2,A,61,12,0\n3,B,70,5,1\n4,B,45,20,1\n5,A,66,7,0\n6,B,58,9,1\n";
+
+const STUDY: &str = "\
+reprise: 1
+study:
+  id: tiny
+  version: 1.0.0
+  title: Tiny
+  date: 2024-01-01
+data:
+  path: data.csv
+endpoints:
+  os: { time: time, event: event, unit: months }
+analyses:
+  km: { kind: km, endpoint: os, by: arm, times: [6, 12] }
+  lr: { kind: logrank, endpoint: os, by: arm }
+  cox: { kind: cox, endpoint: os, covariates: [age, arm] }
+";
+
+/// Runs `check` on the study and data given; asserts a clean failure with exit 2 whose
+/// message contains every fragment.
+fn refused(study: &str, data: &str, fragments: &[&str]) {
+    let dir = Dir::new(&[("study.yaml", study), ("data.csv", data)]);
+    let out = dir.run(&["check", "study.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one message: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    for f in fragments {
+        assert!(err.contains(f), "expected {f:?} in: {err}");
+    }
+}
+
+fn edit(from: &str, to: &str) -> String {
+    assert!(STUDY.contains(from), "{from}");
+    STUDY.replacen(from, to, 1)
+}
+
+#[test]
+fn the_valid_study_passes() {
+    let dir = Dir::new(&[("study.yaml", STUDY), ("data.csv", DATA)]);
+    let out = dir.run(&["check", "study.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_study_file() {
+    let dir = Dir::new(&[]);
+    let out = dir.run(&["check", "nowhere.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nowhere.yaml: study file not found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn empty_study_file() {
+    refused("", DATA, &["study.yaml: the study file is empty"]);
+}
+
+#[test]
+fn malformed_yaml() {
+    refused(
+        &edit("times: [6, 12] }", "times: [6, 12 }"),
+        DATA,
+        &["study.yaml:12:", "while parsing a flow sequence"],
+    );
+}
+
+#[test]
+fn a_list_where_a_map_belongs() {
+    refused(
+        &edit(
+            "endpoints:\n  os: { time: time, event: event, unit: months }",
+            "endpoints: [os]",
+        ),
+        DATA,
+        &["study.yaml:9:", "expected a map", "not a list"],
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_nearest() {
+    refused(
+        &edit("kind: km, endpoint: os", "kind: km, endpont: os"),
+        DATA,
+        &[
+            "study.yaml:12:19",
+            "unknown key `endpont`",
+            "did you mean `endpoint`?",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    refused(
+        &edit("times: [6, 12]", "times: [6, 12], conf_level: high"),
+        DATA,
+        &["study.yaml:12:", "invalid type: string \"high\""],
+    );
+}
+
+#[test]
+fn unknown_analysis_kind() {
+    refused(
+        &edit("kind: km", "kind: kaplan"),
+        DATA,
+        &["study.yaml:12:15", "unknown value `kaplan`", "`km`"],
+    );
+}
+
+#[test]
+fn undefined_endpoint() {
+    refused(
+        &edit(
+            "kind: logrank, endpoint: os",
+            "kind: logrank, endpoint: pfs",
+        ),
+        DATA,
+        &["study.yaml:13:24", "endpoint `pfs`, which is not defined"],
+    );
+}
+
+#[test]
+fn undefined_column_suggests_the_nearest() {
+    refused(
+        &edit("by: arm }", "by: arms }"),
+        DATA,
+        &[
+            "study.yaml:13:38",
+            "`arms` is not a column",
+            "did you mean `arm`?",
+        ],
+    );
+}
+
+#[test]
+fn unsupported_format_version() {
+    refused(
+        &edit("reprise: 1", "reprise: 2"),
+        DATA,
+        &[
+            "study.yaml:1:1",
+            "unsupported format version `2`",
+            "reads `reprise: 1`",
+        ],
+    );
+}
+
+#[test]
+fn missing_data_file() {
+    refused(
+        &edit("path: data.csv", "path: gone.csv"),
+        DATA,
+        &["study.yaml:8:3", "data file not found", "gone.csv"],
+    );
+}
+
+#[test]
+fn sha256_pin_mismatch() {
+    let pin = format!("path: data.csv\n  sha256: {}", "0".repeat(64));
+    refused(
+        &edit("path: data.csv", &pin),
+        DATA,
+        &[
+            "study.yaml:9:3",
+            "does not match its pinned sha256",
+            "actual: ",
+        ],
+    );
+}
+
+#[test]
+fn empty_csv() {
+    refused(STUDY, "", &["data.csv: the data file is empty"]);
+}
+
+#[test]
+fn header_only_csv() {
+    refused(
+        STUDY,
+        "id,arm,age,time,event\n",
+        &["data.csv: the data file has a header but no data rows"],
+    );
+}
+
+#[test]
+fn ragged_csv_row() {
+    refused(
+        STUDY,
+        &format!("{DATA}7,A,50,3\n"),
+        &["data.csv:8:1", "the header has 5 fields but line 8 has 4"],
+    );
+}
+
+#[test]
+fn non_numeric_time() {
+    refused(
+        STUDY,
+        &DATA.replace("3,B,70,5,1", "3,B,70,five,1"),
+        &["data.csv", "not a number", "row 3 (line 4): `five`"],
+    );
+}
+
+#[test]
+fn negative_time() {
+    refused(
+        STUDY,
+        &DATA.replace("3,B,70,5,1", "3,B,70,-5,1"),
+        &["data.csv", "finite time ≥ 0", "row 3 (line 4): -5"],
+    );
+}
+
+#[test]
+fn event_outside_its_coding() {
+    refused(
+        STUDY,
+        &DATA.replace("3,B,70,5,1", "3,B,70,5,2"),
+        &[
+            "data.csv",
+            "must be 0/1 or true/false",
+            "row 3 (line 4): `2`",
+            "event_codes",
+        ],
+    );
+    let coded = edit(
+        "event: event,",
+        "event: event, event_codes: { event: [2], censored: [1] },",
+    );
+    refused(
+        &coded,
+        &DATA.replace(",0\n", ",3\n"),
+        &[
+            "neither an event code (2) nor a censoring code (1)",
+            "row 2 (line 3): `3`",
+        ],
+    );
+}
+
+#[test]
+fn log_rank_with_one_group() {
+    refused(
+        STUDY,
+        &DATA.replace(",A,", ",B,"),
+        &[
+            "study.yaml:13:3",
+            "needs at least two groups",
+            "one value (`B`)",
+        ],
+    );
+}
+
+#[test]
+fn cox_without_covariates() {
+    refused(
+        &edit("covariates: [age, arm]", "covariates: []"),
+        DATA,
+        &["study.yaml:14:3", "needs at least one covariate"],
+    );
+    refused(
+        &edit(" covariates: [age, arm]", ""),
+        DATA,
+        &["study.yaml:14:3", "needs at least one covariate"],
+    );
+}
+
+#[test]
+fn cox_with_an_unknown_covariate() {
+    refused(
+        &edit("covariates: [age, arm]", "covariates: [age, weight]"),
+        DATA,
+        &["study.yaml:14:35", "covariate `weight` is not a column"],
+    );
+}
+
+#[test]
+fn duplicate_analysis_ids() {
+    refused(
+        &format!("{STUDY}  km: {{ kind: km, endpoint: os }}\n"),
+        DATA,
+        &["study.yaml:15:3", "`km` is defined twice"],
+    );
+}
+
+#[test]
+fn invalid_conf_level() {
+    refused(
+        &edit("times: [6, 12]", "times: [6, 12], conf_level: 95"),
+        DATA,
+        &["study.yaml:12:58", "conf_level 95 is not between 0 and 1"],
+    );
+}
+
+#[test]
+fn invalid_conf_type() {
+    refused(
+        &edit("times: [6, 12]", "times: [6, 12], conf_type: logit"),
+        DATA,
+        &["study.yaml:12:", "unknown value `logit`", "`log-log`"],
+    );
+}
+
+#[test]
+fn invalid_times() {
+    refused(
+        &edit("times: [6, 12]", "times: [12, 6]"),
+        DATA,
+        &["study.yaml:12:42", "increasing"],
+    );
+    refused(
+        &edit("times: [6, 12]", "times: [-1, 6]"),
+        DATA,
+        &["study.yaml:12:42", "time -1 is not a finite time ≥ 0"],
+    );
+}
+
+#[test]
+fn a_key_that_does_not_fit_the_kind() {
+    refused(
+        &edit(
+            "kind: logrank, endpoint: os",
+            "kind: logrank, times: [1], endpoint: os",
+        ),
+        DATA,
+        &[
+            "study.yaml:13:",
+            "key `times` does not apply to `kind: logrank`",
+        ],
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = Dir::new(&[]);
+    let out = dir.run(&["build", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("panicked"));
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real `reprise` binary on real study files. One test binary, so
+//! it links once.
+
+mod bad_input;
+mod claims;
+mod fixtures;
+mod small_tests;
+mod util;
