@@ -57,11 +57,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Build {
-            study,
-            out,
-            force: _,
-        } => build(study, out),
+        Command::Build { study, out, force } => build(study, out, force),
         Command::Check { study, json } => check(study, json),
     };
     match outcome {
@@ -79,8 +75,8 @@ fn warn(warnings: &[reprise::results::Warning]) {
     }
 }
 
-fn build(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
-    let built = pipeline::build(&study, out.as_deref())?;
+fn build(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, Error> {
+    let built = pipeline::build(&study, out.as_deref(), force)?;
     warn(&built.analysed.warnings);
     let a = &built.analysed;
     println!(

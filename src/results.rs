@@ -25,6 +25,8 @@ pub struct Results {
 pub struct Meta {
     pub version: String,
     pub build_id: String,
+    /// sha256 of each input file, so a changed build id can say what changed.
+    pub inputs: IndexMap<String, String>,
 }
 
 /// A warning about one analysis, for the terminal.
@@ -35,7 +37,12 @@ pub struct Warning {
 }
 
 /// Runs every analysis in spec order.
-pub fn run(study: &Study, cohort: &Cohort, build_id: &str) -> Result<(Results, Vec<Warning>)> {
+pub fn run(
+    study: &Study,
+    cohort: &Cohort,
+    build_id: &str,
+    inputs: IndexMap<String, String>,
+) -> Result<(Results, Vec<Warning>)> {
     let mut analyses = IndexMap::new();
     let mut warnings = Vec::new();
     for (id, analysis) in study.analyses()? {
@@ -45,7 +52,7 @@ pub fn run(study: &Study, cohort: &Cohort, build_id: &str) -> Result<(Results, V
                 format!("analysis `{id}`: {e}"),
             )
         };
-        let value = run_one(&analysis, cohort).map_err(fail)?;
+        let value = run_analysis(&analysis, cohort).map_err(fail)?;
         if let Some(list) = value.get("warnings").and_then(Value::as_array) {
             for w in list.iter().filter_map(Value::as_str) {
                 warnings.push(Warning {
@@ -59,6 +66,7 @@ pub fn run(study: &Study, cohort: &Cohort, build_id: &str) -> Result<(Results, V
     let meta = Meta {
         version: env!("CARGO_PKG_VERSION").to_string(),
         build_id: build_id.to_string(),
+        inputs,
     };
     Ok((
         Results {
@@ -111,7 +119,8 @@ fn chisq(t: &stats::ChisqTest) -> Value {
     json!({ "chisq": t.chisq, "df": t.df, "p": t.p })
 }
 
-fn run_one(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value> {
+/// Runs one analysis over the cohort: complete cases, the statistic, its JSON.
+pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value> {
     Ok(match analysis {
         Analysis::Km {
             endpoint: ep,

@@ -53,10 +53,10 @@ impl Column {
                 )?;
                 let mut bad = Bad::default();
                 for (i, x) in v.iter().enumerate() {
-                    if let Some(x) = x {
-                        if x.fract() != 0.0 {
-                            bad.push(i, || format!("{x}"));
-                        }
+                    if let Some(x) = x
+                        && x.fract() != 0.0
+                    {
+                        bad.push(i, || format!("{x}"));
                     }
                 }
                 bad.check(

@@ -120,14 +120,14 @@ pub fn load(study: &Study) -> Result<Cohort> {
         }
     };
     let sha256 = crate::hash::sha256_hex(&bytes);
-    if let Some(pin) = &spec.data.sha256 {
-        if !pin.eq_ignore_ascii_case(&sha256) {
-            return Err(Error::in_file(
+    if let Some(pin) = &spec.data.sha256
+        && !pin.eq_ignore_ascii_case(&sha256)
+    {
+        return Err(Error::in_file(
                 study.location(&[Seg::Key("data"), Seg::Key("sha256")]),
                 format!("data file {} does not match its pinned sha256\n  pinned: {pin}\n  actual: {sha256}", crate::error::display_path(&path)),
             )
             .hint("the data changed since the study was pinned: restore the pinned file, or update `data.sha256` if the change is intended"));
-        }
     }
     let csv = !path
         .to_string_lossy()
@@ -305,16 +305,16 @@ fn check_references(study: &Study, df: &DataFrame) -> Result<()> {
             .as_ref()
             .map(|c| c.column.as_str())
             .or(d.recode.as_ref().map(|r| r.column.as_str()));
-        if let Some(src) = source {
-            if !known.contains(&src) {
-                let key = if d.cut.is_some() { "cut" } else { "recode" };
-                return Err(missing(
-                    vec![Seg::Key("derive"), Seg::Key(name), Seg::Key(key)],
-                    src,
-                    &known,
-                    "derived from column",
-                ));
-            }
+        if let Some(src) = source
+            && !known.contains(&src)
+        {
+            let key = if d.cut.is_some() { "cut" } else { "recode" };
+            return Err(missing(
+                vec![Seg::Key("derive"), Seg::Key(name), Seg::Key(key)],
+                src,
+                &known,
+                "derived from column",
+            ));
         }
         if known.contains(&name.as_str()) {
             return Err(study
@@ -335,15 +335,15 @@ fn check_references(study: &Study, df: &DataFrame) -> Result<()> {
             ("last_contact", &e.last_contact),
         ];
         for (key, col) in fields {
-            if let Some(col) = col {
-                if !known.contains(&col.as_str()) {
-                    return Err(missing(
-                        vec![Seg::Key("endpoints"), Seg::Key(name), Seg::Key(key)],
-                        col,
-                        &known,
-                        &format!("endpoint `{name}`: {key} column"),
-                    ));
-                }
+            if let Some(col) = col
+                && !known.contains(&col.as_str())
+            {
+                return Err(missing(
+                    vec![Seg::Key("endpoints"), Seg::Key(name), Seg::Key(key)],
+                    col,
+                    &known,
+                    &format!("endpoint `{name}`: {key} column"),
+                ));
             }
         }
     }
@@ -378,10 +378,10 @@ fn check_declared(study: &Study, df: &DataFrame, rows: &Rows) -> Result<()> {
             );
             let mut bad = Bad::default();
             for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v {
-                    if *v < lo || *v > hi {
-                        bad.push(i, || format!("{v}"));
-                    }
+                if let Some(v) = v
+                    && (*v < lo || *v > hi)
+                {
+                    bad.push(i, || format!("{v}"));
                 }
             }
             let range = format!(
@@ -453,10 +453,10 @@ fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<End
         )?;
         let mut bad = Bad::default();
         for (i, t) in time.iter().enumerate() {
-            if let Some(t) = t {
-                if !t.is_finite() || *t < 0.0 {
-                    bad.push(i, || format!("{t}"));
-                }
+            if let Some(t) = t
+                && (!t.is_finite() || *t < 0.0)
+            {
+                bad.push(i, || format!("{t}"));
             }
         }
         bad.check(
@@ -493,10 +493,10 @@ fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<End
             (Some(s), Some(end)) => Some(end - s),
             _ => None,
         };
-        if let Some(t) = t {
-            if t < 0 {
-                bad.push(i, || format!("{t} days"));
-            }
+        if let Some(t) = t
+            && t < 0
+        {
+            bad.push(i, || format!("{t} days"));
         }
         time.push(t.map(|d| d as f64 / unit.days()));
         event.push(ev);

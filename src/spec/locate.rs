@@ -104,10 +104,10 @@ fn key_at(line: &str, col: usize, key: &str) -> bool {
     let rest = &line[col..];
     for quote in ["", "\"", "'"] {
         let candidate = format!("{quote}{key}{quote}");
-        if let Some(after) = rest.strip_prefix(&candidate) {
-            if after.trim_start().starts_with(':') {
-                return true;
-            }
+        if let Some(after) = rest.strip_prefix(&candidate)
+            && after.trim_start().starts_with(':')
+        {
+            return true;
         }
     }
     false

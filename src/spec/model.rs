@@ -533,11 +533,11 @@ impl Study {
             )
             .hint("reprise reads CSV (with a header row) and Parquet files"));
         }
-        if let Some(pin) = &spec.data.sha256 {
-            if pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(at(&[Seg::Key("data"), Seg::Key("sha256")], "sha256 must be 64 hexadecimal characters".into())
+        if let Some(pin) = &spec.data.sha256
+            && (pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(at(&[Seg::Key("data"), Seg::Key("sha256")], "sha256 must be 64 hexadecimal characters".into())
                     .hint("compute it with `sha256sum <file>`, or set `sha256: null` to leave the data unpinned"));
-            }
         }
         for (name, col) in spec.data.columns.iter() {
             let here = [Seg::Key("data"), Seg::Key("columns"), Seg::Key(name)];
@@ -554,23 +554,23 @@ impl Study {
                     format!("column `{name}` declares `ref` but is not `type: category`"),
                 ));
             }
-            if let (Some(levels), Some(reference)) = (&col.levels, &col.reference) {
-                if !levels.contains(reference) {
-                    return Err(at(
-                        &here,
-                        format!(
-                            "column `{name}`: ref `{reference}` is not one of its levels {levels:?}"
-                        ),
-                    ));
-                }
+            if let (Some(levels), Some(reference)) = (&col.levels, &col.reference)
+                && !levels.contains(reference)
+            {
+                return Err(at(
+                    &here,
+                    format!(
+                        "column `{name}`: ref `{reference}` is not one of its levels {levels:?}"
+                    ),
+                ));
             }
-            if let (Some(min), Some(max)) = (col.min, col.max) {
-                if min > max {
-                    return Err(at(
-                        &here,
-                        format!("column `{name}`: min {min} is above max {max}"),
-                    ));
-                }
+            if let (Some(min), Some(max)) = (col.min, col.max)
+                && min > max
+            {
+                return Err(at(
+                    &here,
+                    format!("column `{name}`: min {min} is above max {max}"),
+                ));
             }
         }
 
@@ -603,27 +603,27 @@ impl Study {
                         ),
                     ));
                 }
-                if let Some(labels) = &cut.labels {
-                    if labels.len() != cut.breaks.len() + 1 {
-                        return Err(at(
-                            &here,
-                            format!(
-                                "derived column `{name}`: {} breaks make {} intervals, but {} labels are given",
-                                cut.breaks.len(),
-                                cut.breaks.len() + 1,
-                                labels.len()
-                            ),
-                        ));
-                    }
-                }
-            }
-            if let Some(expr) = &d.expr {
-                if expr.trim().is_empty() {
+                if let Some(labels) = &cut.labels
+                    && labels.len() != cut.breaks.len() + 1
+                {
                     return Err(at(
                         &here,
-                        format!("derived column `{name}`: `expr` is empty"),
+                        format!(
+                            "derived column `{name}`: {} breaks make {} intervals, but {} labels are given",
+                            cut.breaks.len(),
+                            cut.breaks.len() + 1,
+                            labels.len()
+                        ),
                     ));
                 }
+            }
+            if let Some(expr) = &d.expr
+                && expr.trim().is_empty()
+            {
+                return Err(at(
+                    &here,
+                    format!("derived column `{name}`: `expr` is empty"),
+                ));
             }
         }
 

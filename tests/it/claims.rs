@@ -106,3 +106,41 @@ fn a_median_not_reached_is_null_and_not_within() {
     assert_eq!(json["claims"][0]["reproduced"], serde_json::Value::Null);
     assert_eq!(json["claims"][0]["within"], false);
 }
+
+#[test]
+fn a_version_folder_holding_another_report_is_not_replaced_without_force() {
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &study("  - { id: nb, result: km/strata/B/n, reported: 4, tolerance: 0 }\n"),
+        ),
+        ("data.csv", DATA),
+    ]);
+    assert!(dir.run(&["build"]).status.success());
+    let first = std::fs::read_to_string(dir.path().join("reports/1.0.0/results.json")).unwrap();
+    // the same inputs rebuild in place
+    assert!(dir.run(&["build"]).status.success());
+    // changed data, same version: refused, naming what changed, the old report intact
+    std::fs::write(
+        dir.path().join("data.csv"),
+        DATA.replace("8,B,6,0", "8,B,7,0"),
+    )
+    .unwrap();
+    let out = dir.run(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("changed: data.csv"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("reports/1.0.0/results.json")).unwrap(),
+        first
+    );
+    // --force replaces it
+    assert!(dir.run(&["build", "--force"]).status.success());
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("reports/1.0.0/results.json")).unwrap(),
+        first
+    );
+}

@@ -4,5 +4,6 @@
 mod bad_input;
 mod claims;
 mod fixtures;
+mod formats;
 mod small_tests;
 mod util;
