@@ -7,15 +7,22 @@
 //! 2. [`data`]: the cohort file → a [`data::Cohort`] of plain columns and endpoints.
 //! 3. [`stats`]: survival statistics over slices (no polars, no I/O).
 //! 4. [`results`]: every analysis run → `results.json`, and claims checked against it.
+//! 5. [`figures`] (plotters → SVG and PNG) and [`tables`]: what a paper prints.
+//! 6. [`render`]: a minijinja template → typst source → PDF, compiled in-process.
 //!
-//! [`pipeline`] wires the stages together for the command line.
+//! [`pipeline`] wires the stages together for the command line, and writes the report
+//! with its manifest of hashes.
 
 pub mod data;
 pub mod error;
+pub mod figures;
 pub mod hash;
+pub mod methods;
 pub mod pipeline;
+pub mod render;
 pub mod results;
 pub mod spec;
 pub mod stats;
+pub mod tables;
 
 pub use error::{Error, Result};

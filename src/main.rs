@@ -40,6 +40,18 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Rebuild the report in a temporary folder and compare every hash with the manifest on disk.
+    #[command(
+        after_help = "Example (a CI step for a journal or a co-author):\n  reprise verify study.yaml\n\nExits 1 and lists the files that differ when the report on disk is not what the inputs produce."
+    )]
+    Verify {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// The report folder, instead of reports/<version>/ beside the study file.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Validate the spec and data, run the analyses and test every claim; writes nothing.
     #[command(
         after_help = "Example:\n  reprise check study.yaml --json > claims.json\n\nExits 1 when a claim (other than one marked `must: false`) is outside its tolerance."
@@ -59,6 +71,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Build { study, out, force } => build(study, out, force),
         Command::Check { study, json } => check(study, json),
+        Command::Verify { study, out } => verify(study, out),
     };
     match outcome {
         Ok(code) => code,
@@ -79,17 +92,20 @@ fn build(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, 
     let built = pipeline::build(&study, out.as_deref(), force)?;
     warn(&built.analysed.warnings);
     let a = &built.analysed;
+    for w in &built.report.warnings {
+        eprintln!("warning: {w}");
+    }
     println!(
-        "built {} {} ({} analyses, {} patients) into {}",
+        "built {} {} ({} analyses, {} patients, {} pages) into {}",
         a.study.spec.study.id,
         a.study.spec.study.version,
         a.results.analyses.len(),
         a.cohort.n,
+        built.report.pages,
         display_path(&built.out_dir)
     );
-    for f in &built.files {
-        println!("  {}", display_path(f));
-    }
+    println!("  build id {}", built.report.build_id);
+    println!("  {}", display_path(&built.out_dir.join("report.pdf")));
     Ok(claims_summary(&a.claims, false))
 }
 
@@ -112,6 +128,28 @@ fn check(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
         a.results.analyses.len()
     );
     Ok(claims_summary(&a.claims, true))
+}
+
+fn verify(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let v = pipeline::verify(&study, out.as_deref())?;
+    if v.differences.is_empty() {
+        println!(
+            "verified {}: {} hashes match the manifest (build {})",
+            display_path(&v.out_dir),
+            v.checked,
+            &v.build_id[..12]
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} does not match its inputs: {} difference(s)",
+        display_path(&v.out_dir),
+        v.differences.len()
+    );
+    for d in &v.differences {
+        println!("  {}: {}", d.file, d.message);
+    }
+    Ok(ExitCode::from(1))
 }
 
 fn exit_for(claims: &[ClaimResult]) -> ExitCode {

@@ -237,7 +237,49 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             })
         }
         Analysis::Describe { variables, by } => describe_table(cohort, variables, by.as_deref()),
+        Analysis::Flow { steps, by } => flow(cohort, steps, by.as_deref()),
     })
+}
+
+/// Counts through a patient flow: each step keeps the rows passing its filter and every
+/// filter before it; the last step's rows are split by `by` when given.
+fn flow(cohort: &Cohort, steps: &[crate::spec::FlowStep], by: Option<&str>) -> Value {
+    let mut keep = vec![true; cohort.n];
+    let mut previous = cohort.n;
+    let mut out = Vec::new();
+    for step in steps {
+        if let Some(filter) = &step.filter {
+            let mask = &cohort.masks[filter];
+            keep.iter_mut().zip(mask).for_each(|(k, m)| *k &= *m);
+        }
+        let n = keep.iter().filter(|k| **k).count();
+        let excluded = step
+            .excluded
+            .as_ref()
+            .map(|label| json!({ "label": label, "n": previous - n }));
+        out.push(json!({ "label": step.label, "n": n, "excluded": excluded }));
+        previous = n;
+    }
+    let groups: Vec<Value> = match by.map(|b| column(cohort, b)) {
+        Some(col) => {
+            let rows: Vec<usize> = (0..cohort.n)
+                .filter(|&i| keep[i] && !col.is_missing(i))
+                .collect();
+            let (codes, labels) = col.groups(&rows);
+            let mut groups: Vec<Value> = labels
+                .iter()
+                .enumerate()
+                .map(|(g, l)| json!({ "label": l, "n": codes.iter().filter(|&&c| c as usize == g).count() }))
+                .collect();
+            let missing = previous - rows.len();
+            if missing > 0 {
+                groups.push(json!({ "label": "missing", "n": missing }));
+            }
+            groups
+        }
+        None => Vec::new(),
+    };
+    json!({ "kind": "flow", "by": by, "steps": out, "groups": groups })
 }
 
 /// The Cox design: numbers and booleans as they are, categories as indicator columns

@@ -36,6 +36,8 @@ pub struct Cohort {
     pub endpoints: IndexMap<String, EndpointData>,
     /// sha256 of the data file's bytes.
     pub sha256: String,
+    /// Row filters of flow analyses, by their SQL text: true where a row passes.
+    pub masks: std::collections::HashMap<String, Vec<bool>>,
 }
 
 /// How to name a data row in a message.
@@ -137,13 +139,12 @@ pub fn load(study: &Study) -> Result<Cohort> {
         path: path.clone(),
         csv,
     };
+    // Both readers check the spec's column names against the header before parsing rows.
     let mut df = if csv {
-        read_csv(&path, &bytes)?
+        read_csv(study, &path, &bytes)?
     } else {
-        read_parquet(&path, bytes)?
+        read_parquet(study, &path, bytes)?
     };
-
-    check_references(study, &df)?;
     check_declared(study, &df, &rows)?;
     let levels = derive::apply(study, &mut df, &rows)?;
 
@@ -172,7 +173,9 @@ pub fn load(study: &Study) -> Result<Cohort> {
     for (name, e) in spec.endpoints.iter() {
         endpoints.insert(name.clone(), endpoint(name, e, &df, &rows)?);
     }
+    let masks = flow_masks(study, &df)?;
     Ok(Cohort {
+        masks,
         n,
         columns,
         endpoints,
@@ -180,7 +183,70 @@ pub fn load(study: &Study) -> Result<Cohort> {
     })
 }
 
-fn read_csv(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
+/// Evaluates every flow step's filter; a row where the filter is null does not pass.
+fn flow_masks(
+    study: &Study,
+    df: &DataFrame,
+) -> Result<std::collections::HashMap<String, Vec<bool>>> {
+    let mut masks = std::collections::HashMap::new();
+    for (id, analysis) in study.analyses()? {
+        let crate::spec::Analysis::Flow { steps, .. } = analysis else {
+            continue;
+        };
+        for (i, step) in steps.iter().enumerate() {
+            let Some(filter) = &step.filter else { continue };
+            if masks.contains_key(filter) {
+                continue;
+            }
+            let at = || {
+                study.location(&[
+                    Seg::Key("analyses"),
+                    Seg::Key(&id),
+                    Seg::Key("steps"),
+                    Seg::Index(i),
+                    Seg::Key("filter"),
+                ])
+            };
+            let expr = polars::sql::sql_expr(filter).map_err(|e| {
+                Error::in_file(
+                    at(),
+                    format!(
+                        "analysis `{id}`: cannot parse the filter `{filter}`: {}",
+                        e.to_string().lines().next().unwrap_or("")
+                    ),
+                )
+            })?;
+            let out = df
+                .clone()
+                .lazy()
+                .select([expr.alias("__mask")])
+                .collect()
+                .map_err(|e| {
+                    Error::in_file(
+                        at(),
+                        format!(
+                            "analysis `{id}`: cannot evaluate the filter `{filter}`: {}",
+                            e.to_string().lines().next().unwrap_or("")
+                        ),
+                    )
+                })?;
+            let column = out
+                .column("__mask")
+                .map_err(|e| Error::input(e.to_string()))?;
+            let mask = column.bool().map_err(|_| {
+                Error::in_file(at(), format!("analysis `{id}`: the filter `{filter}` is not a condition (true/false for each row)"))
+                    .hint("write a comparison, e.g. \"completed = 1\" or \"age >= 18 AND stage = 'IV'\"")
+            })?;
+            masks.insert(
+                filter.clone(),
+                mask.iter().map(|v| v == Some(true)).collect(),
+            );
+        }
+    }
+    Ok(masks)
+}
+
+fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
     let file = Location::file(path);
     let shape = scan::scan(bytes);
     if shape.header.is_empty() || shape.header.iter().all(|h| h.is_empty()) {
@@ -229,6 +295,7 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
             format!("column `{dup}` appears twice in the header"),
         ));
     }
+    check_references(study, &shape.header)?;
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
             .with_has_header(true)
@@ -250,15 +317,22 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
     }
 }
 
-fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
-    let df = ParquetReader::new(Cursor::new(bytes))
-        .finish()
-        .map_err(|e| {
-            Error::in_file(
-                Location::file(path),
-                format!("cannot read the Parquet file: {e}"),
-            )
-        })?;
+fn read_parquet(study: &Study, path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
+    let mut reader = ParquetReader::new(Cursor::new(bytes));
+    let schema = reader.schema().map_err(|e| {
+        Error::in_file(
+            Location::file(path),
+            format!("cannot read the Parquet file: {e}"),
+        )
+    })?;
+    let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    check_references(study, &header)?;
+    let df = reader.finish().map_err(|e| {
+        Error::in_file(
+            Location::file(path),
+            format!("cannot read the Parquet file: {e}"),
+        )
+    })?;
     if df.height() == 0 {
         return Err(Error::in_file(
             Location::file(path),
@@ -269,13 +343,8 @@ fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
 }
 
 /// Every column a spec names must exist in the data or be derived before it is used.
-fn check_references(study: &Study, df: &DataFrame) -> Result<()> {
+fn check_references(study: &Study, header: &[String]) -> Result<()> {
     let spec = &study.spec;
-    let header: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     let mut known: Vec<&str> = header.iter().map(String::as_str).collect();
     let missing = |path: Vec<Seg>, name: &str, known: &[&str], what: &str| -> Error {
         let mut e = study.error_at(

@@ -17,11 +17,11 @@ pub struct Spec {
     pub derive: UniqueMap<Derive>,
     pub endpoints: UniqueMap<Endpoint>,
     pub analyses: UniqueMap<AnalysisSpec>,
-    /// Figures and the report template belong to the manuscript stage; kept as given.
+    /// Figures drawn from analyses; when absent, every KM and Cox analysis gets one.
     #[serde(default)]
-    pub figures: Option<serde_yaml::Value>,
+    pub figures: Option<UniqueMap<FigureSpec>>,
     #[serde(default)]
-    pub report: Option<serde_yaml::Value>,
+    pub report: Option<ReportSpec>,
     #[serde(default)]
     pub claims: Vec<Claim>,
 }
@@ -190,6 +190,74 @@ pub enum AnalysisKind {
     Cox,
     Followup,
     Describe,
+    Flow,
+}
+
+/// One step of a patient flow: those who remain satisfy this step's `filter` and every
+/// filter before it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowStep {
+    pub label: String,
+    /// A SQL expression over the data's columns; absent means everyone (the first box).
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// The label of the box for those this step removes.
+    #[serde(default)]
+    pub excluded: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FigureKind {
+    Km,
+    Forest,
+    Flow,
+}
+
+/// A figure drawn from one or more analyses' results.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FigureSpec {
+    pub kind: FigureKind,
+    /// The caption.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// km and flow: the analysis drawn.
+    #[serde(default)]
+    pub analysis: Option<String>,
+    /// km: the log-rank analysis whose p is shown (default: one with the same endpoint and `by`).
+    #[serde(default)]
+    pub logrank: Option<String>,
+    #[serde(default)]
+    pub breaks: Option<Vec<f64>>,
+    #[serde(default)]
+    pub xmax: Option<f64>,
+    #[serde(default)]
+    pub ci: Option<bool>,
+    #[serde(default)]
+    pub risk_table: Option<bool>,
+    #[serde(default)]
+    pub xlab: Option<String>,
+    #[serde(default)]
+    pub ylab: Option<String>,
+    /// forest: the multivariable model(s), one column each.
+    #[serde(default)]
+    pub analyses: Option<Vec<String>>,
+    /// forest: univariable models, one term each, shown as one column beside the others.
+    #[serde(default)]
+    pub univariable: Option<Vec<String>>,
+    /// Display names for strata, levels or terms.
+    #[serde(default, deserialize_with = "scalar_map_opt")]
+    pub labels: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSpec {
+    /// A minijinja template producing typst source; absent means the built-in one.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -252,6 +320,8 @@ pub struct AnalysisSpec {
     #[serde(default)]
     pub variables: Option<Vec<String>>,
     #[serde(default)]
+    pub steps: Option<Vec<FlowStep>>,
+    #[serde(default)]
     pub title: Option<String>,
 }
 
@@ -283,6 +353,10 @@ pub enum Analysis {
         variables: Vec<String>,
         by: Option<String>,
     },
+    Flow {
+        steps: Vec<FlowStep>,
+        by: Option<String>,
+    },
 }
 
 impl Analysis {
@@ -292,7 +366,7 @@ impl Analysis {
             | Analysis::Logrank { endpoint, .. }
             | Analysis::Cox { endpoint, .. }
             | Analysis::Followup { endpoint, .. } => Some(endpoint),
-            Analysis::Describe { .. } => None,
+            Analysis::Describe { .. } | Analysis::Flow { .. } => None,
         }
     }
 
@@ -311,6 +385,7 @@ impl Analysis {
                 .map(|v| ("variables", v.as_str()))
                 .chain(by.iter().map(|b| ("by", b.as_str())))
                 .collect(),
+            Analysis::Flow { by, .. } => by.iter().map(|b| ("by", b.as_str())).collect(),
         }
     }
 }
@@ -440,6 +515,18 @@ fn scalar_list_opt<'de, D: Deserializer<'de>>(
         .transpose()
 }
 
+fn scalar_map_opt<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<IndexMap<String, String>>, D::Error> {
+    let raw = Option::<IndexMap<serde_yaml::Value, serde_yaml::Value>>::deserialize(d)?;
+    raw.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| Ok((scalar_text(k)?, scalar_text(v)?)))
+            .collect()
+    })
+    .transpose()
+}
+
 fn scalar_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<IndexMap<String, String>, D::Error> {
@@ -469,6 +556,7 @@ const COX_KEYS: &[&str] = &[
 ];
 const FOLLOWUP_KEYS: &[&str] = &["kind", "endpoint", "conf_level", "title"];
 const DESCRIBE_KEYS: &[&str] = &["kind", "variables", "by", "title"];
+const FLOW_KEYS: &[&str] = &["kind", "steps", "by", "title"];
 
 impl AnalysisSpec {
     fn keys_given(&self) -> Vec<&'static str> {
@@ -482,6 +570,7 @@ impl AnalysisSpec {
             ("covariates", self.covariates.is_some()),
             ("ties", self.ties.is_some()),
             ("variables", self.variables.is_some()),
+            ("steps", self.steps.is_some()),
             ("title", self.title.is_some()),
         ];
         keys.extend(given.iter().filter(|(_, g)| *g).map(|(k, _)| *k));
@@ -688,7 +777,8 @@ impl Study {
             }
         }
 
-        self.analyses()?;
+        let analyses = self.analyses()?;
+        self.validate_figures(&analyses)?;
 
         let mut seen = std::collections::HashSet::new();
         for (i, claim) in spec.claims.iter().enumerate() {
@@ -726,6 +816,110 @@ impl Study {
         Ok(())
     }
 
+    fn validate_figures(&self, analyses: &[(String, Analysis)]) -> Result<()> {
+        let Some(figures) = &self.spec.figures else {
+            return Ok(());
+        };
+        let kind_of = |id: &str| analyses.iter().find(|(a, _)| a == id).map(|(_, a)| a);
+        for (fid, f) in figures.iter() {
+            let here = |key: &'static str| {
+                vec![Seg::Key("figures"), Seg::Key(fid.as_str()), Seg::Key(key)]
+            };
+            let want = |key: &'static str,
+                        id: &str,
+                        ok: fn(&Analysis) -> bool,
+                        what: &str|
+             -> Result<()> {
+                match kind_of(id) {
+                    Some(a) if ok(a) => Ok(()),
+                    Some(_) => Err(self.error_at(
+                        &here(key),
+                        format!("figure `{fid}`: analysis `{id}` is not a {what} analysis"),
+                    )),
+                    None => {
+                        let mut e = self.error_at(
+                            &here(key),
+                            format!("figure `{fid}`: analysis `{id}` is not defined"),
+                        );
+                        if let Some(best) = nearest(id, analyses.iter().map(|(a, _)| a.as_str())) {
+                            e = e.hint(format!("did you mean `{best}`?"));
+                        }
+                        Err(e)
+                    }
+                }
+            };
+            match f.kind {
+                FigureKind::Km | FigureKind::Flow => {
+                    let Some(id) = &f.analysis else {
+                        return Err(self.error_at(
+                            &[Seg::Key("figures"), Seg::Key(fid)],
+                            format!("figure `{fid}` needs the `analysis` it draws"),
+                        ));
+                    };
+                    if f.kind == FigureKind::Km {
+                        want("analysis", id, |a| matches!(a, Analysis::Km { .. }), "km")?;
+                        if let Some(lr) = &f.logrank {
+                            want(
+                                "logrank",
+                                lr,
+                                |a| matches!(a, Analysis::Logrank { .. }),
+                                "logrank",
+                            )?;
+                        }
+                    } else {
+                        want(
+                            "analysis",
+                            id,
+                            |a| matches!(a, Analysis::Flow { .. }),
+                            "flow",
+                        )?;
+                    }
+                }
+                FigureKind::Forest => {
+                    let models = f.analyses.iter().flatten().map(|a| ("analyses", a));
+                    let uni = f.univariable.iter().flatten().map(|a| ("univariable", a));
+                    let mut any = false;
+                    for (key, id) in models.chain(uni) {
+                        want(key, id, |a| matches!(a, Analysis::Cox { .. }), "cox")?;
+                        any = true;
+                    }
+                    if !any {
+                        return Err(self.error_at(&[Seg::Key("figures"), Seg::Key(fid)], format!("figure `{fid}` needs Cox models: `analyses: [..]` and/or `univariable: [..]`")));
+                    }
+                }
+            }
+            if let Some(xmax) = f.xmax {
+                if !(xmax.is_finite() && xmax > 0.0) {
+                    return Err(self.error_at(
+                        &here("xmax"),
+                        format!("figure `{fid}`: xmax must be a time > 0"),
+                    ));
+                }
+            }
+            if let Some(b) = &f.breaks {
+                if b.iter().any(|x| !x.is_finite() || *x < 0.0)
+                    || b.windows(2).any(|w| w[0] >= w[1])
+                {
+                    return Err(self.error_at(
+                        &here("breaks"),
+                        format!("figure `{fid}`: breaks must be increasing times ≥ 0"),
+                    ));
+                }
+            }
+        }
+        if let Some(report) = &self.spec.report {
+            if let Some(t) = &report.template {
+                if t.trim().is_empty() {
+                    return Err(self.error_at(
+                        &[Seg::Key("report"), Seg::Key("template")],
+                        "report template path is empty".to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The analyses, each checked against its kind and with defaults filled in.
     pub fn analyses(&self) -> Result<Vec<(String, Analysis)>> {
         let spec = &self.spec;
@@ -740,6 +934,7 @@ impl Study {
                 AnalysisKind::Cox => COX_KEYS,
                 AnalysisKind::Followup => FOLLOWUP_KEYS,
                 AnalysisKind::Describe => DESCRIBE_KEYS,
+                AnalysisKind::Flow => FLOW_KEYS,
             };
             let kind = serde_yaml::to_string(&a.kind)
                 .unwrap_or_default()
@@ -860,6 +1055,21 @@ impl Study {
                     }
                     Analysis::Describe {
                         variables,
+                        by: a.by.clone(),
+                    }
+                }
+                AnalysisKind::Flow => {
+                    let steps = a.steps.clone().unwrap_or_default();
+                    if steps.is_empty() {
+                        return Err(self.error_at(
+                            &[Seg::Key("analyses"), Seg::Key(id)],
+                            format!(
+                                "analysis `{id}`: a flow needs `steps: [{{ label, filter }}, ...]`"
+                            ),
+                        ));
+                    }
+                    Analysis::Flow {
+                        steps,
                         by: a.by.clone(),
                     }
                 }

@@ -144,3 +144,34 @@ fn a_version_folder_holding_another_report_is_not_replaced_without_force() {
         first
     );
 }
+
+#[test]
+fn a_cox_warning_is_kept_in_the_result_and_shown_on_the_terminal() {
+    // Every event is in group 1: R warns that the coefficient may be infinite.
+    let data = "t,e,g,x\n1,1,1,5\n2,1,1,3\n3,1,1,6\n4,1,1,2\n5,1,1,7\n6,0,0,1\n7,0,0,4\n8,0,0,8\n9,0,0,2\n10,0,0,3\n";
+    let spec = "reprise: 1
+study: { id: sep, version: 1.0.0, title: Separation, date: 2024-01-01 }
+data: { path: d.csv }
+endpoints: { os: { time: t, event: e } }
+analyses:
+  cox: { kind: cox, endpoint: os, covariates: [g, x] }
+";
+    let dir = Dir::new(&[("study.yaml", spec), ("d.csv", data)]);
+    let out = dir.run(&["build", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: analysis `cox`: the log-likelihood converged before g;"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/results.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        json["analyses"]["cox"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("may be infinite")
+    );
+}

@@ -1,0 +1,157 @@
+//! Drawing helpers over a plotters SVG canvas in pixel coordinates.
+//!
+//! The figures lay themselves out by hand (a survival plot's risk table must line up with
+//! its axis breaks to the pixel), so they draw on the root area in pixels rather than
+//! through plotters' chart builder.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The text face of every figure: one of the fonts typst embeds, so the PDF needs no
+/// system font and PNG rendering loads the same file.
+pub const FONT: &str = "Libertinus Serif";
+
+/// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
+pub const GREY: RGBColor = RGBColor(110, 110, 110);
+pub const LIGHT: RGBColor = RGBColor(220, 220, 220);
+
+pub type Canvas<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// plotters writes `font-size` as the given size / 1.24; this takes the size wanted.
+fn style(px: f64, color: RGBColor, h: HPos, v: VPos, bold: bool) -> TextStyle<'static> {
+    let font = (FONT, px * 1.24).into_font();
+    let font = if bold {
+        font.style(FontStyle::Bold)
+    } else {
+        font
+    };
+    font.color(&color).pos(Pos::new(h, v))
+}
+
+pub fn text(c: &Canvas, s: &str, at: (f64, f64), px: f64, color: RGBColor, h: HPos, v: VPos) {
+    let _ = c.draw(&Text::new(
+        s.to_string(),
+        (at.0.round() as i32, at.1.round() as i32),
+        style(px, color, h, v, false),
+    ));
+}
+
+pub fn bold(c: &Canvas, s: &str, at: (f64, f64), px: f64, h: HPos, v: VPos) {
+    let _ = c.draw(&Text::new(
+        s.to_string(),
+        (at.0.round() as i32, at.1.round() as i32),
+        style(px, BLACK, h, v, true),
+    ));
+}
+
+/// Text turned a quarter left, centred on `at` (a y-axis title).
+pub fn text_up(c: &Canvas, s: &str, at: (f64, f64), px: f64) {
+    let st =
+        style(px, BLACK, HPos::Center, VPos::Center, false).transform(FontTransform::Rotate270);
+    let _ = c.draw(&Text::new(
+        s.to_string(),
+        (at.0.round() as i32, at.1.round() as i32),
+        st,
+    ));
+}
+
+pub fn line(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32) {
+    let pts: Vec<(i32, i32)> = points
+        .iter()
+        .map(|p| (p.0.round() as i32, p.1.round() as i32))
+        .collect();
+    let _ = c.draw(&PathElement::new(pts, color.stroke_width(width)));
+}
+
+pub fn dashed(c: &Canvas, from: (f64, f64), to: (f64, f64), color: RGBColor) {
+    // Short segments: plotters' SVG backend has no dash attribute.
+    let length = ((to.0 - from.0).powi(2) + (to.1 - from.1).powi(2)).sqrt();
+    let steps = (length / 6.0).floor() as usize;
+    for i in (0..steps).step_by(2) {
+        let a = i as f64 / steps as f64;
+        let b = ((i + 1) as f64 / steps as f64).min(1.0);
+        line(
+            c,
+            &[
+                (from.0 + a * (to.0 - from.0), from.1 + a * (to.1 - from.1)),
+                (from.0 + b * (to.0 - from.0), from.1 + b * (to.1 - from.1)),
+            ],
+            color,
+            1,
+        );
+    }
+}
+
+pub fn polygon(c: &Canvas, points: &[(f64, f64)], color: RGBColor, opacity: f64) {
+    let pts: Vec<(i32, i32)> = points
+        .iter()
+        .map(|p| (p.0.round() as i32, p.1.round() as i32))
+        .collect();
+    let _ = c.draw(&Polygon::new(pts, color.mix(opacity).filled()));
+}
+
+pub fn rect(c: &Canvas, a: (f64, f64), b: (f64, f64), color: RGBColor, filled: bool) {
+    let a = (a.0.round() as i32, a.1.round() as i32);
+    let b = (b.0.round() as i32, b.1.round() as i32);
+    let st = if filled {
+        color.filled()
+    } else {
+        color.stroke_width(1)
+    };
+    let _ = c.draw(&Rectangle::new([a, b], st));
+}
+
+/// A number for an axis or a table: integers without decimals, others with up to two.
+pub fn tick_label(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round() as i64)
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Round-number axis breaks from 0 to at least `max`: about `target` of them.
+pub fn nice_breaks(max: f64, target: usize) -> Vec<f64> {
+    if !(max > 0.0) {
+        return vec![0.0, 1.0];
+    }
+    let raw = max / target.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let n = (max / step).ceil() as usize;
+    (0..=n).map(|i| i as f64 * step).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaks_are_round_and_cover_the_range() {
+        assert_eq!(
+            nice_breaks(58.0, 6),
+            [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+        );
+        assert_eq!(
+            nice_breaks(3000.0, 6),
+            [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0]
+        );
+        assert_eq!(tick_label(2.5), "2.5");
+        assert_eq!(tick_label(12.0), "12");
+    }
+}

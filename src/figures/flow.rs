@@ -1,0 +1,189 @@
+//! A CONSORT-style flow diagram: boxes down the middle for the patients who remain at
+//! each step, boxes to the right for those excluded, and the final groups side by side.
+//! Every count comes from the data through a `flow` analysis.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::draw::{self, Canvas};
+
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// (label, patients remaining) per step, in order.
+    pub steps: Vec<(String, u64)>,
+    /// (label, patients excluded) between step i and i + 1.
+    pub excluded: Vec<Option<(String, u64)>>,
+    /// The final groups, (label, patients).
+    pub groups: Vec<(String, u64)>,
+}
+
+const WIDTH: f64 = 760.0;
+const BOX_H: f64 = 46.0;
+const GAP: f64 = 34.0;
+const TEXT: f64 = 13.0;
+
+/// Splits a label into lines that fit a box `chars` wide.
+fn wrap(s: &str, chars: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in s.split_whitespace() {
+        let current = lines.last_mut().expect("one line at least");
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > chars {
+            lines.push(word.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    lines
+}
+
+fn boxed(c: &Canvas, centre: (f64, f64), width: f64, height: f64, label: &str, n: u64) {
+    draw::rect(
+        c,
+        (centre.0 - width / 2.0, centre.1 - height / 2.0),
+        (centre.0 + width / 2.0, centre.1 + height / 2.0),
+        BLACK,
+        false,
+    );
+    let mut lines = wrap(label, (width / (TEXT * 0.5)) as usize - 2);
+    lines.push(format!("n = {n}"));
+    let first = centre.1 - (lines.len() as f64 - 1.0) * 8.0;
+    for (i, l) in lines.iter().enumerate() {
+        draw::text(
+            c,
+            l,
+            (centre.0, first + 16.0 * i as f64),
+            TEXT,
+            BLACK,
+            HPos::Center,
+            VPos::Center,
+        );
+    }
+}
+
+fn arrow_down(c: &Canvas, from: (f64, f64), to_y: f64) {
+    draw::line(c, &[from, (from.0, to_y)], BLACK, 1);
+    draw::line(
+        c,
+        &[
+            (from.0 - 4.0, to_y - 6.0),
+            (from.0, to_y),
+            (from.0 + 4.0, to_y - 6.0),
+        ],
+        BLACK,
+        1,
+    );
+}
+
+fn box_height(label: &str, width: f64) -> f64 {
+    BOX_H.max(16.0 * (wrap(label, (width / (TEXT * 0.5)) as usize - 2).len() as f64 + 1.0) + 12.0)
+}
+
+pub fn svg(flow: &Flow) -> String {
+    let main_w = 300.0;
+    let side_w = 220.0;
+    let main_x = 40.0 + main_w / 2.0;
+    let side_x = main_x + main_w / 2.0 + 40.0 + side_w / 2.0;
+    let heights: Vec<f64> = flow
+        .steps
+        .iter()
+        .map(|(l, _)| box_height(l, main_w))
+        .collect();
+    let steps_h: f64 =
+        heights.iter().sum::<f64>() + GAP * flow.steps.len().saturating_sub(1) as f64;
+    let groups = flow.groups.len();
+    let group_w = if groups > 0 {
+        ((WIDTH - 40.0) / groups as f64 - 20.0).min(260.0)
+    } else {
+        0.0
+    };
+    let group_h = flow
+        .groups
+        .iter()
+        .map(|(l, _)| box_height(l, group_w))
+        .fold(0.0, f64::max);
+    let height = 20.0
+        + steps_h
+        + if groups > 0 {
+            GAP + 16.0 + group_h
+        } else {
+            0.0
+        }
+        + 20.0;
+
+    let mut out = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut out, (WIDTH as u32, height.ceil() as u32));
+        let c: Canvas = backend.into_drawing_area();
+        let _ = c.fill(&WHITE);
+        let mut y = 20.0;
+        for (i, (label, n)) in flow.steps.iter().enumerate() {
+            let h = heights[i];
+            boxed(&c, (main_x, y + h / 2.0), main_w, h, label, *n);
+            if i + 1 < flow.steps.len() {
+                arrow_down(&c, (main_x, y + h), y + h + GAP);
+                if let Some(Some((why, k))) = flow.excluded.get(i) {
+                    let mid = y + h + GAP / 2.0;
+                    let eh = box_height(why, side_w);
+                    draw::line(&c, &[(main_x, mid), (side_x - side_w / 2.0, mid)], BLACK, 1);
+                    draw::line(
+                        &c,
+                        &[
+                            (side_x - side_w / 2.0 - 6.0, mid - 4.0),
+                            (side_x - side_w / 2.0, mid),
+                            (side_x - side_w / 2.0 - 6.0, mid + 4.0),
+                        ],
+                        BLACK,
+                        1,
+                    );
+                    boxed(&c, (side_x, mid), side_w, eh, why, *k);
+                }
+            }
+            y += h + GAP;
+        }
+        if groups > 0 {
+            let last_bottom = y - GAP;
+            let branch_y = last_bottom + GAP / 2.0 + 8.0;
+            draw::line(&c, &[(main_x, last_bottom), (main_x, branch_y)], BLACK, 1);
+            let span = (WIDTH - 40.0) / groups as f64;
+            let centres: Vec<f64> = (0..groups)
+                .map(|g| 20.0 + span * (g as f64 + 0.5))
+                .collect();
+            draw::line(
+                &c,
+                &[(centres[0], branch_y), (centres[groups - 1], branch_y)],
+                BLACK,
+                1,
+            );
+            let top = branch_y + GAP / 2.0 + 8.0;
+            for (g, (label, n)) in flow.groups.iter().enumerate() {
+                arrow_down(&c, (centres[g], branch_y), top);
+                boxed(
+                    &c,
+                    (centres[g], top + group_h / 2.0),
+                    group_w,
+                    group_h,
+                    label,
+                    *n,
+                );
+            }
+        }
+        let _ = c.present();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_wrap_at_word_boundaries() {
+        assert_eq!(
+            wrap("Patients with stage IV rectal cancer", 16),
+            ["Patients with", "stage IV rectal", "cancer"]
+        );
+    }
+}

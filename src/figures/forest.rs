@@ -1,0 +1,249 @@
+//! A forest plot of Cox hazard ratios: one row per term, a point and whiskers on a log
+//! scale with a reference line at 1, and the numbers beside it. Univariable and
+//! multivariable estimates sit side by side when both exist.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::draw::{self, Canvas, GREY, PALETTE};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Estimate {
+    pub hr: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub p: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub label: String,
+    /// One entry per model (column); `None` where the model has no such term.
+    pub estimates: Vec<Option<Estimate>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForestPlot {
+    /// The models' names, e.g. ["Univariable", "Multivariable"].
+    pub models: Vec<String>,
+    pub rows: Vec<Row>,
+    pub xlab: String,
+}
+
+const WIDTH: f64 = 760.0;
+const ROW: f64 = 24.0;
+const TEXT: f64 = 12.5;
+
+pub fn format_p(p: Option<f64>) -> String {
+    match p {
+        None => "—".into(),
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) if p < 0.01 => format!("{p:.3}"),
+        Some(p) => format!("{p:.2}"),
+    }
+}
+
+pub fn svg(plot: &ForestPlot) -> String {
+    let models = plot.models.len().max(1);
+    let label_width = plot
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count() as f64 * TEXT * 0.5)
+        .fold(60.0, f64::max)
+        + 16.0;
+    let number_width = 150.0 * models as f64;
+    let panel_left = label_width + 8.0;
+    let panel_width = (WIDTH - panel_left - number_width - 16.0).max(180.0);
+    let width = panel_left + panel_width + number_width + 16.0;
+    let top = 52.0;
+    let height = top + ROW * plot.rows.len() as f64 + 56.0;
+
+    // The scale covers every interval that is finite, in log space, with some air.
+    let finite: Vec<f64> = plot
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.estimates
+                .iter()
+                .flatten()
+                .flat_map(|e| [e.lower, e.upper])
+        })
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    let lo = finite.iter().copied().fold(1.0, f64::min).max(1e-3).ln();
+    let hi = finite.iter().copied().fold(1.0, f64::max).min(1e3).ln();
+    let pad = ((hi - lo) * 0.06).max(0.05);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let ticks: Vec<f64> = [
+        0.01f64, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+    ]
+    .into_iter()
+    .filter(|t| t.ln() >= lo && t.ln() <= hi)
+    .collect();
+    // Keep at most seven ticks, always including 1.
+    let ticks: Vec<f64> = if ticks.len() > 7 {
+        ticks
+            .iter()
+            .copied()
+            .filter(|t| [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 100.0].contains(t))
+            .collect()
+    } else {
+        ticks
+    };
+
+    let mut out = String::new();
+    {
+        let backend =
+            SVGBackend::with_string(&mut out, (width.ceil() as u32, height.ceil() as u32));
+        let c: Canvas = backend.into_drawing_area();
+        let _ = c.fill(&WHITE);
+        let x =
+            |v: f64| panel_left + (v.max(1e-300).ln().clamp(lo, hi) - lo) / (hi - lo) * panel_width;
+        let bottom = top + ROW * plot.rows.len() as f64;
+
+        draw::bold(&c, "Term", (8.0, 22.0), TEXT, HPos::Left, VPos::Center);
+        for (m, name) in plot.models.iter().enumerate() {
+            let col = panel_left + panel_width + 16.0 + 150.0 * m as f64;
+            draw::bold(&c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
+            draw::text(
+                &c,
+                "HR (95% CI)",
+                (col, 32.0),
+                TEXT,
+                BLACK,
+                HPos::Left,
+                VPos::Center,
+            );
+            draw::text(
+                &c,
+                "p",
+                (col + 140.0, 32.0),
+                TEXT,
+                BLACK,
+                HPos::Right,
+                VPos::Center,
+            );
+            if models > 1 {
+                let color = PALETTE[m % PALETTE.len()];
+                draw::rect(&c, (col - 12.0, 10.0), (col - 4.0, 18.0), color, true);
+            }
+        }
+        draw::dashed(&c, (x(1.0), top - 4.0), (x(1.0), bottom), GREY);
+        for (i, row) in plot.rows.iter().enumerate() {
+            let cy = top + ROW * (i as f64 + 0.5);
+            if i % 2 == 1 {
+                draw::rect(
+                    &c,
+                    (0.0, cy - ROW / 2.0),
+                    (width, cy + ROW / 2.0),
+                    RGBColor(246, 246, 246),
+                    true,
+                );
+            }
+            draw::text(
+                &c,
+                &row.label,
+                (8.0, cy),
+                TEXT,
+                BLACK,
+                HPos::Left,
+                VPos::Center,
+            );
+            for (m, est) in row.estimates.iter().enumerate() {
+                let col = panel_left + panel_width + 16.0 + 150.0 * m as f64;
+                let color = PALETTE[m % PALETTE.len()];
+                let offset = if models > 1 {
+                    (m as f64 - (models as f64 - 1.0) / 2.0) * 6.0
+                } else {
+                    0.0
+                };
+                match est {
+                    Some(e) if e.hr.is_finite() => {
+                        let py = cy + offset;
+                        draw::line(&c, &[(x(e.lower), py), (x(e.upper), py)], color, 1);
+                        if e.lower.ln() < lo {
+                            draw::line(
+                                &c,
+                                &[
+                                    (x(e.lower) + 5.0, py - 3.0),
+                                    (x(e.lower), py),
+                                    (x(e.lower) + 5.0, py + 3.0),
+                                ],
+                                color,
+                                1,
+                            );
+                        }
+                        if e.upper.ln() > hi {
+                            draw::line(
+                                &c,
+                                &[
+                                    (x(e.upper) - 5.0, py - 3.0),
+                                    (x(e.upper), py),
+                                    (x(e.upper) - 5.0, py + 3.0),
+                                ],
+                                color,
+                                1,
+                            );
+                        }
+                        draw::rect(
+                            &c,
+                            (x(e.hr) - 3.5, py - 3.5),
+                            (x(e.hr) + 3.5, py + 3.5),
+                            color,
+                            true,
+                        );
+                        let numbers = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
+                        draw::text(
+                            &c,
+                            &numbers,
+                            (col, cy),
+                            TEXT,
+                            BLACK,
+                            HPos::Left,
+                            VPos::Center,
+                        );
+                        draw::text(
+                            &c,
+                            &format_p(e.p),
+                            (col + 140.0, cy),
+                            TEXT,
+                            BLACK,
+                            HPos::Right,
+                            VPos::Center,
+                        );
+                    }
+                    _ => draw::text(&c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
+                }
+            }
+        }
+        draw::line(
+            &c,
+            &[(panel_left, bottom), (panel_left + panel_width, bottom)],
+            BLACK,
+            1,
+        );
+        for t in &ticks {
+            draw::line(&c, &[(x(*t), bottom), (x(*t), bottom + 5.0)], BLACK, 1);
+            draw::text(
+                &c,
+                &draw::tick_label(*t),
+                (x(*t), bottom + 8.0),
+                TEXT,
+                BLACK,
+                HPos::Center,
+                VPos::Top,
+            );
+        }
+        draw::text(
+            &c,
+            &plot.xlab,
+            (panel_left + panel_width / 2.0, bottom + 30.0),
+            TEXT,
+            BLACK,
+            HPos::Center,
+            VPos::Top,
+        );
+        let _ = c.present();
+    }
+    out
+}

@@ -1,0 +1,350 @@
+//! The manuscript: a minijinja template fills typst source with results, tables and
+//! figures; typst compiles it in-process to a PDF.
+//!
+//! Values printed into the template are escaped for typst markup by default, so a data
+//! label such as `#panic("x")` or `$a$` prints as written and never runs. Errors, whether
+//! minijinja's or typst's, are reported against the template's own file and line: each
+//! template line is tagged before rendering and the tags are read back out of the typst
+//! source, so a typst error in line 212 of the generated source names the template line
+//! that produced it.
+
+mod filters;
+mod world;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use typst::WorldExt;
+use typst::diag::{Severity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::layout::{Frame, FrameItem};
+use typst_layout::PagedDocument;
+
+use crate::error::{Error, Location, Result};
+
+pub use world::ReportWorld;
+
+/// The template every study gets unless it names its own.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/default.typ.j2");
+pub const DEFAULT_TEMPLATE_NAME: &str = "templates/default.typ.j2 (built in)";
+
+/// Characters that cannot occur in a template mark the start of each template line.
+const TAG_OPEN: char = '\u{10FFFD}';
+const TAG_CLOSE: char = '\u{10FFFC}';
+
+/// A template: its text and the name errors use.
+pub struct Template {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+/// What rendering produced.
+pub struct Rendered {
+    /// The typst source the template produced.
+    pub source: String,
+    pub pdf: Vec<u8>,
+    /// The document's text, page by page, as typst laid it out.
+    pub text: Vec<String>,
+    pub pages: usize,
+    /// Files the typst compilation read from the study's folder.
+    pub files_read: Vec<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// Marks every template line that does not sit inside a tag or begin with a
+/// whitespace-trimming tag, so that rendered lines can be traced back.
+fn tag_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut open = false;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let trims_before = ["{%-", "{{-", "{#-"].iter().any(|t| trimmed.starts_with(t));
+        if !open && !trims_before {
+            out.push(TAG_OPEN);
+            out.push_str(&(i + 1).to_string());
+            out.push(TAG_CLOSE);
+        }
+        out.push_str(line);
+        // Track whether a jinja tag stays open across the line end.
+        let bytes = line.as_bytes();
+        let mut j = 0;
+        while j + 1 < bytes.len() {
+            let pair = &bytes[j..j + 2];
+            if !open && (pair == b"{%" || pair == b"{{" || pair == b"{#") {
+                open = true;
+                j += 2;
+            } else if open && (pair == b"%}" || pair == b"}}" || pair == b"#}") {
+                open = false;
+                j += 2;
+            } else {
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Removes the tags; returns the clean text and, per output line, the template line.
+fn untag(rendered: &str) -> (String, Vec<usize>) {
+    let mut clean = String::with_capacity(rendered.len());
+    let mut lines = vec![1];
+    let mut current = 1;
+    let mut chars = rendered.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == TAG_OPEN {
+            let mut n = String::new();
+            for d in chars.by_ref() {
+                if d == TAG_CLOSE {
+                    break;
+                }
+                n.push(d);
+            }
+            current = n.parse().unwrap_or(current);
+            // A tag at the start of an output line names that line.
+            if clean.is_empty() || clean.ends_with('\n') {
+                *lines.last_mut().expect("one line at least") = current;
+            }
+            continue;
+        }
+        clean.push(c);
+        if c == '\n' {
+            lines.push(current);
+        }
+    }
+    (clean, lines)
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
+    env.set_formatter(filters::formatter);
+    filters::register(&mut env);
+    env
+}
+
+/// Fills the template with `context`.
+pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String, Vec<usize>)> {
+    let env = environment();
+    let tagged = tag_lines(&template.text);
+    let place = |e: &minijinja::Error| match (&template.path, e.line()) {
+        (Some(p), Some(line)) => Location::at(p, line, 1),
+        (Some(p), None) => Location::file(p),
+        (None, _) => Location::file(&template.name),
+    };
+    let tmpl = env
+        .template_from_named_str(&template.name, &tagged)
+        .map_err(|e| {
+            Error::in_file(
+                place(&e),
+                format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+            )
+        })?;
+    let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+    let rendered = tmpl.render(ctx).map_err(|e| {
+        let mut err = Error::in_file(
+            place(&e),
+            format!(
+                "template error: {}",
+                e.detail().unwrap_or(&e.kind().to_string())
+            ),
+        );
+        if e.kind() == minijinja::ErrorKind::UndefinedError {
+            err = err
+                .hint("the names a template can use are listed in the README under \"Templates\"");
+        }
+        err
+    })?;
+    Ok(untag(&rendered))
+}
+
+/// The report's timestamp: `SOURCE_DATE_EPOCH` when set (as typst's own CLI does), else
+/// the study's date at midnight UTC.
+pub fn timestamp(date: (i32, u32, u32)) -> Result<(Datetime, (i32, u32, u32))> {
+    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+        let secs: i64 = epoch.trim().parse().map_err(|_| {
+            Error::input(format!(
+                "SOURCE_DATE_EPOCH=`{epoch}` is not a number of seconds"
+            ))
+            .hint("unset it, or set it to seconds since 1970-01-01 UTC")
+        })?;
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let dt = Datetime::from_ymd_hms(
+            y,
+            m as u8,
+            d as u8,
+            (rem / 3600) as u8,
+            (rem % 3600 / 60) as u8,
+            (rem % 60) as u8,
+        )
+        .ok_or_else(|| {
+            Error::input(format!(
+                "SOURCE_DATE_EPOCH=`{epoch}` is outside the dates typst can print"
+            ))
+        })?;
+        return Ok((dt, (y, m, d)));
+    }
+    let dt = Datetime::from_ymd_hms(date.0, date.1 as u8, date.2 as u8, 0, 0, 0)
+        .expect("a checked date");
+    Ok((dt, date))
+}
+
+/// Days since 1970-01-01 → (year, month, day).
+fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
+}
+
+/// Compiles typst source to a PDF. `root` is the study's folder (the only place files
+/// are read from), `memory` holds generated files by their virtual path.
+pub fn compile(
+    template: &Template,
+    source: String,
+    line_map: &[usize],
+    root: &Path,
+    memory: HashMap<String, Vec<u8>>,
+    date: (i32, u32, u32),
+    ident: &str,
+) -> Result<Rendered> {
+    let (timestamp, day) = timestamp(date)?;
+    let memory = memory
+        .into_iter()
+        .map(|(k, v)| (k, Bytes::new(v)))
+        .collect();
+    let world = ReportWorld::new(root, "main.typ", source.clone(), memory, day);
+    let warned = typst::compile::<PagedDocument>(&world);
+    let describe = |d: &SourceDiagnostic| diagnostic(&world, template, line_map, d);
+    let warnings: Vec<String> = warned.warnings.iter().map(describe).collect();
+    let document = warned.output.map_err(|errors| {
+        let mut lines: Vec<String> = errors.iter().map(describe).collect();
+        lines.dedup();
+        let first = lines.remove(0);
+        let mut e = Error::input(first);
+        for more in lines.into_iter().take(4) {
+            e = e.hint(more);
+        }
+        e
+    })?;
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(timestamp)),
+        ..Default::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(describe).collect();
+        Error::input(format!("cannot write the PDF: {}", lines.join("; ")))
+    })?;
+    let text = document
+        .pages()
+        .iter()
+        .map(|p| frame_text(&p.frame))
+        .collect();
+    Ok(Rendered {
+        source,
+        pdf,
+        text,
+        pages: document.pages().len(),
+        files_read: world.files_read(),
+        warnings,
+    })
+}
+
+/// "file:line: error: message" for a typst diagnostic, placed in the template when the
+/// problem is in the generated source.
+fn diagnostic(
+    world: &ReportWorld,
+    template: &Template,
+    line_map: &[usize],
+    d: &SourceDiagnostic,
+) -> String {
+    let severity = match d.severity {
+        Severity::Error => "typst error",
+        Severity::Warning => "typst warning",
+    };
+    let mut place = template
+        .path
+        .as_ref()
+        .map(|p| crate::error::display_path(p))
+        .unwrap_or_else(|| template.name.clone());
+    if let Some(id) = d.span.id() {
+        use typst::World;
+        if let (Ok(source), Some(range)) = (world.source(id), world.range(d.span)) {
+            let line = source.lines().byte_to_line(range.start).unwrap_or(0);
+            if id == world.main() {
+                let template_line = line_map.get(line).copied().unwrap_or(1);
+                place = format!("{place}:{template_line}");
+            } else {
+                place = format!("{}:{}", id.vpath().get_without_slash(), line + 1);
+            }
+        }
+    }
+    let mut out = format!("{place}: {severity}: {}", d.message);
+    for hint in &d.hints {
+        out.push_str(&format!(" (hint: {})", hint.v));
+    }
+    out
+}
+
+/// The text of a frame in reading order, as laid out: for checking what a reader sees.
+fn frame_text(frame: &Frame) -> String {
+    let mut out = String::new();
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => {
+                out.push_str(&frame_text(&g.frame));
+            }
+            FrameItem::Text(t) => {
+                out.push_str(&t.text);
+                out.push(' ');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_trace_rendered_lines_to_template_lines() {
+        let template = "a\n{% for x in [1, 2] %}\nitem {{ x }}\n{% endfor %}\nz\n";
+        let tagged = tag_lines(template);
+        let env = Environment::new();
+        let out = env.render_str(&tagged, ()).unwrap();
+        let (clean, map) = untag(&out);
+        assert_eq!(clean, "a\n\nitem 1\n\nitem 2\n\nz");
+        let z = clean.lines().position(|l| l == "z").unwrap();
+        assert_eq!(map[z], 5);
+        let item2 = clean.lines().position(|l| l == "item 2").unwrap();
+        assert_eq!(map[item2], 3);
+    }
+
+    #[test]
+    fn a_tag_open_across_lines_is_not_broken() {
+        let template = "{{\n 1 + 1 }}\nb\n";
+        let env = Environment::new();
+        let out = env.render_str(&tag_lines(template), ()).unwrap();
+        assert_eq!(untag(&out).0, "2\nb");
+    }
+
+    #[test]
+    fn epoch_days_to_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+}

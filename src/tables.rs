@@ -1,0 +1,407 @@
+//! Tables as a paper prints them, built from results: Table 1 from `describe`, landmark
+//! survival from `km`, hazard ratios from `cox` (univariable beside multivariable). Each
+//! is a plain grid of display strings, rendered by the template and written as CSV.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::figures::{column_label, format_p, term_label};
+use crate::spec::{Analysis, FigureKind, Study};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub cells: Vec<String>,
+    /// A level or statistic under a variable: indented in print.
+    pub indent: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub id: String,
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    /// The table as CSV (RFC 4180), one header line and one line per row.
+    pub fn csv(&self) -> String {
+        let quote = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let line = |cells: &[String]| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+        let mut out = line(&self.header);
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(&r.cells));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A number as printed: `digits` decimals, an en dash for a value that does not exist.
+pub fn num(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.digits$}"),
+        _ => "–".into(),
+    }
+}
+
+/// "(a to b)": the form that survives a minus sign, unlike "a–b".
+pub fn ci(lower: Option<f64>, upper: Option<f64>, digits: usize) -> String {
+    format!("({} to {})", num(lower, digits), num(upper, digits))
+}
+
+fn pct(x: Option<f64>) -> String {
+    num(x, 1)
+}
+
+fn f(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+pub fn build(
+    study: &Study,
+    analyses: &[(String, Analysis)],
+    results: &IndexMap<String, Value>,
+) -> Vec<Table> {
+    let mut tables = Vec::new();
+    for (id, a) in analyses {
+        let r = &results[id];
+        let title = study.spec.analyses[id.as_str()].title.clone();
+        match a {
+            Analysis::Describe { by, .. } => {
+                tables.push(describe(study, id, title, r, by.as_deref()))
+            }
+            Analysis::Km {
+                times, endpoint, ..
+            } => tables.push(landmarks(study, id, title, r, times, endpoint)),
+            _ => {}
+        }
+    }
+    for (fid, spec) in crate::figures::specs(study, analyses) {
+        if spec.kind == FigureKind::Forest {
+            tables.push(cox(study, &fid, &spec, results));
+        }
+    }
+    tables
+}
+
+fn describe(study: &Study, id: &str, title: Option<String>, r: &Value, by: Option<&str>) -> Table {
+    let groups: Vec<(String, u64)> = r["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            (
+                g["label"].as_str().unwrap_or("").to_string(),
+                g["n"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut header = vec![
+        "Characteristic".to_string(),
+        format!("Overall (N = {})", r["n"]),
+    ];
+    header.extend(groups.iter().map(|(l, n)| format!("{l} (N = {n})")));
+    let with_p = by.is_some();
+    if with_p {
+        header.push("p".into());
+    }
+    let k = groups.len();
+    let mut rows = Vec::new();
+    let mut tests_used = Vec::new();
+    for v in r["variables"].as_array().into_iter().flatten() {
+        let name = column_label(study, v["label"].as_str().unwrap_or(""));
+        let p = v["test"]["p"].as_f64();
+        if let Some(m) = v["test"]["method"].as_str() {
+            if !tests_used.contains(&m.to_string()) {
+                tests_used.push(m.to_string());
+            }
+        }
+        let blank_groups = || vec![String::new(); k];
+        if v["type"] == "continuous" {
+            let s = |st: &Value| {
+                format!(
+                    "{} ({}–{})",
+                    num(f(&st["median"]), 1),
+                    num(f(&st["min"]), 1),
+                    num(f(&st["max"]), 1)
+                )
+            };
+            let mut cells = vec![format!("{name}, median (range)"), s(&v["stats"])];
+            cells.extend(
+                v["groups"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|g| s(&g["stats"])),
+            );
+            if with_p {
+                cells.push(format_p(p));
+            }
+            rows.push(Row {
+                cells,
+                indent: false,
+            });
+        } else {
+            let mut cells = vec![format!("{name}, n (%)"), String::new()];
+            cells.extend(blank_groups());
+            if with_p {
+                cells.push(format_p(p));
+            }
+            rows.push(Row {
+                cells,
+                indent: false,
+            });
+            for level in v["levels"].as_array().into_iter().flatten() {
+                let np = |x: &Value| format!("{} ({})", x["n"], pct(f(&x["pct"])));
+                let mut cells = vec![level["label"].as_str().unwrap_or("").to_string(), np(level)];
+                cells.extend(level["groups"].as_array().into_iter().flatten().map(np));
+                if with_p {
+                    cells.push(String::new());
+                }
+                rows.push(Row {
+                    cells,
+                    indent: true,
+                });
+            }
+        }
+        if v["missing"].as_u64().unwrap_or(0) > 0 {
+            let mut cells = vec!["Missing".to_string(), v["missing"].to_string()];
+            cells.extend(
+                v["groups"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|g| g["missing"].to_string()),
+            );
+            if with_p {
+                cells.push(String::new());
+            }
+            rows.push(Row {
+                cells,
+                indent: true,
+            });
+        }
+    }
+    let mut notes =
+        vec!["Percentages are of patients with the characteristic recorded.".to_string()];
+    if !tests_used.is_empty() {
+        let names: Vec<&str> = tests_used
+            .iter()
+            .map(|t| match t.as_str() {
+                "wilcox.test" => "Wilcoxon rank-sum test",
+                "kruskal.test" => "Kruskal-Wallis test",
+                "chisq.test" => "Pearson's chi-square test",
+                "fisher.test" => "Fisher's exact test",
+                other => other,
+            })
+            .collect();
+        notes.push(format!("p: {}.", names.join("; ")));
+    }
+    let title = title.unwrap_or_else(|| match by {
+        Some(b) => format!(
+            "Characteristics of the patients by {}",
+            column_label(study, b).to_lowercase()
+        ),
+        None => "Characteristics of the patients".into(),
+    });
+    Table {
+        id: id.to_string(),
+        title,
+        header,
+        rows,
+        notes,
+    }
+}
+
+fn landmarks(
+    study: &Study,
+    id: &str,
+    title: Option<String>,
+    r: &Value,
+    times: &[f64],
+    endpoint: &str,
+) -> Table {
+    let e = &study.spec.endpoints[endpoint];
+    let unit = e.unit.map(|u| u.name().to_string()).unwrap_or_default();
+    let label = e.label.clone().unwrap_or_else(|| endpoint.to_string());
+    let level = r["conf_level"].as_f64().unwrap_or(0.95);
+    let pct_level = format!("{}%", (level * 100.0).round());
+    let mut header = vec![
+        "Group".to_string(),
+        "n".into(),
+        "Events".into(),
+        format!("Median (95% CI), {unit}").replace("95%", &pct_level),
+    ];
+    header.extend(
+        times
+            .iter()
+            .map(|t| format!("{} {unit} (%)", crate::figures::tick_label(*t)).replace("  ", " ")),
+    );
+    let rows = r["strata"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let m = &s["median"];
+            let mut cells = vec![
+                s["label"].as_str().unwrap_or("").to_string(),
+                s["n"].to_string(),
+                s["events"].to_string(),
+                format!(
+                    "{} {}",
+                    num(f(&m["estimate"]), 1),
+                    ci(f(&m["lower"]), f(&m["upper"]), 1)
+                ),
+            ];
+            for at in s["at"].as_array().into_iter().flatten() {
+                let p100 = |v: &Value| v.as_f64().map(|x| 100.0 * x);
+                cells.push(format!(
+                    "{} {}",
+                    num(p100(&at["surv"]), 1),
+                    ci(p100(&at["lower"]), p100(&at["upper"]), 1)
+                ));
+            }
+            Row {
+                cells,
+                indent: false,
+            }
+        })
+        .collect();
+    let conf = r["conf_type"].as_str().unwrap_or("log");
+    let notes = vec![format!(
+        "Kaplan-Meier estimates with {pct_level} confidence intervals ({conf} transformation, Greenwood variance); – : not reached."
+    )];
+    let title = title.unwrap_or_else(|| match r["by"].as_str() {
+        Some(b) => format!("{label} by {}", column_label(study, b).to_lowercase()),
+        None => label.clone(),
+    });
+    Table {
+        id: id.to_string(),
+        title,
+        header,
+        rows,
+        notes,
+    }
+}
+
+fn cox(
+    study: &Study,
+    fid: &str,
+    spec: &crate::spec::FigureSpec,
+    results: &IndexMap<String, Value>,
+) -> Table {
+    let mut columns: Vec<(String, Vec<&Value>)> = Vec::new();
+    let terms = |id: &String| {
+        results[id.as_str()]["terms"]
+            .as_array()
+            .map(|t| t.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    if let Some(uni) = &spec.univariable {
+        columns.push(("Univariable".into(), uni.iter().flat_map(terms).collect()));
+    }
+    let multi = spec.analyses.clone().unwrap_or_default();
+    for id in &multi {
+        let name = if spec.univariable.is_some() && multi.len() == 1 {
+            "Multivariable".to_string()
+        } else {
+            id.clone()
+        };
+        columns.push((name, terms(id)));
+    }
+    let mut header = vec!["Term".to_string()];
+    for (name, _) in &columns {
+        header.push(format!("{name} HR (95% CI)"));
+        header.push("p".into());
+    }
+    let mut order: Vec<String> = Vec::new();
+    for (_, ts) in columns.iter().rev() {
+        for t in ts {
+            let name = t["term"].as_str().unwrap_or("").to_string();
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    let rows = order
+        .iter()
+        .map(|term| {
+            let mut cells = vec![term_label(study, term, spec.labels.as_ref())];
+            for (_, ts) in &columns {
+                match ts.iter().find(|t| t["term"] == term.as_str()) {
+                    Some(t) => {
+                        cells.push(format!(
+                            "{} {}",
+                            num(f(&t["hr"]), 2),
+                            ci(f(&t["lower"]), f(&t["upper"]), 2)
+                        ));
+                        cells.push(format_p(f(&t["p"])));
+                    }
+                    None => {
+                        cells.push("–".into());
+                        cells.push(String::new());
+                    }
+                }
+            }
+            Row {
+                cells,
+                indent: false,
+            }
+        })
+        .collect();
+    let ids: Vec<&String> = spec
+        .univariable
+        .iter()
+        .flatten()
+        .chain(multi.iter())
+        .collect();
+    let ties = ids
+        .first()
+        .and_then(|id| results[id.as_str()]["ties"].as_str())
+        .unwrap_or("efron");
+    let mut notes = vec![format!(
+        "Cox proportional hazards regression ({ties} ties); HR, hazard ratio; CI, confidence interval."
+    )];
+    for id in &ids {
+        for w in results[id.as_str()]["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            notes.push(format!("Warning ({id}): {w}."));
+        }
+    }
+    let endpoint = ids
+        .first()
+        .and_then(|id| results[id.as_str()]["endpoint"].as_str())
+        .unwrap_or("");
+    let label = study
+        .spec
+        .endpoints
+        .get(endpoint)
+        .and_then(|e| e.label.clone())
+        .unwrap_or_else(|| endpoint.to_string());
+    let title = spec
+        .title
+        .clone()
+        .map(|t| format!("{t}: hazard ratios"))
+        .unwrap_or_else(|| format!("Cox regression for {}", label.to_lowercase()));
+    Table {
+        id: format!("tab_{}", fid.trim_start_matches("fig_")),
+        title,
+        header,
+        rows,
+        notes,
+    }
+}
