@@ -41,6 +41,15 @@ impl Location {
             column: Some(column),
         }
     }
+
+    /// A line whose column is not known.
+    pub fn line(file: impl Into<PathBuf>, line: usize) -> Location {
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: None,
+        }
+    }
 }
 
 impl fmt::Display for Location {

@@ -172,7 +172,8 @@ fn produce_once(
         .collect();
 
     let meta = &study.spec.study;
-    let date = crate::spec::parse_date(&meta.date).expect("validated");
+    // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
+    let date = render::timestamp(crate::spec::parse_date(&meta.date).expect("validated"))?.1;
     let spec_arg = study
         .path
         .file_name()
@@ -185,6 +186,17 @@ fn produce_once(
             let mut v = serde_json::to_value(c).expect("serialises");
             v["difference"] = json!(c.reproduced.map(|r| r - c.reported));
             v["must"] = json!(c.must);
+            let short = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x}"));
+            v["reported_text"] = json!(short(Some(c.reported)));
+            v["reproduced_text"] = json!(
+                c.reproduced
+                    .map_or("–".to_string(), |r| crate::tables::num(Some(r), 4))
+            );
+            v["difference_text"] = json!(
+                c.reproduced
+                    .map_or("–".to_string(), |r| format!("{:+.4}", r - c.reported))
+            );
+            v["tolerance_text"] = json!(short(Some(c.tolerance)));
             v
         })
         .collect();

@@ -151,6 +151,23 @@ fn describe(study: &Study, id: &str, title: Option<String>, r: &Value, by: Optio
                 cells,
                 indent: false,
             });
+        } else if let Some(yes) = dichotomous(v) {
+            // A yes/no characteristic takes one row: the patients who have it.
+            let np = |x: Option<&Value>| match x {
+                Some(x) => format!("{} ({})", x["n"], pct(f(&x["pct"]))),
+                None => "0 (0.0)".into(),
+            };
+            let mut cells = vec![format!("{name}, n (%)"), np(yes)];
+            for g in 0..k {
+                cells.push(np(yes.and_then(|y| y["groups"].get(g))));
+            }
+            if with_p {
+                cells.push(format_p(p));
+            }
+            rows.push(Row {
+                cells,
+                indent: false,
+            });
         } else {
             let mut cells = vec![format!("{name}, n (%)"), String::new()];
             cells.extend(blank_groups());
@@ -223,6 +240,23 @@ fn describe(study: &Study, id: &str, title: Option<String>, r: &Value, by: Optio
     }
 }
 
+/// A categorical variable whose levels are false/true or 0/1: `Some` with the "yes"
+/// level (absent when no patient has it).
+fn dichotomous(v: &Value) -> Option<Option<&Value>> {
+    let levels = v["levels"].as_array()?;
+    let labels: Vec<&str> = levels.iter().filter_map(|l| l["label"].as_str()).collect();
+    let yes_no = labels.iter().all(|l| ["false", "true"].contains(l))
+        || labels.iter().all(|l| ["0", "1"].contains(l));
+    if !yes_no || labels.is_empty() {
+        return None;
+    }
+    Some(
+        levels
+            .iter()
+            .find(|l| matches!(l["label"].as_str(), Some("true" | "1"))),
+    )
+}
+
 fn landmarks(
     study: &Study,
     id: &str,
@@ -242,11 +276,15 @@ fn landmarks(
         "Events".into(),
         format!("Median (95% CI), {unit}").replace("95%", &pct_level),
     ];
-    header.extend(
-        times
-            .iter()
-            .map(|t| format!("{} {unit} (%)", crate::figures::tick_label(*t)).replace("  ", " ")),
-    );
+    header.extend(times.iter().map(|t| {
+        // "1 year", "3 years"
+        let unit = if *t == 1.0 {
+            unit.trim_end_matches('s')
+        } else {
+            unit.as_str()
+        };
+        format!("{} {unit} (%)", crate::figures::tick_label(*t)).replace("  ", " ")
+    }));
     let rows = r["strata"]
         .as_array()
         .into_iter()
@@ -312,16 +350,16 @@ fn cox(
     }
     let multi = spec.analyses.clone().unwrap_or_default();
     for id in &multi {
-        let name = if spec.univariable.is_some() && multi.len() == 1 {
-            "Multivariable".to_string()
-        } else {
-            id.clone()
+        let name = match (spec.univariable.is_some(), multi.len()) {
+            (true, 1) => "Multivariable".to_string(),
+            (false, 1) => String::new(),
+            _ => id.clone(),
         };
         columns.push((name, terms(id)));
     }
     let mut header = vec!["Term".to_string()];
     for (name, _) in &columns {
-        header.push(format!("{name} HR (95% CI)"));
+        header.push(format!("{name} HR (95% CI)").trim().to_string());
         header.push("p".into());
     }
     let mut order: Vec<String> = Vec::new();
@@ -369,8 +407,13 @@ fn cox(
         .first()
         .and_then(|id| results[id.as_str()]["ties"].as_str())
         .unwrap_or("efron");
+    let ties = if ties == "breslow" {
+        "Breslow's"
+    } else {
+        "Efron's"
+    };
     let mut notes = vec![format!(
-        "Cox proportional hazards regression ({ties} ties); HR, hazard ratio; CI, confidence interval."
+        "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval."
     )];
     for id in &ids {
         for w in results[id.as_str()]["warnings"]

@@ -75,7 +75,7 @@ pub fn svg(plot: &ForestPlot) -> String {
     let pad = ((hi - lo) * 0.06).max(0.05);
     let (lo, hi) = (lo - pad, hi + pad);
     let ticks: Vec<f64> = [
-        0.01f64, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+        0.01f64, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
     ]
     .into_iter()
     .filter(|t| t.ln() >= lo && t.ln() <= hi)
@@ -85,7 +85,7 @@ pub fn svg(plot: &ForestPlot) -> String {
         ticks
             .iter()
             .copied()
-            .filter(|t| [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 100.0].contains(t))
+            .filter(|t| [0.01, 0.1, 1.0, 10.0, 100.0].contains(t))
             .collect()
     } else {
         ticks

@@ -69,7 +69,7 @@ pub fn svg(plot: &KmPlot) -> String {
         .iter()
         .map(|c| text_width(&c.label, TEXT))
         .fold(0.0, f64::max);
-    let left = (labels_width + 24.0).max(78.0);
+    let left = (labels_width + 44.0).max(78.0);
     let right = 24.0;
     let top = 44.0;
     let pw = WIDTH - left - right;
@@ -238,7 +238,7 @@ pub fn svg(plot: &KmPlot) -> String {
                 draw::text(
                     &c,
                     &curve.label,
-                    (left - 12.0, ry),
+                    (left - 30.0, ry),
                     TEXT,
                     color,
                     HPos::Right,

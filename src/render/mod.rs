@@ -130,7 +130,7 @@ pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String,
     let env = environment();
     let tagged = tag_lines(&template.text);
     let place = |e: &minijinja::Error| match (&template.path, e.line()) {
-        (Some(p), Some(line)) => Location::at(p, line, 1),
+        (Some(p), Some(line)) => Location::line(p, line),
         (Some(p), None) => Location::file(p),
         (None, _) => Location::file(&template.name),
     };
@@ -290,8 +290,15 @@ fn diagnostic(
             }
         }
     }
-    let mut out = format!("{place}: {severity}: {}", d.message);
-    for hint in &d.hints {
+    // Typst's sandbox message speaks of the "project root"; here it is the study's folder.
+    let message = d.message.replace("project root", "study's folder");
+    let mut out = format!("{place}: {severity}: {message}");
+    // Hints about typst's command line (`--root`) do not apply to reprise.
+    for hint in d
+        .hints
+        .iter()
+        .filter(|h| !h.v.contains("--root") && !h.v.contains("project sandbox"))
+    {
         out.push_str(&format!(" (hint: {})", hint.v));
     }
     out

@@ -5,5 +5,6 @@ mod bad_input;
 mod claims;
 mod fixtures;
 mod formats;
+mod report;
 mod small_tests;
 mod util;

@@ -1,0 +1,361 @@
+//! The manuscript: byte-identical rebuilds, verify, escaping, the sandboxed World, typst
+//! errors placed in the template, and what the PDF says.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use reprise::hash::sha256_hex;
+use reprise::pipeline;
+
+use crate::util::{Dir, repo, reprise, stderr, stdout};
+
+const DATA: &str = "id,arm,age,time,event\n1,A,50,10,1\n2,A,61,12,0\n3,B,70,5,1\n4,B,45,20,1\n5,A,66,7,0\n6,B,58,9,1\n7,A,52,3,1\n8,B,49,14,0\n";
+
+fn study(extra: &str) -> String {
+    format!(
+        "reprise: 1
+study: {{ id: tiny, version: 1.0.0, title: A tiny study, date: 2024-03-05 }}
+data: {{ path: data.csv }}
+endpoints:
+  os: {{ time: time, event: event, label: Overall survival, unit: months }}
+analyses:
+  km: {{ kind: km, endpoint: os, by: arm, times: [6, 12] }}
+  lr: {{ kind: logrank, endpoint: os, by: arm }}
+  cox: {{ kind: cox, endpoint: os, covariates: [age, arm] }}
+  t1: {{ kind: describe, variables: [age, arm], by: arm }}
+{extra}"
+    )
+}
+
+/// Every file below `dir`, with its sha256.
+fn hashes(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_string_lossy().to_string(),
+                    sha256_hex(&std::fs::read(&p).unwrap()),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn two_builds_give_byte_identical_files() {
+    let spec = repo().join("examples/colon/study.yaml");
+    let (a, b) = (Dir::new(&[]), Dir::new(&[]));
+    for d in [&a, &b] {
+        let out = reprise(
+            &[
+                "build",
+                spec.to_str().unwrap(),
+                "--out",
+                d.path().to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let (ha, hb) = (hashes(a.path()), hashes(b.path()));
+    assert!(ha.len() >= 15, "{ha:?}");
+    for kind in [
+        "report.pdf",
+        "report.typ",
+        "results.json",
+        "manifest.json",
+        ".svg",
+        ".png",
+        ".csv",
+    ] {
+        assert!(ha.keys().any(|k| k.ends_with(kind)), "no {kind} in {ha:?}");
+    }
+    assert_eq!(ha, hb);
+}
+
+#[test]
+fn verify_passes_on_a_fresh_report_and_names_what_differs() {
+    let dir = Dir::new(&[("study.yaml", &study("")), ("data.csv", DATA)]);
+    assert!(dir.run(&["build"]).status.success());
+    let ok = dir.run(&["verify"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+    assert!(
+        stdout(&ok).contains("hashes match the manifest"),
+        "{}",
+        stdout(&ok)
+    );
+
+    // A PDF edited on disk
+    let pdf = dir.path().join("reports/1.0.0/report.pdf");
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    bytes.extend_from_slice(b"\n% edited\n");
+    std::fs::write(&pdf, bytes).unwrap();
+    let out = dir.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("report.pdf: on disk"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Data changed since the build: the inputs and the outputs differ
+    std::fs::write(
+        dir.path().join("data.csv"),
+        DATA.replace("8,B,49,14,0", "8,B,49,15,0"),
+    )
+    .unwrap();
+    let out = dir.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("data.csv: inputs: manifest"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("results.json"), "{}", stdout(&out));
+}
+
+#[test]
+fn verify_without_a_report_is_bad_input() {
+    let dir = Dir::new(&[("study.yaml", &study("")), ("data.csv", DATA)]);
+    let out = dir.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has no manifest.json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_pdf_says_what_the_results_say() {
+    let claim = "claims:\n  - { id: n, result: t1/n, reported: 8, tolerance: 0 }\n";
+    let dir = Dir::new(&[("study.yaml", &study(claim)), ("data.csv", DATA)]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    // typst joins "Table" and its number with a no-break space
+    let text = report.text.join("\n").replace('\u{a0}', " ");
+    for heading in [
+        "Methods",
+        "Results",
+        "Colophon",
+        "Kaplan-Meier",
+        "Table 1",
+        "Figure 1",
+        "Replication",
+    ] {
+        assert!(
+            text.contains(heading),
+            "no {heading:?} in the PDF text: {text}"
+        );
+    }
+    // the age hazard ratio, as the Cox table prints it
+    let age = &a.results.analyses["cox"]["terms"][0];
+    let f = |k: &str| age[k].as_f64().unwrap();
+    let hr = format!("{:.2} ({:.2} to {:.2})", f("hr"), f("lower"), f("upper"));
+    assert!(text.contains(&hr), "{hr} not in the text");
+    // every page carries the study id, version and short build id
+    for page in &report.text {
+        assert!(
+            page.contains("tiny") && page.contains(&report.build_id[..12]),
+            "page without footer: {page}"
+        );
+    }
+    assert!(
+        text.contains(&report.build_id),
+        "the colophon lists the full build id"
+    );
+}
+
+#[test]
+fn data_labels_print_literally_and_never_run() {
+    let labels = [
+        "#panic(\"x\")",
+        "$a$",
+        "*b*",
+        "_c_",
+        "@d",
+        "<e>",
+        "[f]",
+        "// g",
+    ];
+    let mut data = String::from("id,arm,time,event\n");
+    for (i, l) in labels.iter().enumerate() {
+        let quoted = format!("\"{}\"", l.replace('"', "\"\""));
+        data.push_str(&format!(
+            "{i},{quoted},{},1\n{}9,{quoted},{},0\n",
+            i + 1,
+            i,
+            i + 2
+        ));
+    }
+    let spec = "reprise: 1
+study: { id: escape, version: 1.0.0, title: \"Labels with #typst $markup$\", date: 2024-01-01 }
+data: { path: data.csv }
+endpoints: { os: { time: time, event: event } }
+analyses:
+  t1: { kind: describe, variables: [arm] }
+  km: { kind: km, endpoint: os, by: arm }
+";
+    let dir = Dir::new(&[("study.yaml", spec), ("data.csv", &data)]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let text: String = report
+        .text
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for l in labels {
+        assert!(text.contains(l), "{l:?} not printed literally");
+    }
+    assert!(text.contains("Labels with #typst $markup$"));
+}
+
+fn with_template(template: &str, files: &[(&str, &str)]) -> (Dir, std::process::Output) {
+    let spec = study("report: { template: manuscript.typ.j2 }\n");
+    let mut all = vec![
+        ("study.yaml", spec.as_str()),
+        ("data.csv", DATA),
+        ("manuscript.typ.j2", template),
+    ];
+    all.extend_from_slice(files);
+    let dir = Dir::new(&all);
+    let out = dir.run(&["build"]);
+    (dir, out)
+}
+
+#[test]
+fn a_study_template_is_used_and_hashed() {
+    let (dir, out) = with_template(
+        "= {{ study.title }}\nMedian: {{ result(\"km/strata/A/median/estimate\") | num(1) }} #image(\"logo.svg\", width: 1cm)\n",
+        &[(
+            "logo.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>",
+        )],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/1.0.0/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        manifest["inputs"]["manuscript.typ.j2"].is_string(),
+        "{manifest}"
+    );
+    assert!(
+        manifest["inputs"]["logo.svg"].is_string(),
+        "files the template reads are inputs: {manifest}"
+    );
+}
+
+#[test]
+fn files_outside_the_study_folder_are_refused() {
+    let outside = Dir::new(&[(
+        "secret.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>",
+    )]);
+    let secret = outside.path().join("secret.svg");
+    let relative = format!(
+        "../{}/secret.svg",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    for reference in [relative.as_str(), secret.to_str().unwrap(), "link.svg"] {
+        let (dir, _) = with_template("x", &[]);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&secret, dir.path().join("link.svg")).unwrap();
+        std::fs::write(
+            dir.path().join("manuscript.typ.j2"),
+            format!("#image(\"{reference}\")\n"),
+        )
+        .unwrap();
+        let out = dir.run(&["build", "--force"]);
+        assert_eq!(out.status.code(), Some(2), "{reference}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("manuscript.typ.j2:1: typst error"),
+            "{reference}: {err}"
+        );
+        assert!(
+            err.contains("outside the study's folder")
+                || err.contains("escape the study's folder")
+                || err.contains("not found"),
+            "{reference}: {err}"
+        );
+        assert!(
+            !err.contains("--root"),
+            "a hint for typst's CLI, not for reprise: {err}"
+        );
+    }
+}
+
+#[test]
+fn typst_errors_name_the_template_line() {
+    let template = "= Title\n{% for s in results.km.strata %}\nGroup {{ s.label }}\n{% endfor %}\n#let broken = (\n";
+    let (_, out) = with_template(template, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("manuscript.typ.j2:5: typst error"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn template_errors_name_the_template_line() {
+    let (_, out) = with_template("= Title\n\n{{ no_such_name.x }}\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("manuscript.typ.j2:3: template error"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_report_whole() {
+    let (dir, out) = with_template("= Fine\n", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = hashes(&dir.path().join("reports"));
+    std::fs::write(dir.path().join("manuscript.typ.j2"), "#let broken = (\n").unwrap();
+    let out = dir.run(&["build", "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        hashes(&dir.path().join("reports")),
+        before,
+        "the old report is untouched and no temporary folder is left"
+    );
+}
+
+#[test]
+fn source_date_epoch_sets_the_pdf_date() {
+    let dir = Dir::new(&[("study.yaml", &study("")), ("data.csv", DATA)]);
+    let run = |epoch: Option<&str>, out: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"));
+        cmd.args(["build", "--out", out]).current_dir(dir.path());
+        match epoch {
+            Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
+            None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        assert!(cmd.output().unwrap().status.success());
+        std::fs::read(dir.path().join(out).join("report.pdf")).unwrap()
+    };
+    let plain = run(None, "a");
+    let epoch = run(Some("1577836800"), "b");
+    let contains =
+        |hay: &[u8], needle: &str| hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        contains(&plain, "2024-03-05"),
+        "the study date is the PDF date"
+    );
+    assert!(
+        contains(&epoch, "2020-01-01"),
+        "SOURCE_DATE_EPOCH overrides it"
+    );
+    assert_eq!(epoch, run(Some("1577836800"), "c"));
+}
