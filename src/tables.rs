@@ -86,9 +86,28 @@ pub fn build(
             _ => {}
         }
     }
-    for (fid, spec) in crate::figures::specs(study, analyses) {
+    // Cox models: one table per forest plot (univariable beside multivariable), and one
+    // for each model no forest plot shows.
+    let specs = crate::figures::specs(study, analyses);
+    let mut shown: Vec<&String> = Vec::new();
+    for (fid, spec) in &specs {
         if spec.kind == FigureKind::Forest {
-            tables.push(cox(study, &fid, &spec, results));
+            tables.push(cox(study, fid, spec, results));
+            shown.extend(
+                spec.analyses
+                    .iter()
+                    .flatten()
+                    .chain(spec.univariable.iter().flatten()),
+            );
+        }
+    }
+    for (id, a) in analyses {
+        if matches!(a, Analysis::Cox { .. }) && !shown.contains(&id) {
+            let spec = crate::figures::FigureSpec::forest_of(
+                id,
+                study.spec.analyses[id.as_str()].title.clone(),
+            );
+            tables.push(cox(study, &format!("fig_{id}"), &spec, results));
         }
     }
     tables
@@ -121,10 +140,10 @@ fn describe(study: &Study, id: &str, title: Option<String>, r: &Value, by: Optio
     for v in r["variables"].as_array().into_iter().flatten() {
         let name = column_label(study, v["label"].as_str().unwrap_or(""));
         let p = v["test"]["p"].as_f64();
-        if let Some(m) = v["test"]["method"].as_str() {
-            if !tests_used.contains(&m.to_string()) {
-                tests_used.push(m.to_string());
-            }
+        if let Some(m) = v["test"]["method"].as_str()
+            && !tests_used.contains(&m.to_string())
+        {
+            tests_used.push(m.to_string());
         }
         let blank_groups = || vec![String::new(); k];
         if v["type"] == "continuous" {
@@ -438,7 +457,6 @@ fn cox(
     let title = spec
         .title
         .clone()
-        .map(|t| format!("{t}: hazard ratios"))
         .unwrap_or_else(|| format!("Cox regression for {}", label.to_lowercase()));
     Table {
         id: format!("tab_{}", fid.trim_start_matches("fig_")),

@@ -123,7 +123,7 @@ pub fn tick_label(x: f64) -> String {
 
 /// Round-number axis breaks from 0 to at least `max`: about `target` of them.
 pub fn nice_breaks(max: f64, target: usize) -> Vec<f64> {
-    if !(max > 0.0) {
+    if max.is_nan() || max <= 0.0 {
         return vec![0.0, 1.0];
     }
     let raw = max / target.max(1) as f64;

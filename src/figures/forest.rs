@@ -30,7 +30,9 @@ pub struct ForestPlot {
     pub xlab: String,
 }
 
-const WIDTH: f64 = 760.0;
+const WIDTH: f64 = 800.0;
+/// Width of one model's numbers: "HR (95% CI)" and p.
+const NUMBERS: f64 = 172.0;
 const ROW: f64 = 24.0;
 const TEXT: f64 = 12.5;
 
@@ -51,7 +53,7 @@ pub fn svg(plot: &ForestPlot) -> String {
         .map(|r| r.label.chars().count() as f64 * TEXT * 0.5)
         .fold(60.0, f64::max)
         + 16.0;
-    let number_width = 150.0 * models as f64;
+    let number_width = NUMBERS * models as f64;
     let panel_left = label_width + 8.0;
     let panel_width = (WIDTH - panel_left - number_width - 16.0).max(180.0);
     let width = panel_left + panel_width + number_width + 16.0;
@@ -103,7 +105,7 @@ pub fn svg(plot: &ForestPlot) -> String {
 
         draw::bold(&c, "Term", (8.0, 22.0), TEXT, HPos::Left, VPos::Center);
         for (m, name) in plot.models.iter().enumerate() {
-            let col = panel_left + panel_width + 16.0 + 150.0 * m as f64;
+            let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
             draw::bold(&c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
             draw::text(
                 &c,
@@ -117,7 +119,7 @@ pub fn svg(plot: &ForestPlot) -> String {
             draw::text(
                 &c,
                 "p",
-                (col + 140.0, 32.0),
+                (col + NUMBERS - 12.0, 32.0),
                 TEXT,
                 BLACK,
                 HPos::Right,
@@ -150,7 +152,7 @@ pub fn svg(plot: &ForestPlot) -> String {
                 VPos::Center,
             );
             for (m, est) in row.estimates.iter().enumerate() {
-                let col = panel_left + panel_width + 16.0 + 150.0 * m as f64;
+                let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
                 let color = PALETTE[m % PALETTE.len()];
                 let offset = if models > 1 {
                     (m as f64 - (models as f64 - 1.0) / 2.0) * 6.0
@@ -205,7 +207,7 @@ pub fn svg(plot: &ForestPlot) -> String {
                         draw::text(
                             &c,
                             &format_p(e.p),
-                            (col + 140.0, cy),
+                            (col + NUMBERS - 12.0, cy),
                             TEXT,
                             BLACK,
                             HPos::Right,

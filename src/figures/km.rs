@@ -143,20 +143,20 @@ pub fn svg(plot: &KmPlot) -> String {
                     let end = events
                         .get(i + 1)
                         .map_or_else(|| curve.steps.last().map_or(s.time, |l| l.time), |n| n.time);
-                    if let (Some(lo), Some(hi)) = (s.lower, s.upper) {
-                        if s.time < plot.xmax {
-                            draw::polygon(
-                                &c,
-                                &[
-                                    (x(s.time), y(hi)),
-                                    (x(end), y(hi)),
-                                    (x(end), y(lo)),
-                                    (x(s.time), y(lo)),
-                                ],
-                                color,
-                                0.15,
-                            );
-                        }
+                    if let (Some(lo), Some(hi)) = (s.lower, s.upper)
+                        && s.time < plot.xmax
+                    {
+                        draw::polygon(
+                            &c,
+                            &[
+                                (x(s.time), y(hi)),
+                                (x(end), y(hi)),
+                                (x(end), y(lo)),
+                                (x(s.time), y(lo)),
+                            ],
+                            color,
+                            0.15,
+                        );
                     }
                 }
             }
@@ -175,8 +175,7 @@ pub fn svg(plot: &KmPlot) -> String {
             let last = curve
                 .steps
                 .iter()
-                .filter(|s| s.time <= plot.xmax)
-                .last()
+                .rfind(|s| s.time <= plot.xmax)
                 .map_or(0.0, |s| s.time);
             path.push((x(last), y(current)));
             draw::line(&c, &path, color, 2);

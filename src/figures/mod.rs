@@ -13,8 +13,9 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{Analysis, FigureKind, FigureSpec, Seg, Study};
+use crate::spec::{Analysis, FigureKind, Seg, Study};
 
+pub use crate::spec::FigureSpec;
 pub use draw::tick_label;
 pub use forest::format_p;
 
@@ -36,21 +37,7 @@ pub fn specs(study: &Study, analyses: &[(String, Analysis)]) -> Vec<(String, Fig
             .map(|(id, f)| (id.clone(), f.clone()))
             .collect();
     }
-    let blank = |kind| FigureSpec {
-        kind,
-        title: None,
-        analysis: None,
-        logrank: None,
-        breaks: None,
-        xmax: None,
-        ci: None,
-        risk_table: None,
-        xlab: None,
-        ylab: None,
-        analyses: None,
-        univariable: None,
-        labels: None,
-    };
+    let blank = FigureSpec::blank;
     analyses
         .iter()
         .filter_map(|(id, a)| match a {
@@ -218,7 +205,14 @@ fn km_figure(
             Some(u) => format!("Time ({u})"),
             None => "Time".into(),
         }),
-        ylab: spec.ylab.clone().unwrap_or_else(|| format!("{label} (%)")),
+        // "Overall survival (%)" reads well; "Time to recurrence (%)" does not.
+        ylab: spec.ylab.clone().unwrap_or_else(|| {
+            if label.to_lowercase().contains("survival") {
+                format!("{label} (%)")
+            } else {
+                "Survival probability (%)".into()
+            }
+        }),
         breaks,
         xmax,
         ci: spec.ci.unwrap_or(false),

@@ -252,6 +252,36 @@ pub struct FigureSpec {
     pub labels: Option<IndexMap<String, String>>,
 }
 
+impl FigureSpec {
+    /// A figure of `kind` with every option at its default.
+    pub fn blank(kind: FigureKind) -> FigureSpec {
+        FigureSpec {
+            kind,
+            title: None,
+            analysis: None,
+            logrank: None,
+            breaks: None,
+            xmax: None,
+            ci: None,
+            risk_table: None,
+            xlab: None,
+            ylab: None,
+            analyses: None,
+            univariable: None,
+            labels: None,
+        }
+    }
+
+    /// A forest plot of one Cox model.
+    pub fn forest_of(analysis: &str, title: Option<String>) -> FigureSpec {
+        FigureSpec {
+            analyses: Some(vec![analysis.to_string()]),
+            title,
+            ..FigureSpec::blank(FigureKind::Forest)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
@@ -888,34 +918,32 @@ impl Study {
                     }
                 }
             }
-            if let Some(xmax) = f.xmax {
-                if !(xmax.is_finite() && xmax > 0.0) {
-                    return Err(self.error_at(
-                        &here("xmax"),
-                        format!("figure `{fid}`: xmax must be a time > 0"),
-                    ));
-                }
+            if let Some(xmax) = f.xmax
+                && !(xmax.is_finite() && xmax > 0.0)
+            {
+                return Err(self.error_at(
+                    &here("xmax"),
+                    format!("figure `{fid}`: xmax must be a time > 0"),
+                ));
             }
-            if let Some(b) = &f.breaks {
-                if b.iter().any(|x| !x.is_finite() || *x < 0.0)
-                    || b.windows(2).any(|w| w[0] >= w[1])
-                {
-                    return Err(self.error_at(
-                        &here("breaks"),
-                        format!("figure `{fid}`: breaks must be increasing times ≥ 0"),
-                    ));
-                }
+            if let Some(b) = &f.breaks
+                && (b.iter().any(|x| !x.is_finite() || *x < 0.0)
+                    || b.windows(2).any(|w| w[0] >= w[1]))
+            {
+                return Err(self.error_at(
+                    &here("breaks"),
+                    format!("figure `{fid}`: breaks must be increasing times ≥ 0"),
+                ));
             }
         }
-        if let Some(report) = &self.spec.report {
-            if let Some(t) = &report.template {
-                if t.trim().is_empty() {
-                    return Err(self.error_at(
-                        &[Seg::Key("report"), Seg::Key("template")],
-                        "report template path is empty".to_string(),
-                    ));
-                }
-            }
+        if let Some(report) = &self.spec.report
+            && let Some(t) = &report.template
+            && t.trim().is_empty()
+        {
+            return Err(self.error_at(
+                &[Seg::Key("report"), Seg::Key("template")],
+                "report template path is empty".to_string(),
+            ));
         }
         Ok(())
     }
