@@ -189,13 +189,18 @@ pub fn svg(plot: &KmPlot) -> String {
             }
         }
 
-        // Legend above the panel, one entry per curve.
+        // Legend above the panel, one entry per curve; a single curve needs none.
         let mut lx = left;
-        if let Some(title) = &plot.legend_title {
+        let legend = if plot.curves.len() > 1 {
+            plot.curves.as_slice()
+        } else {
+            &[]
+        };
+        if let (Some(title), false) = (&plot.legend_title, legend.is_empty()) {
             draw::text(&c, title, (lx, 20.0), TEXT, BLACK, HPos::Left, VPos::Center);
             lx += text_width(title, TEXT) + 14.0;
         }
-        for (k, curve) in plot.curves.iter().enumerate() {
+        for (k, curve) in legend.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
             draw::line(&c, &[(lx, 20.0), (lx + 22.0, 20.0)], color, 2);
             draw::text(
