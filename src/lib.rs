@@ -21,8 +21,10 @@ pub mod methods;
 pub mod pipeline;
 pub mod render;
 pub mod results;
+pub mod rng;
 pub mod spec;
 pub mod stats;
+pub mod synth;
 pub mod tables;
 
 pub use error::{Error, Result};

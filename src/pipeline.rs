@@ -429,6 +429,27 @@ fn write_folder(dir: &Path, files: &IndexMap<String, Vec<u8>>) -> Result<()> {
     result
 }
 
+/// Writes a file through a temporary file in the same folder and a rename, so a reader
+/// never sees half of it and an interrupted write leaves the old one intact.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let fail =
+        |e: std::io::Error| Error::in_file(Location::file(path), format!("cannot write: {e}"));
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
 /// One difference `verify` found.
 #[derive(Debug, Clone)]
 pub struct Difference {

@@ -10,7 +10,7 @@ mod column;
 mod derive;
 mod scan;
 
-pub use column::{Column, Values};
+pub use column::{Column, Values, number_label};
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

@@ -194,7 +194,7 @@ pub fn timestamp(date: (i32, u32, u32)) -> Result<(Datetime, (i32, u32, u32))> {
 }
 
 /// Days since 1970-01-01 → (year, month, day).
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;

@@ -151,7 +151,7 @@ fn parse(path: &Path, text: &str) -> Result<Spec> {
 
 /// Turns serde_yaml's message into ours: position as `file:line:col`, and a suggestion for
 /// an unknown key or variant.
-fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Error {
+pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Error {
     let mut location = match e.location() {
         Some(l) => Location::at(path, l.line(), l.column()),
         None => Location::file(path),
