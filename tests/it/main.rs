@@ -7,4 +7,5 @@ mod fixtures;
 mod formats;
 mod report;
 mod small_tests;
+mod synth;
 mod util;

@@ -1,0 +1,74 @@
+//! `reprise synth`: calibrated, deterministic synthetic cohorts.
+
+use crate::util::{Dir, repo, reprise, stderr, stdout};
+
+#[test]
+fn the_bundled_cohort_regenerates_byte_for_byte() {
+    let out = Dir::new(&[]);
+    let csv = out.path().join("cohort.csv");
+    let run = reprise(
+        &["synth", "data/synth.yaml", "-o", csv.to_str().unwrap()],
+        &repo(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        std::fs::read(repo().join("data/cohort.csv")).unwrap(),
+        "data/cohort.csv is what data/synth.yaml makes"
+    );
+    // the calibration table: every declared target beside what was achieved
+    let table = stdout(&run);
+    assert!(
+        table.contains("sex = male") && table.contains("os survival at 36 months, completed = 1"),
+        "{table}"
+    );
+}
+
+#[test]
+fn progression_never_follows_death_and_counts_are_exact() {
+    let text = std::fs::read_to_string(repo().join("data/cohort.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (os, pfs, site, number) = (
+        col("os_months"),
+        col("pfs_months"),
+        col("metastatic_site"),
+        col("liver_mets_number"),
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 228);
+    for r in &rows {
+        let (o, p): (f64, f64) = (r[os].parse().unwrap(), r[pfs].parse().unwrap());
+        assert!(p <= o, "PFS {p} after OS {o}");
+        // the number of liver metastases is given only for liver-only patients
+        assert_eq!(r[number].is_empty(), r[site] != "liver");
+    }
+    assert_eq!(rows.iter().filter(|r| r[site] == "liver").count(), 116);
+}
+
+#[test]
+fn another_seed_gives_another_cohort() {
+    let a = reprise(&["synth", "data/synth.yaml", "--seed", "1"], &repo());
+    let b = reprise(&["synth", "data/synth.yaml", "--seed", "2"], &repo());
+    assert!(a.status.success() && b.status.success());
+    assert_ne!(a.stdout, b.stdout);
+    assert_eq!(
+        a.stdout,
+        reprise(&["synth", "data/synth.yaml", "--seed", "1"], &repo()).stdout
+    );
+}
+
+#[test]
+fn counts_that_do_not_add_up_are_refused_with_their_line() {
+    let spec = "synth: 1\nn: 10\ncolumns:\n  id: { kind: id }\n  sex: { kind: categorical, counts: { male: 6, female: 3 } }\n";
+    let dir = Dir::new(&[("s.yaml", spec)]);
+    let out = dir.run(&["synth", "s.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("s.yaml:5:")
+            && stderr(&out).contains("add up to 9, but it applies to 10 patients"),
+        "{}",
+        stderr(&out)
+    );
+}
