@@ -625,8 +625,13 @@ pub fn claims(study: &Study, results: &Results) -> Result<Vec<ClaimResult>> {
                     format!("claim `{}`: {e}", c.id),
                 )
             })?;
-            let within = reproduced
-                .is_some_and(|r| (r - c.reported).abs() <= c.tolerance * (1.0 + 1e-12) + 1e-15);
+            let within = reproduced.is_some_and(|r| match c.compare {
+                crate::spec::Compare::Within => {
+                    (r - c.reported).abs() <= c.tolerance * (1.0 + 1e-12) + 1e-15
+                }
+                crate::spec::Compare::Below => r < c.reported,
+                crate::spec::Compare::Above => r > c.reported,
+            });
             Ok(ClaimResult {
                 id: c.id.clone(),
                 result: c.result.clone(),

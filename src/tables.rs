@@ -276,6 +276,16 @@ fn dichotomous(v: &Value) -> Option<Option<&Value>> {
     )
 }
 
+/// A group's label as printed: a boolean grouping reads "Completed: yes" rather than
+/// "true".
+fn group_label(study: &Study, by: Option<&str>, label: &str) -> String {
+    match (by, label) {
+        (Some(b), "true") => format!("{}: yes", column_label(study, b)),
+        (Some(b), "false") => format!("{}: no", column_label(study, b)),
+        _ => label.to_string(),
+    }
+}
+
 fn landmarks(
     study: &Study,
     id: &str,
@@ -311,7 +321,7 @@ fn landmarks(
         .map(|s| {
             let m = &s["median"];
             let mut cells = vec![
-                s["label"].as_str().unwrap_or("").to_string(),
+                group_label(study, r["by"].as_str(), s["label"].as_str().unwrap_or("")),
                 s["n"].to_string(),
                 s["events"].to_string(),
                 format!(

@@ -438,8 +438,21 @@ pub struct Claim {
     /// A claim that must hold for `check` to pass; informational claims set `must: false`.
     #[serde(default = "yes")]
     pub must: bool,
+    /// How the reproduced value is held against the reported one: `within` the tolerance
+    /// (default), or `below` / `above` it (for "p < 0.001").
+    #[serde(default)]
+    pub compare: Compare,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compare {
+    #[default]
+    Within,
+    Below,
+    Above,
 }
 
 fn yes() -> bool {

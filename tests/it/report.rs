@@ -359,3 +359,16 @@ fn source_date_epoch_sets_the_pdf_date() {
     );
     assert_eq!(epoch, run(Some("1577836800"), "c"));
 }
+
+/// The bundled study's report for its version is committed; this is the check CI runs,
+/// the same `reprise verify` a journal or co-author would.
+#[test]
+fn the_committed_report_of_the_bundled_study_verifies() {
+    let out = reprise(&["verify", "study.yaml"], &repo());
+    assert!(
+        out.status.success(),
+        "reports/ is not what study.yaml and data/ produce:\n{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
