@@ -13,6 +13,7 @@
 //! [`pipeline`] wires the stages together for the command line, and writes the report
 //! with its manifest of hashes.
 
+pub mod audit;
 pub mod data;
 pub mod error;
 pub mod figures;

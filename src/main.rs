@@ -52,6 +52,18 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Check the reported numbers against each other (no data needed).
+    #[command(
+        after_help = "Example:\n  reprise audit study.yaml --json\n\nChecks n (%) against denominators, percentages for attainability, categories against totals,\nhazard ratios against their intervals and p-values, intervals against their estimates, and\nnumbers quoted twice. Exits 1 when a finding is at error level."
+    )]
+    Audit {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// Print the findings as JSON (the contract's form).
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate a synthetic cohort calibrated to published aggregates.
     #[command(
         after_help = "Example:\n  reprise synth data/synth.yaml -o data/cohort.csv\n\nWrites the CSV (to standard output without -o) and prints a calibration table: every\ndeclared target beside what the generated cohort achieves. Same spec and seed, same bytes."
@@ -87,6 +99,7 @@ fn main() -> ExitCode {
         Command::Check { study, json } => check(study, json),
         Command::Verify { study, out } => verify(study, out),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
+        Command::Audit { study, json } => audit(study, json),
     };
     match outcome {
         Ok(code) => code,
@@ -202,6 +215,48 @@ fn synth(spec: PathBuf, output: Option<PathBuf>, seed: Option<u64>) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+fn audit(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
+    let s = reprise::spec::Study::load(&study)?;
+    let a = reprise::audit::audit(&s.spec.claims);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&a).expect("serialises"));
+    } else {
+        for f in &a.findings {
+            let level = match f.severity {
+                reprise::audit::Severity::Error => "error",
+                reprise::audit::Severity::Warning => "warning",
+                reprise::audit::Severity::Note => "note",
+            };
+            println!(
+                "{level:7} {} [{}]: {}",
+                f.check,
+                f.claims.join(", "),
+                f.message
+            );
+        }
+        let errors = a
+            .findings
+            .iter()
+            .filter(|f| f.severity == reprise::audit::Severity::Error)
+            .count();
+        println!(
+            "audit: {} checks on {} claims, {} findings ({errors} at error level)",
+            a.checks_run,
+            s.spec.claims.len(),
+            a.findings.len()
+        );
+    }
+    let failed = a
+        .findings
+        .iter()
+        .any(|f| f.severity == reprise::audit::Severity::Error);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn exit_for(claims: &[ClaimResult]) -> ExitCode {
     if claims.iter().any(|c| c.must && !c.within) {
         ExitCode::from(1)
@@ -221,6 +276,8 @@ fn claims_summary(claims: &[ClaimResult], detail: bool) -> ExitCode {
                 "ok  "
             } else if c.must {
                 "FAIL"
+            } else if c.result.is_none() {
+                "n/a "
             } else {
                 "off "
             };
@@ -229,7 +286,13 @@ fn claims_summary(claims: &[ClaimResult], detail: bool) -> ExitCode {
                 .map_or("null".to_string(), |r| format!("{r:.4}"));
             println!(
                 "  {mark} {:width$}  reported {:<10} reproduced {:<10} ±{}  {}",
-                c.id, c.reported, got, c.tolerance, c.result
+                c.id,
+                c.reported,
+                got,
+                c.tolerance,
+                c.result
+                    .as_deref()
+                    .unwrap_or("(not reproducible from the data)")
             );
         }
     }

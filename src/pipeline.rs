@@ -213,6 +213,7 @@ fn produce_once(
         "results": a.results.analyses,
         "claims": claims,
         "claims_within": a.claims.iter().filter(|c| c.within).count(),
+        "audit": crate::audit::audit(&study.spec.claims),
         "build": {
             "id": id, "short": &id[..12], "reprise": env!("CARGO_PKG_VERSION"),
             "command": format!("reprise build {spec_arg}"),

@@ -111,6 +111,22 @@ pub fn rect(c: &Canvas, a: (f64, f64), b: (f64, f64), color: RGBColor, filled: b
     let _ = c.draw(&Rectangle::new([a, b], st));
 }
 
+/// Tick marks and their labels under a horizontal axis at `y`: `(x, value)` pairs.
+pub fn x_ticks(c: &Canvas, ticks: &[(f64, f64)], y: f64, px: f64) {
+    for &(x, value) in ticks {
+        line(c, &[(x, y), (x, y + 5.0)], BLACK, 1);
+        text(
+            c,
+            &tick_label(value),
+            (x, y + 8.0),
+            px,
+            BLACK,
+            HPos::Center,
+            VPos::Top,
+        );
+    }
+}
+
 /// A number for an axis or a table: integers without decimals, others with up to two.
 pub fn tick_label(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {

@@ -224,18 +224,8 @@ pub fn svg(plot: &ForestPlot) -> String {
             BLACK,
             1,
         );
-        for t in &ticks {
-            draw::line(&c, &[(x(*t), bottom), (x(*t), bottom + 5.0)], BLACK, 1);
-            draw::text(
-                &c,
-                &draw::tick_label(*t),
-                (x(*t), bottom + 8.0),
-                TEXT,
-                BLACK,
-                HPos::Center,
-                VPos::Top,
-            );
-        }
+        let marks: Vec<(f64, f64)> = ticks.iter().map(|t| (x(*t), *t)).collect();
+        draw::x_ticks(&c, &marks, bottom, TEXT);
         draw::text(
             &c,
             &plot.xlab,

@@ -111,18 +111,13 @@ pub fn svg(plot: &KmPlot) -> String {
                 VPos::Center,
             );
         }
-        for &b in plot.breaks.iter().filter(|b| **b <= plot.xmax + 1e-9) {
-            draw::line(&c, &[(x(b), bottom), (x(b), bottom + 5.0)], BLACK, 1);
-            draw::text(
-                &c,
-                &draw::tick_label(b),
-                (x(b), bottom + 8.0),
-                TEXT,
-                BLACK,
-                HPos::Center,
-                VPos::Top,
-            );
-        }
+        let marks: Vec<(f64, f64)> = plot
+            .breaks
+            .iter()
+            .filter(|b| **b <= plot.xmax + 1e-9)
+            .map(|b| (x(*b), *b))
+            .collect();
+        draw::x_ticks(&c, &marks, bottom, TEXT);
         draw::text(
             &c,
             &plot.xlab,

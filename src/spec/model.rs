@@ -424,8 +424,11 @@ impl Analysis {
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     pub id: String,
-    /// A path into `results.json` under `analyses`.
-    pub result: String,
+    /// A path into `results.json` under `analyses`. A claim without one is a number the
+    /// data cannot reproduce (the paper's toxicity counts, say): `check` lists it as not
+    /// reproducible, and `audit` still checks it against the other numbers.
+    #[serde(default)]
+    pub result: Option<String>,
     pub reported: f64,
     pub tolerance: f64,
     #[serde(default)]
@@ -444,6 +447,52 @@ pub struct Claim {
     pub compare: Compare,
     #[serde(default)]
     pub note: Option<String>,
+    /// What the number is, for `audit`: count, percent, proportion, hr, p (else anything).
+    #[serde(default)]
+    pub unit: Option<ClaimUnit>,
+    /// Decimal places as printed (for rounding arithmetic); defaults by unit.
+    #[serde(default)]
+    pub digits: Option<u32>,
+    /// A percent's or proportion's stated denominator.
+    #[serde(default)]
+    pub denominator: Option<f64>,
+    /// A percent's count: the id of the claim holding it.
+    #[serde(default)]
+    pub count: Option<String>,
+    /// A count that is one category of a total: the id of the total's claim.
+    #[serde(default)]
+    pub part_of: Option<String>,
+    /// Which partition of that total the category belongs to (the variable), when one
+    /// total is split several ways.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// A p-value's hazard ratio: the id of its claim (which carries `lower` and `upper`).
+    #[serde(default)]
+    pub p_of: Option<String>,
+    /// The same quantity reported elsewhere: the id of that claim.
+    #[serde(default)]
+    pub same_as: Option<String>,
+    /// An overall rate made of subgroup rates: each subgroup's claim and its size.
+    #[serde(default)]
+    pub subgroups: Vec<Subgroup>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subgroup {
+    pub claim: String,
+    pub n: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimUnit {
+    Count,
+    Percent,
+    Proportion,
+    Hr,
+    P,
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -822,6 +871,7 @@ impl Study {
 
         let analyses = self.analyses()?;
         self.validate_figures(&analyses)?;
+        self.validate_claim_links()?;
 
         let mut seen = std::collections::HashSet::new();
         for (i, claim) in spec.claims.iter().enumerate() {
@@ -841,8 +891,11 @@ impl Study {
                     format!("claim `{}`: `tolerance` must be a number ≥ 0", claim.id),
                 ));
             }
-            let first = claim.result.split('/').next().unwrap_or("");
-            if !spec.analyses.contains_key(first) {
+            let first = claim
+                .result
+                .as_deref()
+                .map(|r| r.split('/').next().unwrap_or(""));
+            if let Some(first) = first.filter(|f| !spec.analyses.contains_key(*f)) {
                 let mut e = self.error_at(
                     &[Seg::Key("claims"), Seg::Index(i), Seg::Key("result")],
                     format!(
@@ -854,6 +907,40 @@ impl Study {
                     e = e.hint(format!("did you mean `{best}`?"));
                 }
                 return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims that name other claims (`count`, `part_of`, `p_of`, `same_as`, subgroups)
+    /// must name ones that exist.
+    fn validate_claim_links(&self) -> Result<()> {
+        let ids: Vec<&str> = self.spec.claims.iter().map(|c| c.id.as_str()).collect();
+        for (i, c) in self.spec.claims.iter().enumerate() {
+            let links = [
+                ("count", &c.count),
+                ("part_of", &c.part_of),
+                ("p_of", &c.p_of),
+                ("same_as", &c.same_as),
+            ];
+            let named = links
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+                .chain(c.subgroups.iter().map(|s| ("subgroups", s.claim.as_str())));
+            for (key, other) in named {
+                if !ids.contains(&other) {
+                    let mut e = self.error_at(
+                        &[Seg::Key("claims"), Seg::Index(i), Seg::Key(key)],
+                        format!(
+                            "claim `{}`: `{key}` names claim `{other}`, which is not defined",
+                            c.id
+                        ),
+                    );
+                    if let Some(best) = nearest(other, ids.iter().copied()) {
+                        e = e.hint(format!("did you mean `{best}`?"));
+                    }
+                    return Err(e);
+                }
             }
         }
         Ok(())

@@ -175,3 +175,61 @@ analyses:
             .contains("may be infinite")
     );
 }
+
+#[test]
+fn audit_finds_the_papers_inconsistencies_and_nothing_else() {
+    let out = crate::util::reprise(&["audit", "study.yaml", "--json"], &crate::util::repo());
+    assert_eq!(out.status.code(), Some(1), "error-level findings exit 1");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let errors: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_string(),
+                f["claims"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        })
+        .collect();
+    // Each of these is a genuine inconsistency of Li et al. 2021 (docs/li2021/inconsistencies.md).
+    for (check, claims) in [
+        ("ci_excludes_estimate", "res_os1_comp"),
+        ("hr_p_consistency", "t4_uni_ct_hr,t4_uni_ct_p"),
+        ("hr_p_consistency", "t4_uni_livmets_hr,t4_uni_livmets_p"),
+        ("hr_p_consistency", "t4_mv_livmets_hr,t4_mv_livmets_p"),
+        ("same_quantity_twice", "res_tox34_n,abs_tox34_n"),
+        (
+            "same_quantity_twice",
+            "t1_site_liverlung_pct,res_site_liverlung_pct",
+        ),
+        ("percent_vs_count", "abs_surgcomp_n,abs_surgcomp_pct"),
+        ("percent_vs_count", "res_bowel_first_n,res_bowel_first_pct"),
+    ] {
+        assert!(
+            errors.contains(&(check.to_string(), claims.to_string())),
+            "missed {check} on {claims}: {errors:?}"
+        );
+    }
+    // ... and the consistent numbers raise no error: every category sums to its total, the
+    // hazard ratios of age, sex, CEA and CA19-9 agree with their p-values.
+    assert!(
+        !errors.iter().any(|(c, _)| c == "parts_vs_total"),
+        "{errors:?}"
+    );
+    assert!(
+        !errors.iter().any(|(_, ids)| ids.contains("t4_uni_age")
+            || ids.contains("t4_uni_sex")
+            || ids.contains("t4_uni_cea")),
+        "{errors:?}"
+    );
+    assert_eq!(errors.len(), 12, "{errors:?}");
+    assert!(json["checks_run"].as_u64().unwrap() > 100);
+}
