@@ -348,3 +348,45 @@ fn bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn declared_schema_violations_name_the_rows() {
+    let declared = edit(
+        "  path: data.csv",
+        "  path: data.csv\n  columns:\n    age: { type: float, min: 18, max: 65 }\n    arm: { type: category, levels: [A, B] }",
+    );
+    refused(
+        &declared,
+        DATA,
+        &[
+            "data.csv",
+            "column `age` is outside its declared range [18, 65] in 2 rows",
+            "row 3 (line 4): 70",
+            "row 5 (line 6): 66",
+        ],
+    );
+    let levels = edit(
+        "  path: data.csv",
+        "  path: data.csv\n  columns:\n    arm: { type: category, levels: [A, B] }",
+    );
+    refused(
+        &levels,
+        &DATA.replace("4,B,", "4,C,"),
+        &[
+            "column `arm` has a value outside its declared levels [A, B]",
+            "row 4 (line 5): `C`",
+        ],
+    );
+    let missing = edit(
+        "  path: data.csv",
+        "  path: data.csv\n  columns:\n    weight: { type: float }",
+    );
+    refused(
+        &missing,
+        DATA,
+        &[
+            "study.yaml:10:5",
+            "declared column `weight` is not a column of the data",
+        ],
+    );
+}
