@@ -52,7 +52,26 @@ pub fn run(
                 format!("analysis `{id}`: {e}"),
             )
         };
-        let value = run_analysis(&analysis, cohort).map_err(fail)?;
+        let value = match selected(&analysis, &analyses) {
+            Some((analysis, selection)) => {
+                let chosen =
+                    matches!(&analysis, Analysis::Cox { covariates, .. } if !covariates.is_empty());
+                let mut value = if chosen {
+                    run_analysis(&analysis, cohort).map_err(fail)?
+                } else {
+                    let Analysis::Cox { endpoint, ties, .. } = &analysis else {
+                        unreachable!("a selection is a Cox model")
+                    };
+                    json!({
+                        "kind": "cox", "endpoint": endpoint, "ties": ties.name(), "n": null, "events": null, "terms": [],
+                        "warnings": ["no covariate met the selection rule, so there is no multivariable model"],
+                    })
+                };
+                value["selection"] = selection;
+                value
+            }
+            None => run_analysis(&analysis, cohort).map_err(fail)?,
+        };
         if let Some(list) = value.get("warnings").and_then(Value::as_array) {
             for w in list.iter().filter_map(Value::as_str) {
                 warnings.push(Warning {
@@ -74,6 +93,60 @@ pub fn run(
             analyses,
         },
         warnings,
+    ))
+}
+
+/// For a Cox model whose covariates are chosen by a rule, the model with the chosen ones
+/// and a record of the choice: each candidate model's smallest p, and what it selected.
+fn selected(analysis: &Analysis, done: &IndexMap<String, Value>) -> Option<(Analysis, Value)> {
+    let Analysis::Cox {
+        endpoint,
+        ties,
+        conf_level,
+        select: Some(select),
+        ..
+    } = analysis
+    else {
+        return None;
+    };
+    let mut covariates = Vec::new();
+    let mut candidates = Vec::new();
+    for from in &select.from {
+        let r = &done[from.as_str()];
+        let p = r["terms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["p"].as_f64())
+            .fold(f64::INFINITY, f64::min);
+        let chosen = p < select.p_below;
+        let names: Vec<String> = r["covariates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        if chosen {
+            covariates.extend(
+                names
+                    .iter()
+                    .cloned()
+                    .filter(|c| !covariates.contains(c))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        candidates.push(json!({ "analysis": from, "covariates": names, "p": if p.is_finite() { json!(p) } else { Value::Null }, "selected": chosen }));
+    }
+    let selection = json!({ "rule": format!("univariable p < {}", select.p_below), "p_below": select.p_below, "candidates": candidates, "selected": covariates });
+    Some((
+        Analysis::Cox {
+            endpoint: endpoint.clone(),
+            covariates,
+            ties: *ties,
+            conf_level: *conf_level,
+            select: None,
+        },
+        selection,
     ))
 }
 
@@ -194,6 +267,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             covariates,
             ties,
             conf_level,
+            select: _,
         } => {
             let e = endpoint(cohort, ep);
             let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
@@ -211,7 +285,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                 json!({ "transform": "km", "terms": terms, "global": chisq(global) })
             });
             json!({
-                "kind": "cox", "endpoint": ep, "ties": ties.name(), "conf_level": conf_level,
+                "kind": "cox", "endpoint": ep, "ties": ties.name(), "conf_level": conf_level, "covariates": covariates,
                 "n": fit.n, "n_dropped_missing": cohort.n - rows.len(), "events": fit.events,
                 "terms": fit.terms,
                 "loglik": { "null": fit.loglik_null, "fitted": fit.loglik },

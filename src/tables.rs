@@ -445,6 +445,26 @@ fn cox(
         "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval."
     )];
     for id in &ids {
+        let sel = &results[id.as_str()]["selection"];
+        if let Some(rule) = sel["rule"].as_str() {
+            let chosen: Vec<String> = sel["selected"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.as_str())
+                .map(|c| column_label(study, c))
+                .collect();
+            let chosen = if chosen.is_empty() {
+                "none".to_string()
+            } else {
+                chosen.join(", ")
+            };
+            notes.push(format!(
+                "Multivariable model: the factors with {rule} entered it (here: {chosen})."
+            ));
+        }
+    }
+    for id in &ids {
         for w in results[id.as_str()]["warnings"]
             .as_array()
             .into_iter()

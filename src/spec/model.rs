@@ -193,6 +193,20 @@ pub enum AnalysisKind {
     Flow,
 }
 
+/// The rule a multivariable model's covariates are chosen by: those whose univariable
+/// model (one of `from`) gives a term with p below `p_below`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Select {
+    pub from: Vec<String>,
+    #[serde(default = "five_percent")]
+    pub p_below: f64,
+}
+
+fn five_percent() -> f64 {
+    0.05
+}
+
 /// One step of a patient flow: those who remain satisfy this step's `filter` and every
 /// filter before it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -351,6 +365,9 @@ pub struct AnalysisSpec {
     pub variables: Option<Vec<String>>,
     #[serde(default)]
     pub steps: Option<Vec<FlowStep>>,
+    /// cox: choose the covariates from univariable models by their p-value.
+    #[serde(default)]
+    pub select: Option<Select>,
     #[serde(default)]
     pub title: Option<String>,
 }
@@ -374,6 +391,9 @@ pub enum Analysis {
         covariates: Vec<String>,
         ties: Ties,
         conf_level: f64,
+        /// Covariates chosen at run time from univariable models (`covariates` is then
+        /// the candidates: every covariate of those models).
+        select: Option<Select>,
     },
     Followup {
         endpoint: String,
@@ -642,6 +662,7 @@ const COX_KEYS: &[&str] = &[
     "kind",
     "endpoint",
     "covariates",
+    "select",
     "ties",
     "conf_level",
     "title",
@@ -663,6 +684,7 @@ impl AnalysisSpec {
             ("ties", self.ties.is_some()),
             ("variables", self.variables.is_some()),
             ("steps", self.steps.is_some()),
+            ("select", self.select.is_some()),
             ("title", self.title.is_some()),
         ];
         keys.extend(given.iter().filter(|(_, g)| *g).map(|(k, _)| *k));
@@ -1140,7 +1162,36 @@ impl Study {
                     }
                 }
                 AnalysisKind::Cox => {
-                    let covariates = a.covariates.clone().unwrap_or_default();
+                    let mut covariates = a.covariates.clone().unwrap_or_default();
+                    if let Some(select) = &a.select {
+                        if a.covariates.is_some() {
+                            return Err(self.error_at(
+                                &here("select"),
+                                format!("analysis `{id}`: give `covariates` or `select`, not both"),
+                            ));
+                        }
+                        // The candidates are the univariable models' covariates, in order;
+                        // those models must come earlier, so their results exist.
+                        for from in &select.from {
+                            let earlier = spec
+                                .analyses
+                                .get_index_of(from)
+                                .zip(spec.analyses.get_index_of(id))
+                                .is_some_and(|(f, me)| f < me);
+                            let cox = spec
+                                .analyses
+                                .get(from)
+                                .is_some_and(|f| f.kind == AnalysisKind::Cox && f.select.is_none());
+                            if !earlier || !cox {
+                                return Err(self.error_at(&here("select"), format!("analysis `{id}`: `select.from` names `{from}`, which must be a Cox model with `covariates` defined above `{id}`")));
+                            }
+                            for c in spec.analyses[from.as_str()].covariates.iter().flatten() {
+                                if !covariates.contains(c) {
+                                    covariates.push(c.clone());
+                                }
+                            }
+                        }
+                    }
                     if covariates.is_empty() {
                         return Err(self
                             .error_at(
@@ -1167,6 +1218,7 @@ impl Study {
                         covariates,
                         ties: a.ties.unwrap_or(Ties::Efron),
                         conf_level,
+                        select: a.select.clone(),
                     }
                 }
                 AnalysisKind::Followup => Analysis::Followup {
