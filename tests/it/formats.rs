@@ -150,3 +150,43 @@ analyses:
         ]
     );
 }
+
+#[test]
+fn a_multivariable_model_can_take_the_factors_significant_alone() {
+    let csv = std::fs::read_to_string(repo().join("tests/data/veteran.csv")).unwrap();
+    let study = "\
+reprise: 1
+study: { id: select, version: 1.0.0, title: Select, date: 2024-01-01 }
+data: { path: veteran.csv }
+endpoints: { os: { time: time, event: status } }
+analyses:
+  uni_karno: { kind: cox, endpoint: os, covariates: [karno] }
+  uni_age: { kind: cox, endpoint: os, covariates: [age] }
+  uni_cell: { kind: cox, endpoint: os, covariates: [celltype] }
+  multi: { kind: cox, endpoint: os, select: { from: [uni_karno, uni_age, uni_cell], p_below: 0.05 } }
+";
+    let dir = Dir::new(&[("study.yaml", study), ("veteran.csv", &csv)]);
+    let r = results(&dir, "study.yaml");
+    let multi = &r["analyses"]["multi"];
+    // karno (p < 1e-9) and cell type (smallcell, adeno: p < 0.01) enter; age (p = 0.45) does not
+    assert_eq!(
+        multi["selection"]["selected"],
+        serde_json::json!(["karno", "celltype"])
+    );
+    let terms: Vec<&str> = multi["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        terms,
+        [
+            "karno",
+            "celltype=large",
+            "celltype=smallcell",
+            "celltype=squamous"
+        ]
+    );
+    assert_eq!(multi["selection"]["candidates"][1]["selected"], false);
+}
