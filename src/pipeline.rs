@@ -69,7 +69,36 @@ fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<Strin
     if template.path.is_some() {
         inputs.insert(template.name.clone(), sha256_hex(template.text.as_bytes()));
     }
+    if let Some(synth) = &study.spec.data.synth {
+        if let Ok(bytes) = std::fs::read(study.resolve(synth)) {
+            inputs.insert(synth.clone(), sha256_hex(&bytes));
+        }
+    }
     inputs
+}
+
+/// The synthetic cohort's calibration table, regenerated from its spec; a warning if the
+/// spec no longer generates the data file.
+fn calibration(study: &Study, cohort: &Cohort) -> Result<(Vec<Value>, Vec<String>)> {
+    let Some(name) = &study.spec.data.synth else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let path = study.resolve(name);
+    let (spec, text) = crate::synth::load(&path)?;
+    let made = crate::synth::generate(&path, &spec, &text, None)?;
+    let mut warnings = Vec::new();
+    if sha256_hex(made.csv.as_bytes()) != cohort.sha256 {
+        warnings.push(format!(
+            "{name} no longer generates {}: regenerate it with `reprise synth {name} -o {}`",
+            study.spec.data.path, study.spec.data.path
+        ));
+    }
+    let rows = made
+        .calibration
+        .iter()
+        .map(|c| json!({ "what": c.what, "target": c.target, "achieved": c.achieved }))
+        .collect();
+    Ok((rows, warnings))
 }
 
 /// The build id: one hash over reprise's version and every input's hash, so equal ids
@@ -122,12 +151,14 @@ fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
 /// Produces the whole report in memory.
 pub fn produce(a: &mut Analysed) -> Result<Report> {
     let figures = figures::build(&a.study, &a.analyses, &a.results.analyses)?;
+    let (calibration, synth_warnings) = calibration(&a.study, &a.cohort)?;
     let tables = tables::build(&a.study, &a.analyses, &a.results.analyses);
     let mut extra: IndexMap<String, String> = IndexMap::new();
     // Files the template pulls in (a logo, an appendix) are inputs too, but they are only
     // known once typst has run: a second pass includes them in the build id.
     for _ in 0..2 {
-        let report = produce_once(a, &figures, &tables, &extra)?;
+        let mut report = produce_once(a, &figures, &tables, &calibration, &extra)?;
+        report.0.warnings.extend(synth_warnings.iter().cloned());
         let read: IndexMap<String, String> = report
             .1
             .iter()
@@ -148,6 +179,7 @@ fn produce_once(
     a: &mut Analysed,
     figures: &[Figure],
     tables: &[Table],
+    calibration: &[Value],
     extra: &IndexMap<String, String>,
 ) -> Result<(Report, Vec<(String, String)>)> {
     let study = &a.study;
@@ -213,6 +245,7 @@ fn produce_once(
         "results": a.results.analyses,
         "claims": claims,
         "claims_within": a.claims.iter().filter(|c| c.within).count(),
+        "calibration": calibration,
         "audit": crate::audit::audit(&study.spec.claims),
         "build": {
             "id": id, "short": &id[..12], "reprise": env!("CARGO_PKG_VERSION"),

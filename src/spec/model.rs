@@ -51,6 +51,10 @@ pub struct DataSpec {
     /// Marks data that are not real patients (a calibrated synthetic cohort); reports say so.
     #[serde(default)]
     pub synthetic: bool,
+    /// The synth spec the data were generated from: the report then shows its calibration
+    /// table, and the build checks that the spec still generates the data file.
+    #[serde(default)]
+    pub synth: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
