@@ -113,6 +113,8 @@ fn result(state: &State, path: String) -> Result<Value, Error> {
     let map: indexmap::IndexMap<String, serde_json::Value> = serde_json::from_value(json)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     match crate::results::lookup(&map, &path) {
+        // Counts print as counts: 112, not 112.0.
+        Ok(Some(x)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Value::from(x as i64)),
         Ok(Some(x)) => Ok(Value::from(x)),
         Ok(None) => Ok(Value::from(())),
         Err(e) => Err(Error::new(

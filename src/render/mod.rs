@@ -53,9 +53,17 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
+/// The name under which a study template can extend the built-in one:
+/// `{% extends "default.typ.j2" %}` and fill its blocks.
+pub const BASE_NAME: &str = "default.typ.j2";
+
+/// Where a line of the typst source came from: (template file, line), file 0 the study's
+/// template and file 1 the built-in one.
+pub type LineMap = Vec<(usize, usize)>;
+
 /// Marks every template line that does not sit inside a tag or begin with a
 /// whitespace-trimming tag, so that rendered lines can be traced back.
-fn tag_lines(text: &str) -> String {
+fn tag_lines(text: &str, file: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut open = false;
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -63,7 +71,7 @@ fn tag_lines(text: &str) -> String {
         let trims_before = ["{%-", "{{-", "{#-"].iter().any(|t| trimmed.starts_with(t));
         if !open && !trims_before {
             out.push(TAG_OPEN);
-            out.push_str(&(i + 1).to_string());
+            out.push_str(&format!("{file}:{}", i + 1));
             out.push(TAG_CLOSE);
         }
         out.push_str(line);
@@ -87,10 +95,10 @@ fn tag_lines(text: &str) -> String {
 }
 
 /// Removes the tags; returns the clean text and, per output line, the template line.
-fn untag(rendered: &str) -> (String, Vec<usize>) {
+fn untag(rendered: &str) -> (String, LineMap) {
     let mut clean = String::with_capacity(rendered.len());
-    let mut lines = vec![1];
-    let mut current = 1;
+    let mut lines = vec![(0, 1)];
+    let mut current = (0, 1);
     let mut chars = rendered.chars().peekable();
     while let Some(c) = chars.next() {
         if c == TAG_OPEN {
@@ -101,7 +109,12 @@ fn untag(rendered: &str) -> (String, Vec<usize>) {
                 }
                 n.push(d);
             }
-            current = n.parse().unwrap_or(current);
+            if let Some((f, l)) = n.split_once(':') {
+                current = (
+                    f.parse().unwrap_or(current.0),
+                    l.parse().unwrap_or(current.1),
+                );
+            }
             // A tag at the start of an output line names that line.
             if clean.is_empty() || clean.ends_with('\n') {
                 *lines.last_mut().expect("one line at least") = current;
@@ -126,13 +139,23 @@ fn environment() -> Environment<'static> {
 }
 
 /// Fills the template with `context`.
-pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String, Vec<usize>)> {
-    let env = environment();
-    let tagged = tag_lines(&template.text);
-    let place = |e: &minijinja::Error| match (&template.path, e.line()) {
-        (Some(p), Some(line)) => Location::line(p, line),
-        (Some(p), None) => Location::file(p),
-        (None, _) => Location::file(&template.name),
+pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String, LineMap)> {
+    let mut env = environment();
+    let tagged = tag_lines(&template.text, 0);
+    env.add_template_owned(BASE_NAME, tag_lines(DEFAULT_TEMPLATE, 1))
+        .map_err(|e| Error::input(format!("the built-in template: {e}")))?;
+    let place = |e: &minijinja::Error| {
+        if e.name() == Some(BASE_NAME) && template.path.is_some() {
+            return match e.line() {
+                Some(line) => Location::line(DEFAULT_TEMPLATE_NAME, line),
+                None => Location::file(DEFAULT_TEMPLATE_NAME),
+            };
+        }
+        match (&template.path, e.line()) {
+            (Some(p), Some(line)) => Location::line(p, line),
+            (Some(p), None) => Location::file(p),
+            (None, _) => Location::file(&template.name),
+        }
     };
     let tmpl = env
         .template_from_named_str(&template.name, &tagged)
@@ -212,7 +235,7 @@ pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
 pub fn compile(
     template: &Template,
     source: String,
-    line_map: &[usize],
+    line_map: &[(usize, usize)],
     root: &Path,
     memory: HashMap<String, Vec<u8>>,
     date: (i32, u32, u32),
@@ -266,7 +289,7 @@ pub fn compile(
 fn diagnostic(
     world: &ReportWorld,
     template: &Template,
-    line_map: &[usize],
+    line_map: &[(usize, usize)],
     d: &SourceDiagnostic,
 ) -> String {
     let severity = match d.severity {
@@ -283,7 +306,10 @@ fn diagnostic(
         if let (Ok(source), Some(range)) = (world.source(id), world.range(d.span)) {
             let line = source.lines().byte_to_line(range.start).unwrap_or(0);
             if id == world.main() {
-                let template_line = line_map.get(line).copied().unwrap_or(1);
+                let (file, template_line) = line_map.get(line).copied().unwrap_or((0, 1));
+                if file == 1 && template.path.is_some() {
+                    place = DEFAULT_TEMPLATE_NAME.to_string();
+                }
                 place = format!("{place}:{template_line}");
             } else {
                 place = format!("{}:{}", id.vpath().get_without_slash(), line + 1);
@@ -329,22 +355,22 @@ mod tests {
     #[test]
     fn tags_trace_rendered_lines_to_template_lines() {
         let template = "a\n{% for x in [1, 2] %}\nitem {{ x }}\n{% endfor %}\nz\n";
-        let tagged = tag_lines(template);
+        let tagged = tag_lines(template, 0);
         let env = Environment::new();
         let out = env.render_str(&tagged, ()).unwrap();
         let (clean, map) = untag(&out);
         assert_eq!(clean, "a\n\nitem 1\n\nitem 2\n\nz");
         let z = clean.lines().position(|l| l == "z").unwrap();
-        assert_eq!(map[z], 5);
+        assert_eq!(map[z], (0, 5));
         let item2 = clean.lines().position(|l| l == "item 2").unwrap();
-        assert_eq!(map[item2], 3);
+        assert_eq!(map[item2], (0, 3));
     }
 
     #[test]
     fn a_tag_open_across_lines_is_not_broken() {
         let template = "{{\n 1 + 1 }}\nb\n";
         let env = Environment::new();
-        let out = env.render_str(&tag_lines(template), ()).unwrap();
+        let out = env.render_str(&tag_lines(template, 0), ()).unwrap();
         assert_eq!(untag(&out).0, "2\nb");
     }
 
