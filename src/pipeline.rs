@@ -69,10 +69,10 @@ fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<Strin
     if template.path.is_some() {
         inputs.insert(template.name.clone(), sha256_hex(template.text.as_bytes()));
     }
-    if let Some(synth) = &study.spec.data.synth {
-        if let Ok(bytes) = std::fs::read(study.resolve(synth)) {
-            inputs.insert(synth.clone(), sha256_hex(&bytes));
-        }
+    if let Some(synth) = &study.spec.data.synth
+        && let Ok(bytes) = std::fs::read(study.resolve(synth))
+    {
+        inputs.insert(synth.clone(), sha256_hex(&bytes));
     }
     inputs
 }

@@ -130,8 +130,8 @@ fn selected(analysis: &Analysis, done: &IndexMap<String, Value>) -> Option<(Anal
             covariates.extend(
                 names
                     .iter()
+                    .filter(|&c| !covariates.contains(c))
                     .cloned()
-                    .filter(|c| !covariates.contains(c))
                     .collect::<Vec<_>>(),
             );
         }

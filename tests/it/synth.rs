@@ -28,15 +28,15 @@ fn the_bundled_cohort_regenerates_byte_for_byte() {
 fn progression_never_follows_death_and_counts_are_exact() {
     let text = std::fs::read_to_string(repo().join("data/cohort.csv")).unwrap();
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let header = fields(lines.next().unwrap());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (os, pfs, site, number) = (
         col("os_months"),
         col("pfs_months"),
         col("metastatic_site"),
         col("liver_mets_number"),
     );
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<String>> = lines.map(fields).collect();
     assert_eq!(rows.len(), 228);
     for r in &rows {
         let (o, p): (f64, f64) = (r[os].parse().unwrap(), r[pfs].parse().unwrap());
@@ -45,6 +45,20 @@ fn progression_never_follows_death_and_counts_are_exact() {
         assert_eq!(r[number].is_empty(), r[site] != "liver");
     }
     assert_eq!(rows.iter().filter(|r| r[site] == "liver").count(), 116);
+}
+
+/// The fields of one CSV line (quoted fields may hold commas).
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            c => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
 }
 
 #[test]
