@@ -7,10 +7,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs reprise as a user would, without a `SOURCE_DATE_EPOCH` from the environment (it
+/// would change every PDF's date, and the committed report would no longer verify).
 pub fn reprise(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reprise"))
         .args(args)
         .current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("run reprise")
 }
