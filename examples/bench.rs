@@ -1,8 +1,11 @@
 //! The speed benchmark: generates a seeded cohort (default 1,000,000 rows) and times each
 //! stage of reprise on it separately.
 //!
-//!     cargo run --release --example bench -- [ROWS] [SEED]
+//!     cargo run --release --example bench -- [ROWS] [SEED] [--keep DIR]
 //!
+//! With `--keep DIR` the cohort (`cohort.csv`) and its study (`study.yaml`) stay in DIR,
+//! so that `bench/compare.sh` can time the `reprise` command and R's survival on the same
+//! file.
 //! The cohort follows the shape used to time R's survival on this machine: exponential
 //! times rounded to 0.1, about 30% censored, one binary group and five covariates. Each
 //! step is timed once; run it several times and compare medians (the machine is noisy).
@@ -12,28 +15,8 @@ use std::time::Instant;
 
 use reprise::data;
 use reprise::results::run_analysis;
+use reprise::rng::Rng;
 use reprise::spec::Study;
-
-/// splitmix64: a small, well-known generator, so the cohort is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        (-2.0 * self.uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * self.uniform()).cos()
-    }
-}
 
 const STUDY: &str = "\
 reprise: 1
@@ -48,18 +31,31 @@ analyses:
 ";
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let keep = args.iter().position(|a| a == "--keep").map(|i| {
+        let dir = args.get(i + 1).cloned().expect("--keep needs a folder");
+        args.drain(i..=i + 1);
+        std::path::PathBuf::from(dir)
+    });
     let rows: usize = args
-        .get(1)
+        .first()
         .and_then(|a| a.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
-    let seed: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2021);
-    let dir = tempfile::tempdir().expect("temporary folder");
+    let seed: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2021);
+    // Without --keep the files live in a temporary folder, removed at the end.
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let dir = match &keep {
+        Some(d) => {
+            std::fs::create_dir_all(d).expect("create the --keep folder");
+            d.clone()
+        }
+        None => tmp.path().to_path_buf(),
+    };
 
     let started = Instant::now();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut csv = std::io::BufWriter::new(
-        std::fs::File::create(dir.path().join("cohort.csv")).expect("create cohort"),
+        std::fs::File::create(dir.join("cohort.csv")).expect("create cohort"),
     );
     writeln!(csv, "id,arm,age,sex,x1,x2,time,event").unwrap();
     for id in 0..rows {
@@ -79,11 +75,11 @@ fn main() {
         writeln!(csv, "{id},{arm},{age},{sex},{x1:.4},{x2:.4},{time},{event}").unwrap();
     }
     csv.flush().unwrap();
-    std::fs::write(dir.path().join("study.yaml"), STUDY).unwrap();
+    std::fs::write(dir.join("study.yaml"), STUDY).unwrap();
     let generated = started.elapsed();
 
     let t = Instant::now();
-    let study = Study::load(&dir.path().join("study.yaml")).expect("study");
+    let study = Study::load(&dir.join("study.yaml")).expect("study");
     let cohort = data::load(&study).expect("cohort");
     let load = t.elapsed();
     let events = cohort.endpoints["os"]
