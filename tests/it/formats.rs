@@ -45,7 +45,7 @@ fn parquet_gives_the_same_results_as_csv() {
 
 #[test]
 fn endpoints_from_dates_in_months() {
-    // Three patients: died 30.4375 days in (1 month), censored at 365.25 days (12 months),
+    // Three patients: died 30 days in, censored after 366 days (2020 is a leap year),
     // died on the day of their last contact after 2 months (event column, no event date).
     let data = "id,start,death,last,died\n1,2020-01-01,2020-01-31,2020-01-31,1\n2,2020-01-01,,2021-01-01,0\n3,2020-03-01,,2020-05-01,1\n";
     let study = "\
