@@ -29,6 +29,9 @@ pub struct Analysed {
     pub warnings: Vec<Warning>,
     pub claims: Vec<ClaimResult>,
     pub template: Template,
+    /// `SOURCE_DATE_EPOCH`, which sets the report's date; recorded in the manifest so that
+    /// `verify` rebuilds with the same date.
+    pub epoch: Option<String>,
 }
 
 /// The template a study names, or the built-in one.
@@ -129,6 +132,7 @@ pub fn analyse(spec_path: &Path) -> Result<Analysed> {
         warnings,
         claims,
         template,
+        epoch: render::source_date_epoch(),
     })
 }
 
@@ -205,7 +209,11 @@ fn produce_once(
 
     let meta = &study.spec.study;
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
-    let date = render::timestamp(crate::spec::parse_date(&meta.date).expect("validated"))?.1;
+    let date = render::timestamp(
+        crate::spec::parse_date(&meta.date).expect("validated"),
+        a.epoch.as_deref(),
+    )?
+    .1;
     let spec_arg = study
         .path
         .file_name()
@@ -267,6 +275,7 @@ fn produce_once(
         &study.root,
         memory,
         date,
+        a.epoch.as_deref(),
         &id,
     )?;
     let root = study
@@ -288,6 +297,7 @@ fn produce_once(
         "reprise": env!("CARGO_PKG_VERSION"),
         "study": { "id": meta.id, "version": meta.version },
         "build_id": id,
+        "source_date_epoch": a.epoch,
         "inputs": inputs,
         "outputs": files.iter().map(|(n, b)| (n.clone(), sha256_hex(b))).collect::<IndexMap<String, String>>(),
     });
@@ -508,6 +518,8 @@ pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
             .hint("build the report first with `reprise build`, or point --out at the folder that holds it")
     })?;
     let mut analysed = analyse(spec_path)?;
+    // Rebuild with the date the report was built with, whatever this shell sets.
+    analysed.epoch = manifest["source_date_epoch"].as_str().map(str::to_string);
     let report = produce(&mut analysed)?;
     let tmp = std::env::temp_dir().join(format!(
         "reprise-verify-{}-{}",

@@ -183,10 +183,20 @@ pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String,
     Ok(untag(&rendered))
 }
 
-/// The report's timestamp: `SOURCE_DATE_EPOCH` when set (as typst's own CLI does), else
-/// the study's date at midnight UTC.
-pub fn timestamp(date: (i32, u32, u32)) -> Result<(Datetime, (i32, u32, u32))> {
-    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+/// The `SOURCE_DATE_EPOCH` of the environment, as typst's own CLI reads it.
+pub fn source_date_epoch() -> Option<String> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The report's timestamp: `epoch` (a `SOURCE_DATE_EPOCH`) when given, else the study's
+/// date at midnight UTC.
+pub fn timestamp(
+    date: (i32, u32, u32),
+    epoch: Option<&str>,
+) -> Result<(Datetime, (i32, u32, u32))> {
+    if let Some(epoch) = epoch {
         let secs: i64 = epoch.trim().parse().map_err(|_| {
             Error::input(format!(
                 "SOURCE_DATE_EPOCH=`{epoch}` is not a number of seconds"
@@ -239,9 +249,10 @@ pub fn compile(
     root: &Path,
     memory: HashMap<String, Vec<u8>>,
     date: (i32, u32, u32),
+    epoch: Option<&str>,
     ident: &str,
 ) -> Result<Rendered> {
-    let (timestamp, day) = timestamp(date)?;
+    let (timestamp, day) = timestamp(date, epoch)?;
     let memory = memory
         .into_iter()
         .map(|(k, v)| (k, Bytes::new(v)))

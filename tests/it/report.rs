@@ -372,3 +372,18 @@ fn the_committed_report_of_the_bundled_study_verifies() {
         stderr(&out)
     );
 }
+
+#[test]
+fn verify_rebuilds_with_the_date_the_report_was_built_with() {
+    let dir = Dir::new(&[("study.yaml", &study("")), ("data.csv", DATA)]);
+    let built = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["build"])
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1577836800")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    // verify runs without SOURCE_DATE_EPOCH: the manifest says which date to use
+    let out = dir.run(&["verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
