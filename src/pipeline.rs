@@ -209,11 +209,11 @@ fn produce_once(
 
     let meta = &study.spec.study;
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
-    let date = render::timestamp(
+    let stamp = render::timestamp(
         crate::spec::parse_date(&meta.date).expect("validated"),
         a.epoch.as_deref(),
-    )?
-    .1;
+    )?;
+    let date = stamp.1;
     let spec_arg = study
         .path
         .file_name()
@@ -274,8 +274,7 @@ fn produce_once(
         &line_map,
         &study.root,
         memory,
-        date,
-        a.epoch.as_deref(),
+        stamp,
         &id,
     )?;
     let root = study

@@ -248,11 +248,11 @@ pub fn compile(
     line_map: &[(usize, usize)],
     root: &Path,
     memory: HashMap<String, Vec<u8>>,
-    date: (i32, u32, u32),
-    epoch: Option<&str>,
+    stamp: (Datetime, (i32, u32, u32)),
     ident: &str,
 ) -> Result<Rendered> {
-    let (timestamp, day) = timestamp(date, epoch)?;
+    // The PDF's timestamp, and the day `datetime.today()` gives (see `timestamp`).
+    let (timestamp, day) = stamp;
     let memory = memory
         .into_iter()
         .map(|(k, v)| (k, Bytes::new(v)))
