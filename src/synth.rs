@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Location, Result};
 use crate::rng::Rng;
-use crate::spec::{Seg, UniqueMap, Unit, days_from_civil, locate, parse_date};
+use crate::spec::{Seg, UniqueMap, Unit, days_from_civil, parse_date};
 use crate::stats::{KmOptions, kaplan_meier};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -159,27 +159,18 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, at: &[Seg], message: impl Into<String>) -> Error {
-        let location = match locate(self.text, at) {
-            Some((l, c)) => Location::at(self.path, l, c),
-            None => Location::file(self.path),
-        };
-        Error::in_file(location, message)
+        Error::in_file(crate::spec::location_in(self.path, self.text, at), message)
     }
 }
 
+/// A YAML scalar as the text a data cell would hold (as the study spec reads levels).
 fn scalar(v: &serde_yaml::Value) -> String {
-    match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Number(n) => n
-            .as_f64()
-            .map(crate::data::number_label)
-            .unwrap_or_else(|| n.to_string()),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(other)
+    crate::spec::scalar_text::<serde_yaml::Error>(v.clone()).unwrap_or_else(|_| {
+        serde_yaml::to_string(v)
             .unwrap_or_default()
             .trim()
-            .to_string(),
-    }
+            .to_string()
+    })
 }
 
 /// A continuous variable's quantile function: piecewise linear through the published
@@ -708,7 +699,7 @@ fn quote(s: &str) -> String {
 
 /// Days since 1970-01-01 as `YYYY-MM-DD`.
 fn civil_text(days: i64) -> String {
-    let (y, m, d) = crate::render::civil_from_days(days);
+    let (y, m, d) = crate::spec::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -367,38 +367,18 @@ fn cox(
     spec: &crate::spec::FigureSpec,
     results: &IndexMap<String, Value>,
 ) -> Table {
-    let mut columns: Vec<(String, Vec<&Value>)> = Vec::new();
-    let terms = |id: &String| {
-        results[id.as_str()]["terms"]
-            .as_array()
-            .map(|t| t.iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
-    if let Some(uni) = &spec.univariable {
-        columns.push(("Univariable".into(), uni.iter().flat_map(terms).collect()));
-    }
+    let crate::figures::CoxColumns { columns, order } = crate::figures::cox_columns(spec, results);
     let multi = spec.analyses.clone().unwrap_or_default();
-    for id in &multi {
-        let name = match (spec.univariable.is_some(), multi.len()) {
-            (true, 1) => "Multivariable".to_string(),
-            (false, 1) => String::new(),
-            _ => id.clone(),
-        };
-        columns.push((name, terms(id)));
-    }
     let mut header = vec!["Term".to_string()];
-    for (name, _) in &columns {
+    for (id, _) in &columns {
+        let name = match (id, spec.univariable.is_some(), multi.len()) {
+            (None, _, _) => "Univariable".to_string(),
+            (Some(_), true, 1) => "Multivariable".to_string(),
+            (Some(_), false, 1) => String::new(),
+            (Some(id), _, _) => id.clone(),
+        };
         header.push(format!("{name} HR (95% CI)").trim().to_string());
         header.push("p".into());
-    }
-    let mut order: Vec<String> = Vec::new();
-    for (_, ts) in columns.iter().rev() {
-        for t in ts {
-            let name = t["term"].as_str().unwrap_or("").to_string();
-            if !order.contains(&name) {
-                order.push(name);
-            }
-        }
     }
     let rows = order
         .iter()

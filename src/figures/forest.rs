@@ -45,6 +45,21 @@ pub fn format_p(p: Option<f64>) -> String {
     }
 }
 
+/// One model's numbers at height `y`: the hazard ratio with its interval from `col`, the
+/// p-value right-aligned at the column's end.
+fn numbers(c: &Canvas, col: f64, y: f64, hr: &str, p: &str) {
+    draw::text(c, hr, (col, y), TEXT, BLACK, HPos::Left, VPos::Center);
+    draw::text(
+        c,
+        p,
+        (col + NUMBERS - 12.0, y),
+        TEXT,
+        BLACK,
+        HPos::Right,
+        VPos::Center,
+    );
+}
+
 pub fn svg(plot: &ForestPlot) -> String {
     let models = plot.models.len().max(1);
     let label_width = plot
@@ -107,24 +122,7 @@ pub fn svg(plot: &ForestPlot) -> String {
         for (m, name) in plot.models.iter().enumerate() {
             let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
             draw::bold(&c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
-            draw::text(
-                &c,
-                "HR (95% CI)",
-                (col, 32.0),
-                TEXT,
-                BLACK,
-                HPos::Left,
-                VPos::Center,
-            );
-            draw::text(
-                &c,
-                "p",
-                (col + NUMBERS - 12.0, 32.0),
-                TEXT,
-                BLACK,
-                HPos::Right,
-                VPos::Center,
-            );
+            numbers(&c, col, 32.0, "HR (95% CI)", "p");
             if models > 1 {
                 let color = PALETTE[m % PALETTE.len()];
                 draw::rect(&c, (col - 12.0, 10.0), (col - 4.0, 18.0), color, true);
@@ -194,25 +192,8 @@ pub fn svg(plot: &ForestPlot) -> String {
                             color,
                             true,
                         );
-                        let numbers = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
-                        draw::text(
-                            &c,
-                            &numbers,
-                            (col, cy),
-                            TEXT,
-                            BLACK,
-                            HPos::Left,
-                            VPos::Center,
-                        );
-                        draw::text(
-                            &c,
-                            &format_p(e.p),
-                            (col + NUMBERS - 12.0, cy),
-                            TEXT,
-                            BLACK,
-                            HPos::Right,
-                            VPos::Center,
-                        );
+                        let hr = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
+                        numbers(&c, col, cy, &hr, &format_p(e.p));
                     }
                     _ => draw::text(&c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
                 }

@@ -227,66 +227,86 @@ fn km_figure(
     (km::svg(&plot), caption)
 }
 
+/// The Cox models a forest plot (and its table) shows side by side: the univariable models
+/// as one column (`None`), then each multivariable model (its id); with the terms of each,
+/// and the order of the rows, the multivariable model's terms first.
+pub struct CoxColumns<'a> {
+    pub columns: Vec<(Option<String>, Vec<&'a Value>)>,
+    pub order: Vec<String>,
+}
+
+pub fn cox_columns<'a>(spec: &FigureSpec, results: &'a IndexMap<String, Value>) -> CoxColumns<'a> {
+    let terms = |id: &String| {
+        results[id.as_str()]["terms"]
+            .as_array()
+            .map(|t| t.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let mut columns = Vec::new();
+    if let Some(uni) = &spec.univariable {
+        columns.push((None, uni.iter().flat_map(terms).collect()));
+    }
+    for id in spec.analyses.iter().flatten() {
+        columns.push((Some(id.clone()), terms(id)));
+    }
+    let mut order: Vec<String> = Vec::new();
+    for (_, ts) in columns.iter().rev() {
+        for t in ts {
+            let name = t["term"].as_str().unwrap_or("").to_string();
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    CoxColumns { columns, order }
+}
+
 fn forest_figure(
     study: &Study,
     analyses: &[(String, Analysis)],
     results: &IndexMap<String, Value>,
     spec: &FigureSpec,
 ) -> (String, String) {
-    let terms_of = |id: &str| -> Vec<(String, forest::Estimate)> {
-        results[id]["terms"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                let est = forest::Estimate {
-                    hr: t["hr"].as_f64()?,
-                    lower: t["lower"].as_f64().unwrap_or(f64::NAN),
-                    upper: t["upper"].as_f64().unwrap_or(f64::NAN),
-                    p: t["p"].as_f64(),
-                };
-                Some((t["term"].as_str()?.to_string(), est))
-            })
-            .collect()
+    let estimate = |t: &Value| -> Option<forest::Estimate> {
+        Some(forest::Estimate {
+            hr: t["hr"].as_f64()?,
+            lower: t["lower"].as_f64().unwrap_or(f64::NAN),
+            upper: t["upper"].as_f64().unwrap_or(f64::NAN),
+            p: t["p"].as_f64(),
+        })
     };
-    let mut columns: Vec<(String, Vec<(String, forest::Estimate)>)> = Vec::new();
-    if let Some(uni) = &spec.univariable {
-        columns.push((
-            "Univariable".into(),
-            uni.iter().flat_map(|id| terms_of(id)).collect(),
-        ));
-    }
+    let CoxColumns { columns, order } = cox_columns(spec, results);
     let multi = spec.analyses.clone().unwrap_or_default();
-    for id in &multi {
-        let name = if multi.len() == 1 && spec.univariable.is_some() {
-            "Multivariable".to_string()
-        } else if multi.len() == 1 {
-            "Cox model".to_string()
-        } else {
-            study.spec.analyses[id.as_str()]
+    let names: Vec<String> = columns
+        .iter()
+        .map(|(id, _)| match id {
+            None => "Univariable".to_string(),
+            Some(_) if multi.len() == 1 && spec.univariable.is_some() => {
+                "Multivariable".to_string()
+            }
+            Some(_) if multi.len() == 1 => "Cox model".to_string(),
+            Some(id) => study.spec.analyses[id.as_str()]
                 .title
                 .clone()
-                .unwrap_or_else(|| id.clone())
-        };
-        columns.push((name, terms_of(id)));
-    }
-    let mut order: Vec<String> = Vec::new();
-    for (_, terms) in columns.iter().rev() {
-        for (t, _) in terms {
-            if !order.contains(t) {
-                order.push(t.clone());
-            }
-        }
-    }
+                .unwrap_or_else(|| id.clone()),
+        })
+        .collect();
+    // A term no model could estimate has no row.
     let rows = order
         .iter()
         .map(|t| forest::Row {
             label: term_label(study, t, spec.labels.as_ref()),
             estimates: columns
                 .iter()
-                .map(|(_, terms)| terms.iter().find(|(name, _)| name == t).map(|(_, e)| *e))
+                .map(|(_, terms)| {
+                    terms
+                        .iter()
+                        .find(|x| x["term"] == t.as_str())
+                        .and_then(|x| estimate(x))
+                })
                 .collect(),
         })
+        .filter(|r| r.estimates.iter().any(Option::is_some))
         .collect();
     let endpoint = multi
         .first()
@@ -301,7 +321,7 @@ fn forest_figure(
         .map(|e| endpoint_names(study, &e).0)
         .unwrap_or_else(|| "the endpoint".into());
     let plot = forest::ForestPlot {
-        models: columns.iter().map(|(n, _)| n.clone()).collect(),
+        models: names,
         rows,
         xlab: spec
             .xlab

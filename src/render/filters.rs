@@ -103,16 +103,11 @@ fn typst_str(v: Value) -> Value {
 }
 
 /// `{{ result("km_os/strata/true/median/estimate") }}`: a value from results.json by the
-/// same paths claims use.
-fn result(state: &State, path: String) -> Result<Value, Error> {
-    let results = state
-        .lookup("results")
-        .ok_or_else(|| Error::new(ErrorKind::UndefinedError, "no results in the context"))?;
-    let json: serde_json::Value = serde_json::to_value(&results)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let map: indexmap::IndexMap<String, serde_json::Value> = serde_json::from_value(json)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    match crate::results::lookup(&map, &path) {
+/// same paths claims use. The results are taken once, when the template is filled.
+fn result_fn(
+    results: std::sync::Arc<indexmap::IndexMap<String, serde_json::Value>>,
+) -> impl Fn(String) -> Result<Value, Error> + Send + Sync + 'static {
+    move |path: String| match crate::results::lookup(&results, &path) {
         // Counts print as counts: 112, not 112.0.
         Ok(Some(x)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Value::from(x as i64)),
         Ok(Some(x)) => Ok(Value::from(x)),
@@ -124,14 +119,17 @@ fn result(state: &State, path: String) -> Result<Value, Error> {
     }
 }
 
-pub fn register(env: &mut Environment<'static>) {
+pub fn register(
+    env: &mut Environment<'static>,
+    results: indexmap::IndexMap<String, serde_json::Value>,
+) {
     env.add_filter("num", num);
     env.add_filter("percent", percent);
     env.add_filter("ci", ci);
     env.add_filter("pvalue", pvalue);
     env.add_filter("hr", hr);
     env.add_filter("typst_str", typst_str);
-    env.add_function("result", result);
+    env.add_function("result", result_fn(std::sync::Arc::new(results)));
 }
 
 #[cfg(test)]

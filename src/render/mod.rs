@@ -129,18 +129,22 @@ fn untag(rendered: &str) -> (String, LineMap) {
     (clean, lines)
 }
 
-fn environment() -> Environment<'static> {
+fn environment(context: &serde_json::Value) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
     env.set_formatter(filters::formatter);
-    filters::register(&mut env);
+    let results = context["results"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    filters::register(&mut env, results);
     env
 }
 
 /// Fills the template with `context`.
 pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String, LineMap)> {
-    let mut env = environment();
+    let mut env = environment(context);
     let tagged = tag_lines(&template.text, 0);
     env.add_template_owned(BASE_NAME, tag_lines(DEFAULT_TEMPLATE, 1))
         .map_err(|e| Error::input(format!("the built-in template: {e}")))?;
@@ -205,7 +209,7 @@ pub fn timestamp(
         })?;
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = crate::spec::civil_from_days(days);
         let dt = Datetime::from_ymd_hms(
             y,
             m as u8,
@@ -224,20 +228,6 @@ pub fn timestamp(
     let dt = Datetime::from_ymd_hms(date.0, date.1 as u8, date.2 as u8, 0, 0, 0)
         .expect("a checked date");
     Ok((dt, date))
-}
-
-/// Days since 1970-01-01 → (year, month, day).
-pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
 }
 
 /// Compiles typst source to a PDF. `root` is the study's folder (the only place files
@@ -383,12 +373,5 @@ mod tests {
         let env = Environment::new();
         let out = env.render_str(&tag_lines(template, 0), ()).unwrap();
         assert_eq!(untag(&out).0, "2\nb");
-    }
-
-    #[test]
-    fn epoch_days_to_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 }

@@ -86,10 +86,7 @@ impl Study {
     }
 
     pub fn location(&self, path: &[Seg]) -> Location {
-        match locate(&self.text, path) {
-            Some((line, column)) => Location::at(&self.path, line, column),
-            None => Location::file(&self.path),
-        }
+        location_in(&self.path, &self.text, path)
     }
 
     /// A path from the spec resolved against the spec's folder.
@@ -103,6 +100,15 @@ impl Study {
             Some(out) => out.to_path_buf(),
             None => self.root.join("reports").join(&self.spec.study.version),
         }
+    }
+}
+
+/// Where the key `segs` names sits in the YAML `text` of `file` (the file alone when the
+/// key cannot be found).
+pub fn location_in(file: &Path, text: &str, segs: &[Seg]) -> Location {
+    match locate(text, segs) {
+        Some((line, column)) => Location::at(file, line, column),
+        None => Location::file(file),
     }
 }
 

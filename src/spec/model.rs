@@ -583,7 +583,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
 }
 
 /// YAML scalars (`1`, `yes`, `male`) as the text a data cell would hold.
-fn scalar_text<E: de::Error>(v: serde_yaml::Value) -> std::result::Result<String, E> {
+pub(crate) fn scalar_text<E: de::Error>(v: serde_yaml::Value) -> std::result::Result<String, E> {
     match v {
         serde_yaml::Value::String(s) => Ok(s),
         serde_yaml::Value::Bool(b) => Ok(b.to_string()),
@@ -1302,9 +1302,34 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     era * 146097 + doe - 719468
 }
 
+/// Days since 1970-01-01 → (year, month, day).
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_days_to_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(
+            civil_from_days(days_from_civil(2021, 12, 13)),
+            (2021, 12, 13)
+        );
+    }
 
     #[test]
     fn dates_are_checked_and_counted() {
