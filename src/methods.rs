@@ -1,5 +1,9 @@
 //! The statistical-methods paragraph, written from the spec: what was estimated, with which
-//! confidence transform, ties method and tests, so the text always matches what ran.
+//! confidence transform, ties method and tests, so the text always matches what ran; and
+//! the opening sentences of the results, written from the results.
+
+use indexmap::IndexMap;
+use serde_json::Value;
 
 use crate::spec::{Analysis, ConfType, Study, Ties};
 
@@ -142,5 +146,36 @@ pub fn paragraphs(study: &Study, analyses: &[(String, Analysis)]) -> Vec<String>
         "Each analysis used the patients with complete data for the variables it involves. All tests are two-sided. The analyses were run with reprise {}, whose statistics agree with R's survival package to within 1e-9; the inputs are identified by their SHA-256 hashes in the colophon.",
         env!("CARGO_PKG_VERSION")
     ));
+    out
+}
+
+/// Sentences for the start of the results, written from the results: the follow-up.
+pub fn summary(
+    study: &Study,
+    analyses: &[(String, Analysis)],
+    results: &IndexMap<String, Value>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, a) in analyses {
+        if let Analysis::Followup { endpoint, .. } = a {
+            let r = &results[id];
+            let unit = study.spec.endpoints[endpoint.as_str()]
+                .unit
+                .map(|u| u.name())
+                .unwrap_or("time units");
+            let n = |k: &str| crate::tables::num(r[k].as_f64(), 1);
+            let median = if r["reverse_km_median"].is_null() {
+                "was not reached".to_string()
+            } else {
+                format!(
+                    "was {} {unit} (95% CI {} to {})",
+                    n("reverse_km_median"),
+                    n("lower"),
+                    n("upper")
+                )
+            };
+            out.push(format!("Median follow-up by the reverse Kaplan-Meier method {median}; observed times ranged from {} to {} {unit}.", n("min"), n("max")));
+        }
+    }
     out
 }

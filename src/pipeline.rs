@@ -247,7 +247,7 @@ fn produce_once(
         },
         "date": { "year": date.0, "month": date.1, "day": date.2 },
         "methods": crate::methods::paragraphs(study, &a.analyses),
-        "summary": summary(study, &a.analyses, &a.results.analyses),
+        "summary": crate::methods::summary(study, &a.analyses, &a.results.analyses),
         "tables": tables,
         "figures": figures.iter().map(|f| json!({ "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) })).collect::<Vec<_>>(),
         "results": a.results.analyses,
@@ -311,37 +311,6 @@ fn produce_once(
         },
         read,
     ))
-}
-
-/// Sentences for the start of the results: follow-up and the curves' medians.
-fn summary(
-    study: &Study,
-    analyses: &[(String, Analysis)],
-    results: &IndexMap<String, Value>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for (id, a) in analyses {
-        if let Analysis::Followup { endpoint, .. } = a {
-            let r = &results[id];
-            let unit = study.spec.endpoints[endpoint.as_str()]
-                .unit
-                .map(|u| u.name())
-                .unwrap_or("time units");
-            let n = |k: &str| crate::tables::num(r[k].as_f64(), 1);
-            let median = if r["reverse_km_median"].is_null() {
-                "was not reached".to_string()
-            } else {
-                format!(
-                    "was {} {unit} (95% CI {} to {})",
-                    n("reverse_km_median"),
-                    n("lower"),
-                    n("upper")
-                )
-            };
-            out.push(format!("Median follow-up by the reverse Kaplan-Meier method {median}; observed times ranged from {} to {} {unit}.", n("min"), n("max")));
-        }
-    }
-    out
 }
 
 /// What a build wrote.
