@@ -20,6 +20,7 @@ pub mod figures;
 pub mod hash;
 pub mod methods;
 pub mod pipeline;
+pub mod progress;
 pub mod render;
 pub mod results;
 pub mod rng;

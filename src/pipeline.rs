@@ -15,6 +15,7 @@ use crate::data::{self, Cohort};
 use crate::error::{Error, Location, Result, display_path};
 use crate::figures::{self, Figure};
 use crate::hash::sha256_hex;
+use crate::progress;
 use crate::render::{self, Template};
 use crate::results::{self, ClaimResult, Results, Warning};
 use crate::spec::{Analysis, Seg, Study};
@@ -118,10 +119,16 @@ pub fn build_id(inputs: &IndexMap<String, String>) -> String {
 pub fn analyse(spec_path: &Path) -> Result<Analysed> {
     let study = Study::load(spec_path)?;
     let template = template(&study)?;
-    let cohort = data::load(&study)?;
+    let cohort = {
+        let _step = progress::step(format!("reading {}", study.spec.data.path));
+        data::load(&study)?
+    };
     let inputs = inputs(&study, &cohort, &template);
     let id = build_id(&inputs);
-    let (results, warnings) = results::run(&study, &cohort, &id, inputs)?;
+    let (results, warnings) = {
+        let _step = progress::step("running the analyses");
+        results::run(&study, &cohort, &id, inputs)?
+    };
     let claims = results::claims(&study, &results)?;
     let analyses = study.analyses()?;
     Ok(Analysed {
@@ -154,6 +161,7 @@ fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
 
 /// Produces the whole report in memory.
 pub fn produce(a: &mut Analysed) -> Result<Report> {
+    let _step = progress::step("drawing the figures and typesetting the report");
     let figures = figures::build(&a.study, &a.analyses, &a.results.analyses)?;
     let (calibration, synth_warnings) = calibration(&a.study, &a.cohort)?;
     let tables = tables::build(&a.study, &a.analyses, &a.results.analyses);

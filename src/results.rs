@@ -6,6 +6,7 @@
 //! coefficient) is kept in the result and shown on the terminal.
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -45,7 +46,38 @@ pub fn run(
 ) -> Result<(Results, Vec<Warning>)> {
     let mut analyses = IndexMap::new();
     let mut warnings = Vec::new();
-    for (id, analysis) in study.analyses()? {
+    let list = study.analyses()?;
+    // Analyses are independent of one another, except a Cox model that selects its
+    // covariates from earlier ones: the rest run in parallel, and their results are
+    // taken in spec order, so the output (and the first error) is as if run in turn.
+    // The Cox models go first, so that one core starts on the longest job while the
+    // other works through the rest.
+    let mut jobs: Vec<usize> = (0..list.len()).collect();
+    jobs.sort_by_key(|&k| !matches!(list[k].1, Analysis::Cox { .. }));
+    let mut ran: Vec<Option<stats::Result<Value>>> = vec![None; list.len()];
+    let done: Vec<(usize, Option<stats::Result<Value>>)> = jobs
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|k| {
+            let (id, a) = &list[k];
+            let value = (!matches!(
+                a,
+                Analysis::Cox {
+                    select: Some(_),
+                    ..
+                }
+            ))
+            .then(|| {
+                let _step = crate::progress::timed(format!("analysis {id}"));
+                run_analysis(a, cohort)
+            });
+            (k, value)
+        })
+        .collect();
+    for (k, value) in done {
+        ran[k] = value;
+    }
+    for (k, (id, analysis)) in list.into_iter().enumerate() {
         let fail = |e: stats::StatsError| {
             study.error_at(
                 &[Seg::Key("analyses"), Seg::Key(&id)],
@@ -70,7 +102,10 @@ pub fn run(
                 value["selection"] = selection;
                 value
             }
-            None => run_analysis(&analysis, cohort).map_err(fail)?,
+            None => ran[k]
+                .take()
+                .expect("run above: it selects nothing")
+                .map_err(fail)?,
         };
         if let Some(list) = value.get("warnings").and_then(Value::as_array) {
             for w in list.iter().filter_map(Value::as_str) {
@@ -150,16 +185,102 @@ fn selected(analysis: &Analysis, done: &IndexMap<String, Value>) -> Option<(Anal
     ))
 }
 
-/// The rows where the endpoint and every listed column are present.
-fn complete_rows(
-    cohort: &Cohort,
-    endpoint: Option<&EndpointData>,
-    columns: &[&Column],
-) -> Vec<usize> {
+/// The rows where every listed column is present, in row order.
+fn complete_rows(cohort: &Cohort, columns: &[&Column]) -> Vec<usize> {
     (0..cohort.n)
-        .filter(|&i| endpoint.is_none_or(|e| e.time[i].is_some() && e.event[i].is_some()))
         .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
         .collect()
+}
+
+/// The rows a survival analysis uses: complete on the endpoint and its columns.
+struct Subset {
+    /// In row order: what covariates and groups are built over (sequential reads).
+    rows: Vec<usize>,
+    /// In time order, each as its position in `rows`, with its time and event.
+    sorted: Vec<u32>,
+    time: Vec<f64>,
+    event: Vec<bool>,
+}
+
+impl Subset {
+    fn new(e: &EndpointData, columns: &[&Column]) -> Subset {
+        let n = e.time.len();
+        let mut keep: Vec<bool> = (0..n)
+            .map(|i| e.time[i].is_some() && e.event[i].is_some())
+            .collect();
+        for c in columns {
+            for (i, k) in keep.iter_mut().enumerate() {
+                *k = *k && !c.is_missing(i);
+            }
+        }
+        let mut pos = vec![0u32; n];
+        let mut rows = Vec::new();
+        for i in 0..n {
+            if keep[i] {
+                pos[i] = rows.len() as u32;
+                rows.push(i);
+            }
+        }
+        let ordered = time_order(e);
+        let mut sorted = Vec::with_capacity(rows.len());
+        let mut time = Vec::with_capacity(rows.len());
+        let mut event = Vec::with_capacity(rows.len());
+        for (k, &i) in ordered.order.iter().enumerate() {
+            if keep[i as usize] {
+                sorted.push(pos[i as usize]);
+                time.push(ordered.time[k]);
+                event.push(ordered.event[k]);
+            }
+        }
+        Subset {
+            rows,
+            sorted,
+            time,
+            event,
+        }
+    }
+
+    /// Per-row values (built over `rows`) put in time order.
+    fn in_time_order<T: Copy + Default + Send + Sync>(&self, values: &[T], width: usize) -> Vec<T> {
+        let mut out = vec![T::default(); self.sorted.len() * width];
+        if width > 0 {
+            out.par_chunks_mut(width)
+                .zip(self.sorted.par_iter())
+                .for_each(|(o, &k)| {
+                    o.copy_from_slice(&values[k as usize * width..(k as usize + 1) * width])
+                });
+        }
+        out
+    }
+}
+
+/// The endpoint's complete rows sorted by time (ties in row order), with their times and
+/// events: sorted once per endpoint, shared by its analyses.
+fn time_order(e: &EndpointData) -> &crate::data::TimeOrder {
+    e.order.get_or_init(|| {
+        let rows: Vec<u32> = (0..e.time.len() as u32)
+            .filter(|&i| e.time[i as usize].is_some() && e.event[i as usize].is_some())
+            .collect();
+        let time: Vec<f64> = rows
+            .iter()
+            .map(|&i| e.time[i as usize].expect("complete"))
+            .collect();
+        let order: Vec<u32> = stats::sorted::order_by_time(&time)
+            .into_iter()
+            .map(|k| rows[k as usize])
+            .collect();
+        crate::data::TimeOrder {
+            time: order
+                .iter()
+                .map(|&i| e.time[i as usize].expect("complete"))
+                .collect(),
+            event: order
+                .iter()
+                .map(|&i| e.event[i as usize].expect("complete"))
+                .collect(),
+            order,
+        }
+    })
 }
 
 fn column<'a>(cohort: &'a Cohort, name: &str) -> &'a Column {
@@ -171,17 +292,6 @@ fn column<'a>(cohort: &'a Cohort, name: &str) -> &'a Column {
 
 fn endpoint<'a>(cohort: &'a Cohort, name: &str) -> &'a EndpointData {
     cohort.endpoints.get(name).expect("validated endpoint")
-}
-
-fn pick_times(e: &EndpointData, rows: &[usize]) -> (Vec<f64>, Vec<bool>) {
-    (
-        rows.iter()
-            .map(|&i| e.time[i].expect("complete row"))
-            .collect(),
-        rows.iter()
-            .map(|&i| e.event[i].expect("complete row"))
-            .collect(),
-    )
 }
 
 fn estimate(e: &Estimate) -> Value {
@@ -204,12 +314,12 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         } => {
             let e = endpoint(cohort, ep);
             let by_col = by.as_deref().map(|b| column(cohort, b));
-            let rows = complete_rows(cohort, Some(e), &by_col.into_iter().collect::<Vec<_>>());
-            let (time, event) = pick_times(e, &rows);
+            let sub = Subset::new(e, &by_col.into_iter().collect::<Vec<_>>());
+            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
             let (codes, labels) = match by_col {
                 Some(c) => {
-                    let (codes, labels) = c.groups(&rows);
-                    (Some(codes), labels)
+                    let (codes, labels) = c.groups(rows);
+                    (Some(sub.in_time_order(&codes, 1)), labels)
                 }
                 None => (None, vec!["all".to_string()]),
             };
@@ -218,7 +328,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                 conf_level: *conf_level,
                 times: times.clone(),
             };
-            let curves = stats::kaplan_meier(&time, &event, codes.as_deref(), &options)?;
+            let curves = stats::kaplan_meier(time, event, codes.as_deref(), &options)?;
             let strata: Vec<Value> = curves
                 .iter()
                 .zip(&labels)
@@ -237,9 +347,10 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         Analysis::Logrank { endpoint: ep, by } => {
             let e = endpoint(cohort, ep);
             let c = column(cohort, by);
-            let rows = complete_rows(cohort, Some(e), &[c]);
-            let (time, event) = pick_times(e, &rows);
-            let (codes, labels) = c.groups(&rows);
+            let sub = Subset::new(e, &[c]);
+            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let (codes, labels) = c.groups(rows);
+            let codes = sub.in_time_order(&codes, 1);
             if labels.len() < 2 {
                 let only = labels
                     .first()
@@ -250,7 +361,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                     rows.len()
                 )));
             }
-            let lr = stats::logrank(&time, &event, &codes, labels.len())?;
+            let lr = stats::logrank(time, event, &codes, labels.len())?;
             let groups: Vec<Value> = lr
                 .groups
                 .iter()
@@ -271,10 +382,11 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         } => {
             let e = endpoint(cohort, ep);
             let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
-            let rows = complete_rows(cohort, Some(e), &cols);
-            let (time, event) = pick_times(e, &rows);
-            let design = design(&cols, &rows)?;
-            let fit = stats::cox(&time, &event, &design, *ties, *conf_level)?;
+            let sub = Subset::new(e, &cols);
+            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let mut design = design(&cols, rows)?;
+            design.x = sub.in_time_order(&design.x, design.names.len());
+            let fit = stats::cox(time, event, design, *ties, *conf_level)?;
             let zph = fit.zph.as_ref().map(|(terms, global)| {
                 let terms: Vec<Value> = terms
                     .iter()
@@ -299,9 +411,9 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             conf_level,
         } => {
             let e = endpoint(cohort, ep);
-            let rows = complete_rows(cohort, Some(e), &[]);
-            let (time, event) = pick_times(e, &rows);
-            let median = stats::reverse_km_median(&time, &event, *conf_level)?;
+            let sub = Subset::new(e, &[]);
+            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let median = stats::reverse_km_median(time, event, *conf_level)?;
             let min = time.iter().copied().reduce(f64::min);
             let max = time.iter().copied().reduce(f64::max);
             json!({
@@ -359,32 +471,37 @@ fn flow(cohort: &Cohort, steps: &[crate::spec::FlowStep], by: Option<&str>) -> V
 /// The Cox design: numbers and booleans as they are, categories as indicator columns
 /// against their reference level (the declared `ref`, else the first level present).
 fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> {
+    // Per covariate, how each row fills its columns: the value itself, or a 0/1
+    // indicator per non-reference level present.
+    enum Fill<'a> {
+        Num(&'a [Option<f64>]),
+        Bool(&'a [Option<bool>]),
+        Cat(&'a [Option<u32>], Vec<u32>),
+    }
     let mut names = Vec::new();
     let mut covariates = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut fills = Vec::new();
     for col in cols {
         let start = names.len();
         match &col.values {
             Values::Num(v) => {
                 names.push(col.name.clone());
-                columns.push(rows.iter().map(|&i| v[i].expect("complete row")).collect());
+                fills.push(Fill::Num(v));
             }
             Values::Bool(v) => {
                 names.push(col.name.clone());
-                columns.push(
-                    rows.iter()
-                        .map(|&i| v[i].expect("complete row") as u8 as f64)
-                        .collect(),
-                );
+                fills.push(Fill::Bool(v));
             }
             Values::Cat {
                 codes,
                 levels,
                 reference,
             } => {
-                let present: Vec<usize> = (0..levels.len())
-                    .filter(|&l| rows.iter().any(|&i| codes[i] == Some(l as u32)))
-                    .collect();
+                let mut seen = vec![false; levels.len()];
+                for &i in rows {
+                    seen[codes[i].expect("complete row") as usize] = true;
+                }
+                let present: Vec<usize> = (0..levels.len()).filter(|&l| seen[l]).collect();
                 if present.len() < 2 {
                     return Err(stats::StatsError(format!(
                         "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
@@ -396,25 +513,45 @@ fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> {
                 } else {
                     present[0]
                 };
-                for &l in present.iter().filter(|&&l| l != reference) {
-                    names.push(format!("{}={}", col.name, levels[l]));
-                    columns.push(
-                        rows.iter()
-                            .map(|&i| (codes[i] == Some(l as u32)) as u8 as f64)
-                            .collect(),
-                    );
+                let shown: Vec<u32> = present
+                    .into_iter()
+                    .filter(|&l| l != reference)
+                    .map(|l| l as u32)
+                    .collect();
+                for &l in &shown {
+                    names.push(format!("{}={}", col.name, levels[l as usize]));
                 }
+                fills.push(Fill::Cat(codes, shown));
             }
         }
         covariates.push((col.name.clone(), (start..names.len()).collect()));
     }
     let p = names.len();
     let mut x = vec![0.0; rows.len() * p];
-    for (j, c) in columns.iter().enumerate() {
-        for (i, v) in c.iter().enumerate() {
-            x[i * p + j] = *v;
-        }
-    }
+    x.par_chunks_mut(p.max(1))
+        .zip(rows.par_iter())
+        .for_each(|(out, &i)| {
+            let mut j = 0;
+            for fill in &fills {
+                match fill {
+                    Fill::Num(v) => {
+                        out[j] = v[i].expect("complete row");
+                        j += 1;
+                    }
+                    Fill::Bool(v) => {
+                        out[j] = v[i].expect("complete row") as u8 as f64;
+                        j += 1;
+                    }
+                    Fill::Cat(codes, shown) => {
+                        let code = codes[i].expect("complete row");
+                        for &l in shown {
+                            out[j] = (code == l) as u8 as f64;
+                            j += 1;
+                        }
+                    }
+                }
+            }
+        });
     Ok(stats::Design {
         x,
         rows: rows.len(),
@@ -443,7 +580,7 @@ fn is_categorical(col: &Column, rows: &[usize]) -> bool {
 
 fn describe_table(cohort: &Cohort, variables: &[String], by: Option<&str>) -> Value {
     let by_col = by.map(|b| column(cohort, b));
-    let rows = complete_rows(cohort, None, &by_col.into_iter().collect::<Vec<_>>());
+    let rows = complete_rows(cohort, &by_col.into_iter().collect::<Vec<_>>());
     let (codes, labels) = match by_col {
         Some(c) => c.groups(&rows),
         None => (vec![0; rows.len()], vec![]),

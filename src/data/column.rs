@@ -155,12 +155,24 @@ impl Column {
     pub fn groups(&self, rows: &[usize]) -> (Vec<u32>, Vec<String>) {
         match &self.values {
             Values::Num(v) => {
-                let mut distinct: Vec<f64> = rows
-                    .iter()
-                    .map(|&r| v[r].expect("non-missing row"))
-                    .collect();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
+                // A grouping column has few values: keep them sorted as they come, and
+                // only sort every row when there turn out to be many.
+                let mut distinct: Vec<f64> = Vec::new();
+                for &r in rows {
+                    let x = v[r].expect("non-missing row");
+                    if let Err(at) = distinct.binary_search_by(|d| d.total_cmp(&x)) {
+                        distinct.insert(at, x);
+                        if distinct.len() > 64 {
+                            distinct = rows
+                                .iter()
+                                .map(|&r| v[r].expect("non-missing row"))
+                                .collect();
+                            distinct.sort_by(f64::total_cmp);
+                            distinct.dedup();
+                            break;
+                        }
+                    }
+                }
                 let codes = rows
                     .iter()
                     .map(|&r| {

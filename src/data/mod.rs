@@ -26,6 +26,17 @@ use crate::spec::{ColType, Endpoint, Seg, Study};
 pub struct EndpointData {
     pub time: Vec<Option<f64>>,
     pub event: Vec<Option<bool>>,
+    /// The complete rows in time order, computed once by the first analysis that walks
+    /// them and shared by the rest (see `results`).
+    pub order: std::sync::OnceLock<TimeOrder>,
+}
+
+/// An endpoint's complete rows sorted by time, with their times and events.
+#[derive(Debug, Clone)]
+pub struct TimeOrder {
+    pub order: Vec<u32>,
+    pub time: Vec<f64>,
+    pub event: Vec<bool>,
 }
 
 /// The data an analysis run needs, in plain Rust types.
@@ -121,7 +132,31 @@ pub fn load(study: &Study) -> Result<Cohort> {
             ));
         }
     };
-    let sha256 = crate::hash::sha256_hex(&bytes);
+    let csv = !path
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .ends_with(".parquet");
+    let rows = Rows {
+        path: path.clone(),
+        csv,
+    };
+    // Hashing and parsing each read the whole file: do both at once.
+    let parsing = crate::progress::timed("  hash and parse the data");
+    let (sha256, df) = rayon::join(
+        || crate::hash::sha256_hex(&bytes),
+        || {
+            // Both readers check the spec's column names against the header before
+            // parsing rows.
+            if csv {
+                read_csv(study, &path, &bytes)
+            } else {
+                read_parquet(study, &path, &bytes)
+            }
+        },
+    );
+    drop(bytes);
+    drop(parsing);
+    let _columns = crate::progress::timed("  check and convert the columns");
     if let Some(pin) = &spec.data.sha256
         && !pin.eq_ignore_ascii_case(&sha256)
     {
@@ -131,20 +166,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
             )
             .hint("the data changed since the study was pinned: restore the pinned file, or update `data.sha256` if the change is intended"));
     }
-    let csv = !path
-        .to_string_lossy()
-        .to_ascii_lowercase()
-        .ends_with(".parquet");
-    let rows = Rows {
-        path: path.clone(),
-        csv,
-    };
-    // Both readers check the spec's column names against the header before parsing rows.
-    let mut df = if csv {
-        read_csv(study, &path, &bytes)?
-    } else {
-        read_parquet(study, &path, bytes)?
-    };
+    let mut df = df?;
     check_declared(study, &df, &rows)?;
     let levels = derive::apply(study, &mut df, &rows)?;
 
@@ -296,9 +318,12 @@ fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
         ));
     }
     check_references(study, &shape.header)?;
+    let columns =
+        used_columns(study, &shape.header).map(|c| c.into_iter().map(PlSmallStr::from).collect());
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
             .with_has_header(true)
+            .with_columns(columns.clone())
             .with_infer_schema_length(infer)
             .with_parse_options(
                 CsvParseOptions::default()
@@ -317,7 +342,7 @@ fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
     }
 }
 
-fn read_parquet(study: &Study, path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
+fn read_parquet(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
     let mut reader = ParquetReader::new(Cursor::new(bytes));
     let schema = reader.schema().map_err(|e| {
         Error::in_file(
@@ -327,12 +352,15 @@ fn read_parquet(study: &Study, path: &Path, bytes: Vec<u8>) -> Result<DataFrame>
     })?;
     let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
     check_references(study, &header)?;
-    let df = reader.finish().map_err(|e| {
-        Error::in_file(
-            Location::file(path),
-            format!("cannot read the Parquet file: {e}"),
-        )
-    })?;
+    let df = reader
+        .with_columns(used_columns(study, &header))
+        .finish()
+        .map_err(|e| {
+            Error::in_file(
+                Location::file(path),
+                format!("cannot read the Parquet file: {e}"),
+            )
+        })?;
     if df.height() == 0 {
         return Err(Error::in_file(
             Location::file(path),
@@ -340,6 +368,44 @@ fn read_parquet(study: &Study, path: &Path, bytes: Vec<u8>) -> Result<DataFrame>
         ));
     }
     Ok(df)
+}
+
+/// The data columns a study reads, in the file's order; `None` (all of them) when a SQL
+/// expression (a derived `expr`, a flow filter) may read any column. A registry extract
+/// often carries dozens of columns a study never looks at, and parsing them is most of
+/// the load.
+fn used_columns(study: &Study, header: &[String]) -> Option<Vec<String>> {
+    let spec = &study.spec;
+    let analyses = study.analyses().ok()?;
+    if spec.derive.iter().any(|(_, d)| d.expr.is_some())
+        || analyses
+            .iter()
+            .any(|(_, a)| matches!(a, crate::spec::Analysis::Flow { .. }))
+    {
+        return None;
+    }
+    let mut names: Vec<&str> = spec.data.columns.iter().map(|(n, _)| n.as_str()).collect();
+    for (_, d) in spec.derive.iter() {
+        names.extend(d.cut.as_ref().map(|c| c.column.as_str()));
+        names.extend(d.recode.as_ref().map(|r| r.column.as_str()));
+    }
+    for (_, e) in spec.endpoints.iter() {
+        for col in [&e.time, &e.event, &e.start, &e.event_date, &e.last_contact]
+            .into_iter()
+            .flatten()
+        {
+            names.push(col);
+        }
+    }
+    for (_, a) in &analyses {
+        names.extend(a.columns().into_iter().map(|(_, c)| c));
+    }
+    let used: Vec<String> = header
+        .iter()
+        .filter(|h| names.contains(&h.as_str()))
+        .cloned()
+        .collect();
+    (!used.is_empty()).then_some(used)
 }
 
 /// Every column a spec names must exist in the data or be derived before it is used.
@@ -533,7 +599,11 @@ fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<End
             &format!("endpoint `{name}`: time column `{time_col}` must be a finite time ≥ 0"),
         )?;
         let event = event_col.expect("validated: a time endpoint has an event column");
-        return Ok(EndpointData { time, event });
+        return Ok(EndpointData {
+            time,
+            event,
+            order: Default::default(),
+        });
     }
     let start_col = e.start.as_deref().expect("validated");
     let last_col = e.last_contact.as_deref().expect("validated");
@@ -574,7 +644,11 @@ fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<End
         rows,
         &format!("endpoint `{name}`: the end date comes before `{start_col}`"),
     )?;
-    Ok(EndpointData { time, event })
+    Ok(EndpointData {
+        time,
+        event,
+        order: Default::default(),
+    })
 }
 
 /// An event indicator: 0/1, booleans, or the endpoint's declared event codes.
@@ -585,6 +659,30 @@ fn events(
     e: &Endpoint,
     rows: &Rows,
 ) -> Result<Vec<Option<bool>>> {
+    // 0/1 integers or booleans, the common case, are read without going through text.
+    if e.event_codes.is_none() && (series.dtype().is_integer() || series.dtype().is_bool()) {
+        let cast = series
+            .cast(&DataType::Int64)
+            .map_err(|e| Error::input(e.to_string()))?;
+        let ints = cast.i64().map_err(|e| Error::input(e.to_string()))?;
+        let mut bad = Bad::default();
+        let out: Vec<Option<bool>> = ints
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                None => None,
+                Some(0) => Some(false),
+                Some(1) => Some(true),
+                Some(v) => {
+                    bad.push(i, || format!("`{v}`"));
+                    None
+                }
+            })
+            .collect();
+        bad.check(rows, &format!("endpoint `{name}`: event column `{col}` must be 0/1 or true/false"))
+            .map_err(|err| err.hint("if events are coded otherwise (R's 1 = censored, 2 = event), declare them: `event_codes: { event: [2], censored: [1] }`"))?;
+        return Ok(out);
+    }
     let text = column::as_text(series)?;
     let mut bad = Bad::default();
     let out: Vec<Option<bool>> = text

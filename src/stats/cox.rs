@@ -6,11 +6,14 @@
 //! infinity (R's "Loglik converged before variable ...") and a singular design each add a
 //! warning, and a coefficient that is not estimable is `None`, never a number.
 
-use ndarray::Array2;
+use rayon::prelude::*;
 use serde::Serialize;
-use survival::data_prep::aeq_times;
-use survival::regression::{CoxPHFit, CoxphData, CoxphOptions, TieMethod, ZphTransform, cox_zph};
 
+use super::concordance::concordance;
+use super::coxfit::{EPS, TOLER_CHOL, coxfit6};
+use super::linalg::{cholesky2, chsolve2};
+use super::sorted::Sorted;
+use super::zph::zph;
 use super::{ChisqTest, Result, StatsError, finite, normal_p, z_for};
 use crate::spec::Ties;
 
@@ -55,13 +58,15 @@ pub struct CoxFit {
     pub warnings: Vec<String>,
 }
 
-/// R's coxph defaults: 20 iterations, eps 1e-9, toler.inf = sqrt(eps).
-const EPS: f64 = 1e-9;
+/// R's `coxph.control()$toler.inf`: sqrt(eps).
+const TOLER_INF: f64 = 3.162_277_660_168_379_5e-5;
 
+/// Fits the model; `design` (same row order as `time`) is consumed, since a registry's
+/// design is the largest thing in memory and the fit works on it in place.
 pub fn cox(
     time: &[f64],
     event: &[bool],
-    design: &Design,
+    mut design: Design,
     ties: Ties,
     conf_level: f64,
 ) -> Result<CoxFit> {
@@ -81,27 +86,32 @@ pub fn cox(
             design.names[j]
         )));
     }
-    // coxph(timefix = TRUE): times equal up to rounding error are made equal, so that
-    // ties are ties.
-    let time = aeq_times(time);
-    let status: Vec<i32> = event.iter().map(|&e| e as i32).collect();
-    let x = Array2::from_shape_vec((design.rows, p), design.x.clone())
-        .map_err(|e| StatsError(e.to_string()))?;
-    let data = CoxphData::try_new(time, None, status, x, None, None, None)?;
-    let method = match ties {
-        Ties::Efron => TieMethod::Efron,
-        Ties::Breslow => TieMethod::Breslow,
+    // Rows in time order, times equal up to rounding error made equal (timefix).
+    let sorted = Sorted::new(time, event);
+    let x: Vec<f64> = match &sorted.order {
+        None => std::mem::take(&mut design.x),
+        Some(order) => order
+            .par_iter()
+            .flat_map_iter(|&i| {
+                design.x[i as usize * p..(i as usize + 1) * p]
+                    .iter()
+                    .copied()
+            })
+            .collect(),
     };
-    let fit = CoxPHFit::fit(
-        data,
-        CoxphOptions {
-            method,
-            ..Default::default()
-        },
-    )?;
+    let (time, event) = (&sorted.time[..], &sorted.event[..]);
+    let efron = matches!(ties, Ties::Efron);
+    let mut fit = coxfit6(time, event, x, p, efron);
+    let x = std::mem::take(&mut fit.x);
 
+    // R's coxph.fit: when the information is rank deficient, the terms whose variance is
+    // zero are aliased and reported as NA.
+    let aliased: Vec<usize> = if fit.flag < p as i32 && fit.flag != 1000 {
+        (0..p).filter(|&j| fit.var[j * p + j] == 0.0).collect()
+    } else {
+        Vec::new()
+    };
     let mut warnings = Vec::new();
-    let aliased: Vec<usize> = (0..p).filter(|&j| fit.coefficients[j].is_nan()).collect();
     if !aliased.is_empty() {
         let names: Vec<&str> = aliased.iter().map(|&j| design.names[j].as_str()).collect();
         warnings.push(format!(
@@ -111,32 +121,23 @@ pub fn cox(
         ));
     }
     let converged = fit.flag != 1000;
-    let mut infinite = vec![false; p];
     if !converged {
         warnings.push(format!(
             "the fit did not converge in {} iterations; its estimates are not reliable",
             fit.iter.saturating_sub(1)
         ));
     } else {
-        // R's coxph.fit: a coefficient whose score, scaled by the variance, is still large
-        // when the log-likelihood has converged is heading for infinity.
-        let var = fit.naive_var.as_ref().unwrap_or(&fit.var);
-        for j in 0..p {
-            if fit.coefficients[j].is_nan() {
-                continue;
-            }
-            let inf: f64 = (0..p)
-                .map(|k| fit.first[k] * var[[k, j]])
-                .sum::<f64>()
-                .abs();
-            if !fit.first[j].is_finite()
-                || (inf > EPS && inf > EPS.sqrt() * fit.coefficients[j].abs())
-            {
-                infinite[j] = true;
-            }
-        }
+        // A coefficient whose score, scaled by the variance, is still large when the
+        // log-likelihood has converged is heading for infinity.
         let names: Vec<&str> = (0..p)
-            .filter(|&j| infinite[j])
+            .filter(|j| !aliased.contains(j))
+            .filter(|&j| {
+                let inf: f64 = (0..p)
+                    .map(|k| fit.first[k] * fit.var[k * p + j])
+                    .sum::<f64>()
+                    .abs();
+                !fit.first[j].is_finite() || (inf > EPS && inf > TOLER_INF * fit.beta[j].abs())
+            })
             .map(|j| design.names[j].as_str())
             .collect();
         if !names.is_empty() {
@@ -150,9 +151,9 @@ pub fn cox(
     let z_crit = z_for(conf_level);
     let terms = (0..p)
         .map(|j| {
-            let coef = fit.coefficients[j];
-            let se = fit.var[[j, j]].sqrt();
-            let usable = !coef.is_nan();
+            let coef = fit.beta[j];
+            let se = fit.var[j * p + j].sqrt();
+            let usable = !aliased.contains(&j);
             let z = coef / se;
             CoxTerm {
                 term: design.names[j].clone(),
@@ -167,61 +168,77 @@ pub fn cox(
         })
         .collect();
 
-    let df = p - aliased.len();
+    let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
+    let df = kept.len();
     let lr = 2.0 * (fit.loglik[1] - fit.loglik[0]);
-    let concordance = {
-        let c = &fit.concordance;
-        let estimate = c.concordance.first().copied().and_then(finite);
-        let se = c
-            .var
-            .as_ref()
-            .and_then(|v| v.first())
-            .and_then(|r| r.first())
-            .map(|v| v.sqrt())
-            .and_then(finite);
-        (estimate, se)
-    };
+    let wald = wald_test(&fit.var, p, &fit.beta, &kept);
 
-    let zph = if converged {
-        let assign: Vec<Vec<usize>> = design
-            .covariates
-            .iter()
-            .map(|(_, cols)| cols.clone())
-            .collect();
-        match cox_zph(
-            &fit,
-            &ZphTransform::Km,
-            true,
-            false,
-            true,
-            Some(assign.as_slice()),
-        ) {
-            Ok(z) => {
-                // Covariates whose columns are all aliased drop out of the table.
-                let kept: Vec<&String> = design
-                    .covariates
-                    .iter()
-                    .filter(|(_, cols)| cols.iter().any(|&c| !fit.coefficients[c].is_nan()))
-                    .map(|(name, _)| name)
-                    .collect();
-                let rows = z
-                    .table
-                    .iter()
-                    .zip(kept)
-                    .map(|(t, name)| (name.clone(), ChisqTest::new(t.chisq, t.df.round() as usize)))
-                    .collect();
-                z.global_test
-                    .map(|g| (rows, ChisqTest::new(g.chisq, g.df.round() as usize)))
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "the proportional-hazards test (cox.zph) could not be computed: {e}"
-                ));
-                None
+    // R's linear predictor, x %*% coef - sum(coef * means), is the centred and scaled
+    // design times the coefficients on that scale.
+    let scaled_beta: Vec<f64> = fit
+        .beta
+        .iter()
+        .zip(&fit.scale)
+        .map(|(b, s)| b / s)
+        .collect();
+    let lp: Vec<f64> = x
+        .par_chunks(p)
+        .map(|row| {
+            row.iter()
+                .zip(&scaled_beta)
+                .fold(0.0, |s, (x, b)| s + x * b)
+        })
+        .collect();
+
+    let zph_job = || {
+        if !converged {
+            return None;
+        }
+        // Covariates whose columns are all aliased drop out of the test.
+        let mut names = Vec::new();
+        let mut cols = Vec::new();
+        for (name, columns) in &design.covariates {
+            let within: Vec<usize> = columns
+                .iter()
+                .filter_map(|c| kept.iter().position(|k| k == c))
+                .collect();
+            if !within.is_empty() {
+                names.push(name.clone());
+                cols.push(within);
             }
         }
-    } else {
-        None
+        let q = kept.len();
+        let xk: std::borrow::Cow<[f64]> = if q == p {
+            (&x[..]).into()
+        } else {
+            x.par_chunks(p)
+                .flat_map_iter(|row| kept.iter().map(move |&k| row[k]))
+                .collect::<Vec<f64>>()
+                .into()
+        };
+        let scale: Vec<f64> = kept.iter().map(|&k| fit.scale[k]).collect();
+        Some(
+            zph(time, event, &xk, &scale, &cols, &lp, efron).map(|(tests, global)| {
+                let rows = names
+                    .into_iter()
+                    .zip(tests)
+                    .map(|(name, t)| (name, ChisqTest::new(t.chisq, t.df)))
+                    .collect();
+                (rows, ChisqTest::new(global.chisq, global.df))
+            }),
+        )
+    };
+    let (zph, (c, c_se)) = rayon::join(zph_job, || concordance(time, event, &lp));
+    let zph = match zph {
+        Some(Some(z)) => Some(z),
+        Some(None) => {
+            warnings.push(
+                "the proportional-hazards test (cox.zph) could not be computed: its information matrix is singular"
+                    .into(),
+            );
+            None
+        }
+        None => None,
     };
 
     Ok(CoxFit {
@@ -231,13 +248,32 @@ pub fn cox(
         loglik_null: fit.loglik[0],
         loglik: fit.loglik[1],
         lr: ChisqTest::new(lr, df),
-        wald: ChisqTest::new(fit.wald_test, df),
-        score: ChisqTest::new(fit.score, df),
-        concordance,
+        wald: ChisqTest::new(wald, df),
+        score: ChisqTest::new(fit.sctest, df),
+        concordance: (finite(c), finite(c_se)),
         zph,
         iterations: fit.iter,
         warnings,
     })
+}
+
+/// `coxph.wtest(var[kept, kept], coef[kept])`: the Wald statistic through the same
+/// generalised Cholesky solve as the fit.
+fn wald_test(var: &[f64], p: usize, beta: &[f64], kept: &[usize]) -> f64 {
+    let q = kept.len();
+    if q == 0 {
+        return 0.0;
+    }
+    // R hands the C routine the matrix by columns, so it reads the lower triangle.
+    let mut m: Vec<f64> = (0..q)
+        .flat_map(|i| (0..q).map(move |j| (i, j)))
+        .map(|(i, j)| var[kept[j] * p + kept[i]])
+        .collect();
+    let b: Vec<f64> = kept.iter().map(|&j| beta[j]).collect();
+    cholesky2(&mut m, q, TOLER_CHOL);
+    let mut s = b.clone();
+    chsolve2(&m, q, &mut s);
+    s.iter().zip(&b).map(|(a, b)| a * b).sum()
 }
 
 #[cfg(test)]
@@ -269,7 +305,7 @@ mod tests {
             names: vec!["g".into(), "x".into()],
             covariates: vec![("g".into(), vec![0]), ("x".into(), vec![1])],
         };
-        let fit = cox(&time, &event, &design, Ties::Efron, 0.95).unwrap();
+        let fit = cox(&time, &event, design, Ties::Efron, 0.95).unwrap();
         assert_eq!(fit.warnings.len(), 1, "{:?}", fit.warnings);
         assert!(
             fit.warnings[0].contains("converged before g;"),
@@ -286,7 +322,7 @@ mod tests {
         let fit = cox(
             &time,
             &event,
-            &one(vec![1., 1., 1., 1., 0., 0., 0., 0.], "g"),
+            one(vec![1., 1., 1., 1., 0., 0., 0., 0.], "g"),
             Ties::Efron,
             0.95,
         )
@@ -305,7 +341,7 @@ mod tests {
         let err = cox(
             &[1., 2., 3., 4.],
             &[true, false, true, true],
-            &design,
+            design,
             Ties::Efron,
             0.95,
         )
@@ -330,7 +366,7 @@ mod tests {
         let fit = cox(
             &[1., 2., 3., 4., 5., 6.],
             &[true, true, false, true, true, false],
-            &design,
+            design,
             Ties::Efron,
             0.95,
         )

@@ -8,6 +8,7 @@ use survival::surv_analysis::{
     summary_survfit_times, survfitkm,
 };
 
+use super::sorted::{Counts, Sorted};
 use super::{Estimate, Result, StatsError, finite};
 use crate::spec::ConfType;
 
@@ -59,27 +60,54 @@ fn conf(c: ConfType) -> SConf {
     }
 }
 
+/// The curves, with each stratum's row count. survfit is handed one weighted row per
+/// distinct (time, group, status) instead of one row per patient: the Kaplan-Meier
+/// estimate and Greenwood's variance depend only on the counts at each time, and case
+/// weights that are whole numbers give those counts exactly. At registry scale that is a
+/// few thousand rows instead of millions.
 fn fit(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,
     conf_type: ConfType,
     conf_level: f64,
-) -> Result<SurvfitKMResult> {
+) -> Result<(SurvfitKMResult, Vec<u64>)> {
     if time.is_empty() {
         return Err(StatsError("no rows with complete data".into()));
     }
-    let status = event.iter().map(|&e| e as i32).collect();
-    let strata = group.map(|g| g.iter().map(|&c| c as i32).collect());
-    let data = SurvfitKMData::try_new(None, time.to_vec(), status, None, strata, None, None)?;
-    // Greenwood, never the robust variance: there are no weights, ids or clusters here.
+    let sorted = Sorted::new(time, event);
+    let group = group.map(|g| sorted.gather(g));
+    let groups = group
+        .as_ref()
+        .map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
+    let counts = Counts::new(&sorted, group.as_deref(), groups);
+    let (mut t, mut status, mut weight, mut strata) = (vec![], vec![], vec![], vec![]);
+    for (k, &at) in counts.time.iter().enumerate() {
+        for g in 0..groups {
+            for (n, s) in [
+                (counts.events[k * groups + g], 1),
+                (counts.censored[k * groups + g], 0),
+            ] {
+                if n > 0 {
+                    t.push(at);
+                    status.push(s);
+                    weight.push(n as f64);
+                    strata.push(g as i32);
+                }
+            }
+        }
+    }
+    let strata = group.is_some().then_some(strata);
+    let data = SurvfitKMData::try_new(None, t, status, Some(weight), strata, None, None)?;
+    // Greenwood, never the robust variance: the weights are counts, not sampling weights.
     let options = SurvfitKMOptions {
         conf_type: conf(conf_type),
         conf_int: conf_level,
         robust: Some(false),
         ..Default::default()
     };
-    Ok(survfitkm(&data, &options)?)
+    let sizes = counts.sizes().into_iter().filter(|&n| n > 0).collect();
+    Ok((survfitkm(&data, &options)?, sizes))
 }
 
 /// Kaplan-Meier curves, one per group code 0..k (or one curve when `group` is `None`).
@@ -89,7 +117,7 @@ pub fn kaplan_meier(
     group: Option<&[u32]>,
     options: &KmOptions,
 ) -> Result<Vec<Curve>> {
-    let fit = fit(time, event, group, options.conf_type, options.conf_level)?;
+    let (fit, sizes) = fit(time, event, group, options.conf_type, options.conf_level)?;
     let ranges = fit.curve_ranges();
     let (lower, upper) = (fit.lower.as_deref(), fit.upper.as_deref());
     // survival 2.0 gives (1, 1) for log-log limits where S = 1; R gives NA, because
@@ -142,7 +170,7 @@ pub fn kaplan_meier(
             upper: quantiles.upper.as_ref().and_then(|u| finite(u[k][0])),
         };
         curves.push(Curve {
-            n: fit.n[k] as u64,
+            n: sizes[k],
             events: table.iter().map(|r| r.n_event).sum(),
             median,
             at: at_rows,
@@ -155,7 +183,7 @@ pub fn kaplan_meier(
 /// Median follow-up by the reverse Kaplan-Meier method: censoring is the "event".
 pub fn reverse_km_median(time: &[f64], event: &[bool], conf_level: f64) -> Result<Estimate> {
     let flipped: Vec<bool> = event.iter().map(|e| !e).collect();
-    let fit = fit(time, &flipped, None, ConfType::Log, conf_level)?;
+    let (fit, _) = fit(time, &flipped, None, ConfType::Log, conf_level)?;
     let q = quantile_survfit(&fit, &[0.5], true, 1.0, None)?;
     Ok(Estimate {
         estimate: finite(q.quantile[0][0]),

@@ -1,0 +1,181 @@
+//! The proportional-hazards test of `cox.zph(fit, transform = "km", terms = TRUE)`.
+//!
+//! R's test is a score test, at the fitted coefficients, for adding each covariate times
+//! g(t) to the model, where g is the Kaplan-Meier transform of time (1 - S(t-), centred
+//! on its mean over the events). Its score and information come from one sweep over the
+//! risk sets, like one evaluation of the Cox likelihood with the covariates doubled:
+//! O(n p²), over the rows already in time order.
+
+use super::coxfit::death_terms;
+use super::linalg::solve;
+
+pub struct ZphTest {
+    pub chisq: f64,
+    pub df: usize,
+}
+
+/// `x` is the fitted design, row-major `n × p` (the kept, non-aliased columns only) in
+/// ascending time, each column multiplied by its `scale` (which is undone here); `terms`
+/// lists, per model term, its columns within `x`. Returns one test per term and the
+/// global test, or `None` when the information matrix is singular.
+pub fn zph(
+    time: &[f64],
+    event: &[bool],
+    x: &[f64],
+    scale: &[f64],
+    terms: &[Vec<usize>],
+    lp: &[f64],
+    efron: bool,
+) -> Option<(Vec<ZphTest>, ZphTest)> {
+    let n = time.len();
+    let p = scale.len();
+    let value = |i: usize, j: usize| x[i * p + j] / scale[j];
+    // g(t): 1 - S(t-) of the pooled Kaplan-Meier curve, centred on its mean over events.
+    let mut g = vec![0.0; n];
+    let mut surv = 1.0;
+    let mut start = 0;
+    while start < n {
+        let mut end = start + 1;
+        while end < n && time[end] == time[start] {
+            end += 1;
+        }
+        let d = event[start..end].iter().filter(|&&e| e).count();
+        g[start..end].fill(1.0 - surv);
+        if d > 0 {
+            let at_risk = (n - start) as f64;
+            surv *= (at_risk - d as f64) / at_risk;
+        }
+        start = end;
+    }
+    let (sum, events) = g
+        .iter()
+        .zip(event)
+        .filter(|(_, e)| **e)
+        .fold((0.0, 0usize), |(s, k), (g, _)| (s + g, k + 1));
+    let mean_g = sum / events as f64;
+
+    // R recentres the covariates on their plain means first, for stability.
+    let mut center = vec![0.0; p];
+    for i in 0..n {
+        for (j, c) in center.iter_mut().enumerate() {
+            *c += value(i, j);
+        }
+    }
+    for c in &mut center {
+        *c /= n as f64;
+    }
+
+    let q = 2 * p;
+    let mut u = vec![0.0; q];
+    let mut imat = vec![0.0; q * q];
+    let (mut denom, mut a, mut cmat) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let (mut denom2, mut a2, mut cmat2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let mut xs = vec![0.0; p];
+    let (mut us, mut is) = (vec![0.0; p], vec![0.0; p * p]);
+    let mut end = n;
+    while end > 0 {
+        let t = time[end - 1];
+        let mut start = end - 1;
+        while start > 0 && time[start - 1] == t {
+            start -= 1;
+        }
+        let mut d = 0;
+        for i in (start..end).rev() {
+            for j in 0..p {
+                xs[j] = value(i, j) - center[j];
+            }
+            let r = lp[i].exp();
+            let add = |denom: &mut f64, a: &mut [f64], cmat: &mut [f64]| {
+                *denom += r;
+                for j in 0..p {
+                    let rx = r * xs[j];
+                    a[j] += rx;
+                    for k in 0..=j {
+                        cmat[j * p + k] += rx * xs[k];
+                    }
+                }
+            };
+            add(&mut denom, &mut a, &mut cmat);
+            if event[i] {
+                d += 1;
+                add(&mut denom2, &mut a2, &mut cmat2);
+                for j in 0..p {
+                    u[j] += xs[j];
+                    u[j + p] += (g[i] - mean_g) * xs[j];
+                }
+            }
+        }
+        if d > 0 {
+            // The Cox score and information at this time, then spread over the blocks
+            // with the time weight g, g and g².
+            let gt = g[start] - mean_g;
+            us.fill(0.0);
+            is.fill(0.0);
+            death_terms(
+                efron,
+                d,
+                (&denom, &a, &cmat),
+                (&denom2, &a2, &cmat2),
+                &mut us,
+                &mut is,
+            );
+            for j in 0..p {
+                u[j] += us[j];
+                u[j + p] += gt * us[j];
+                for k in j..p {
+                    let v = is[j * p + k];
+                    imat[j * q + k] += v;
+                    imat[j * q + k + p] += v * gt;
+                    imat[(j + p) * q + k + p] += v * gt * gt;
+                }
+            }
+            denom2 = 0.0;
+            a2.fill(0.0);
+            cmat2.fill(0.0);
+        }
+        end = start;
+    }
+    // Each block is symmetric; fill in from the upper triangles.
+    for j in 0..p {
+        for k in 0..j {
+            imat[j * q + k] = imat[k * q + j];
+            imat[j * q + k + p] = imat[k * q + j + p];
+            imat[(j + p) * q + k + p] = imat[(k + p) * q + j + p];
+        }
+    }
+    for j in 0..p {
+        for k in 0..p {
+            imat[(j + p) * q + k] = imat[k * q + j + p];
+        }
+    }
+
+    // Score tests with the model's own score set to zero, as R does.
+    let test = |cols: &[usize]| -> Option<f64> {
+        let kk: Vec<usize> = (0..p).chain(cols.iter().map(|c| c + p)).collect();
+        let m = kk.len();
+        let sub: Vec<f64> = kk
+            .iter()
+            .flat_map(|&r| kk.iter().map(move |&c| (r, c)))
+            .map(|(r, c)| imat[r * q + c])
+            .collect();
+        let v: Vec<f64> = (0..p)
+            .map(|_| 0.0)
+            .chain(cols.iter().map(|&c| u[c + p]))
+            .collect();
+        let s = solve(&sub, m, &v)?;
+        Some(s.iter().zip(&v).map(|(a, b)| a * b).sum())
+    };
+    let mut out = Vec::with_capacity(terms.len());
+    for cols in terms {
+        out.push(ZphTest {
+            chisq: test(cols)?,
+            df: cols.len(),
+        });
+    }
+    let all: Vec<usize> = (0..p).collect();
+    let global = ZphTest {
+        chisq: test(&all)?,
+        df: p,
+    };
+    Some((out, global))
+}
