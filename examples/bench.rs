@@ -1,11 +1,11 @@
 //! The speed benchmark: generates a seeded cohort (default 1,000,000 rows) and times each
 //! stage of reprise on it separately.
 //!
-//!     cargo run --release --example bench -- [ROWS] [SEED] [--keep DIR]
+//!     cargo run --release --example bench -- [ROWS] [SEED] [--keep DIR] [--generate-only]
 //!
 //! With `--keep DIR` the cohort (`cohort.csv`) and its study (`study.yaml`) stay in DIR,
 //! so that `bench/compare.sh` can time the `reprise` command and R's survival on the same
-//! file.
+//! file; `--generate-only` stops there.
 //! The cohort follows the shape used to time R's survival on this machine: exponential
 //! times rounded to 0.1, about 30% censored, one binary group and five covariates. Each
 //! step is timed once; run it several times and compare medians (the machine is noisy).
@@ -32,6 +32,8 @@ analyses:
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let generate_only = args.iter().any(|a| a == "--generate-only");
+    args.retain(|a| a != "--generate-only");
     let keep = args.iter().position(|a| a == "--keep").map(|i| {
         let dir = args.get(i + 1).cloned().expect("--keep needs a folder");
         args.drain(i..=i + 1);
@@ -77,6 +79,9 @@ fn main() {
     csv.flush().unwrap();
     std::fs::write(dir.join("study.yaml"), STUDY).unwrap();
     let generated = started.elapsed();
+    if generate_only {
+        return;
+    }
 
     let t = Instant::now();
     let study = Study::load(&dir.join("study.yaml")).expect("study");

@@ -51,32 +51,44 @@ pub fn run(
     // covariates from earlier ones: the rest run in parallel, and their results are
     // taken in spec order, so the output (and the first error) is as if run in turn.
     // The Cox models go first, so that one core starts on the longest job while the
-    // other works through the rest.
+    // other works through the rest. The jobs are handed out by plain threads rather than
+    // as rayon tasks: a rayon worker waiting inside one analysis's parallel loop may take
+    // up a whole other analysis, which would hold up the longest one.
     let mut jobs: Vec<usize> = (0..list.len()).collect();
     jobs.sort_by_key(|&k| !matches!(list[k].1, Analysis::Cox { .. }));
-    let mut ran: Vec<Option<stats::Result<Value>>> = vec![None; list.len()];
-    let done: Vec<(usize, Option<stats::Result<Value>>)> = jobs
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|k| {
-            let (id, a) = &list[k];
-            let value = (!matches!(
-                a,
-                Analysis::Cox {
-                    select: Some(_),
-                    ..
+    let ran: Vec<std::sync::Mutex<Option<stats::Result<Value>>>> =
+        (0..list.len()).map(|_| Default::default()).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&k) = jobs.get(j) else { break };
+                    let (id, a) = &list[k];
+                    if matches!(
+                        a,
+                        Analysis::Cox {
+                            select: Some(_),
+                            ..
+                        }
+                    ) {
+                        continue;
+                    }
+                    let _step = crate::progress::timed(format!("analysis {id}"));
+                    let value = run_analysis(a, cohort);
+                    *ran[k].lock().expect("no panic while held") = Some(value);
                 }
-            ))
-            .then(|| {
-                let _step = crate::progress::timed(format!("analysis {id}"));
-                run_analysis(a, cohort)
             });
-            (k, value)
-        })
+        }
+    });
+    let mut ran: Vec<Option<stats::Result<Value>>> = ran
+        .into_iter()
+        .map(|m| m.into_inner().expect("no panic while held"))
         .collect();
-    for (k, value) in done {
-        ran[k] = value;
-    }
     for (k, (id, analysis)) in list.into_iter().enumerate() {
         let fail = |e: stats::StatsError| {
             study.error_at(
@@ -204,6 +216,8 @@ struct Subset {
 
 impl Subset {
     fn new(e: &EndpointData, columns: &[&Column]) -> Subset {
+        let ordered = time_order(e);
+        let _step = crate::progress::timed("  complete rows in time order");
         let n = e.time.len();
         let mut keep: Vec<bool> = (0..n)
             .map(|i| e.time[i].is_some() && e.event[i].is_some())
@@ -221,7 +235,6 @@ impl Subset {
                 rows.push(i);
             }
         }
-        let ordered = time_order(e);
         let mut sorted = Vec::with_capacity(rows.len());
         let mut time = Vec::with_capacity(rows.len());
         let mut event = Vec::with_capacity(rows.len());
@@ -254,10 +267,28 @@ impl Subset {
     }
 }
 
+/// The rows complete on the endpoint and the columns, in row order, with their times and
+/// events: for the estimators that work from counts per time (Kaplan-Meier, log-rank),
+/// which need no sort.
+fn by_rows(e: &EndpointData, columns: &[&Column]) -> (Vec<usize>, Vec<f64>, Vec<bool>) {
+    let _step = crate::progress::timed("  complete rows");
+    let rows: Vec<usize> = (0..e.time.len())
+        .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
+        .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
+        .collect();
+    let time = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
+    let event = rows
+        .iter()
+        .map(|&i| e.event[i].expect("complete"))
+        .collect();
+    (rows, time, event)
+}
+
 /// The endpoint's complete rows sorted by time (ties in row order), with their times and
 /// events: sorted once per endpoint, shared by its analyses.
 fn time_order(e: &EndpointData) -> &crate::data::TimeOrder {
     e.order.get_or_init(|| {
+        let _step = crate::progress::timed("  sort an endpoint by time");
         let rows: Vec<u32> = (0..e.time.len() as u32)
             .filter(|&i| e.time[i as usize].is_some() && e.event[i as usize].is_some())
             .collect();
@@ -265,19 +296,14 @@ fn time_order(e: &EndpointData) -> &crate::data::TimeOrder {
             .iter()
             .map(|&i| e.time[i as usize].expect("complete"))
             .collect();
-        let order: Vec<u32> = stats::sorted::order_by_time(&time)
-            .into_iter()
-            .map(|k| rows[k as usize])
-            .collect();
+        let (time, order) = stats::sorted::sort_times(&time);
+        let order: Vec<u32> = order.into_par_iter().map(|k| rows[k as usize]).collect();
         crate::data::TimeOrder {
-            time: order
-                .iter()
-                .map(|&i| e.time[i as usize].expect("complete"))
-                .collect(),
             event: order
-                .iter()
+                .par_iter()
                 .map(|&i| e.event[i as usize].expect("complete"))
                 .collect(),
+            time,
             order,
         }
     })
@@ -314,12 +340,12 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         } => {
             let e = endpoint(cohort, ep);
             let by_col = by.as_deref().map(|b| column(cohort, b));
-            let sub = Subset::new(e, &by_col.into_iter().collect::<Vec<_>>());
-            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let (rows, time, event) = by_rows(e, &by_col.into_iter().collect::<Vec<_>>());
+            let (rows, time, event) = (&rows, &time, &event);
             let (codes, labels) = match by_col {
                 Some(c) => {
                     let (codes, labels) = c.groups(rows);
-                    (Some(sub.in_time_order(&codes, 1)), labels)
+                    (Some(codes), labels)
                 }
                 None => (None, vec!["all".to_string()]),
             };
@@ -347,10 +373,9 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         Analysis::Logrank { endpoint: ep, by } => {
             let e = endpoint(cohort, ep);
             let c = column(cohort, by);
-            let sub = Subset::new(e, &[c]);
-            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let (rows, time, event) = by_rows(e, &[c]);
+            let (rows, time, event) = (&rows, &time, &event);
             let (codes, labels) = c.groups(rows);
-            let codes = sub.in_time_order(&codes, 1);
             if labels.len() < 2 {
                 let only = labels
                     .first()
@@ -384,9 +409,16 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
             let sub = Subset::new(e, &cols);
             let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
-            let mut design = design(&cols, rows)?;
-            design.x = sub.in_time_order(&design.x, design.names.len());
-            let fit = stats::cox(time, event, design, *ties, *conf_level)?;
+            let design = {
+                let _step = crate::progress::timed("  cox design in time order");
+                let mut design = design(&cols, rows)?;
+                design.x = sub.in_time_order(&design.x, design.names.len());
+                design
+            };
+            let fit = {
+                let _step = crate::progress::timed("  cox fit, concordance, zph");
+                stats::cox(time, event, design, *ties, *conf_level)?
+            };
             let zph = fit.zph.as_ref().map(|(terms, global)| {
                 let terms: Vec<Value> = terms
                     .iter()
@@ -411,8 +443,8 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             conf_level,
         } => {
             let e = endpoint(cohort, ep);
-            let sub = Subset::new(e, &[]);
-            let (rows, time, event) = (&sub.rows, &sub.time, &sub.event);
+            let (rows, time, event) = by_rows(e, &[]);
+            let (rows, time, event) = (&rows, &time, &event);
             let median = stats::reverse_km_median(time, event, *conf_level)?;
             let min = time.iter().copied().reduce(f64::min);
             let max = time.iter().copied().reduce(f64::max);

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result, nearest};
 use crate::spec::{ColType, Endpoint, Seg, Study};
@@ -171,29 +172,45 @@ pub fn load(study: &Study) -> Result<Cohort> {
     let levels = derive::apply(study, &mut df, &rows)?;
 
     let n = df.height();
-    let mut columns = IndexMap::new();
-    for (_, analysis) in study.analyses()? {
+    let analyses = study.analyses()?;
+    let mut names: Vec<&str> = Vec::new();
+    for (_, analysis) in &analyses {
         for (_, name) in analysis.columns() {
-            if !columns.contains_key(name) {
-                let series = df
-                    .column(name)
-                    .map_err(|e| Error::input(e.to_string()))?
-                    .as_materialized_series()
-                    .clone();
-                let col = Column::from_series(
-                    name,
-                    &series,
-                    spec.data.columns.get(name),
-                    levels.get(name),
-                    &rows,
-                )?;
-                columns.insert(name.to_string(), col);
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
     }
+    // Each column converts on its own; at registry scale that is worth both cores. The
+    // first error in spec order is the one reported, as if done in turn.
+    let converted: Vec<Result<Column>> = names
+        .par_iter()
+        .map(|&name| {
+            let series = df
+                .column(name)
+                .map_err(|e| Error::input(e.to_string()))?
+                .as_materialized_series();
+            Column::from_series(
+                name,
+                series,
+                spec.data.columns.get(name),
+                levels.get(name),
+                &rows,
+            )
+        })
+        .collect();
+    let mut columns = IndexMap::new();
+    for (name, col) in names.iter().zip(converted) {
+        columns.insert(name.to_string(), col?);
+    }
+    let ends: Vec<(&String, &Endpoint)> = spec.endpoints.iter().collect();
+    let converted: Vec<Result<EndpointData>> = ends
+        .par_iter()
+        .map(|(name, e)| endpoint(name, e, &df, &rows))
+        .collect();
     let mut endpoints = IndexMap::new();
-    for (name, e) in spec.endpoints.iter() {
-        endpoints.insert(name.clone(), endpoint(name, e, &df, &rows)?);
+    for ((name, _), e) in ends.iter().zip(converted) {
+        endpoints.insert((*name).clone(), e?);
     }
     let masks = flow_masks(study, &df)?;
     Ok(Cohort {

@@ -50,6 +50,8 @@ struct Model<'a> {
     status: &'a [bool],
     /// Centred and scaled, row-major `n × p`.
     x: Vec<f64>,
+    /// Work space: each row's linear predictor and risk score at the current beta.
+    risk: Vec<[f64; 2]>,
     p: usize,
     efron: bool,
 }
@@ -153,8 +155,18 @@ pub(crate) fn death_terms(
 impl Model<'_> {
     /// The log partial likelihood at `beta`, leaving the score in `u` and the information
     /// (upper triangle) in `imat`.
-    fn evaluate(&self, beta: &[f64], u: &mut [f64], imat: &mut [f64]) -> f64 {
+    fn evaluate(&mut self, beta: &[f64], u: &mut [f64], imat: &mut [f64]) -> f64 {
         let p = self.p;
+        // The linear predictors and risk scores do not depend on the order of the sweep:
+        // computed on every core first, they leave the sweep only its sums.
+        let mut risk = std::mem::take(&mut self.risk);
+        risk.resize(self.time.len(), [0.0; 2]);
+        risk.par_iter_mut()
+            .zip(self.x.par_chunks(p))
+            .for_each(|(out, x)| {
+                let eta: f64 = x.iter().zip(beta).fold(0.0, |s, (x, b)| s + x * b);
+                *out = [eta, eta.exp()];
+            });
         u.fill(0.0);
         imat.fill(0.0);
         let mut all = Sums::new(p);
@@ -172,8 +184,7 @@ impl Model<'_> {
             // same numbers in the same order.
             for i in (start..end).rev() {
                 let x = &self.x[i * p..(i + 1) * p];
-                let eta: f64 = x.iter().zip(beta).fold(0.0, |s, (x, b)| s + x * b);
-                let r = eta.exp();
+                let [eta, r] = risk[i];
                 all.add(r, x);
                 if self.status[i] {
                     d += 1;
@@ -197,6 +208,7 @@ impl Model<'_> {
             }
             end = start;
         }
+        self.risk = risk;
         loglik
     }
 }
@@ -241,10 +253,11 @@ pub fn coxfit6(time: &[f64], status: &[bool], mut x: Vec<f64>, p: usize, efron: 
             *v = (*v - means[j]) * scale[j];
         }
     });
-    let model = Model {
+    let mut model = Model {
         time,
         status,
         x,
+        risk: Vec::new(),
         p,
         efron,
     };

@@ -8,7 +8,7 @@ use survival::surv_analysis::{
     summary_survfit_times, survfitkm,
 };
 
-use super::sorted::{Counts, Sorted};
+use super::sorted::Counts;
 use super::{Estimate, Result, StatsError, finite};
 use crate::spec::ConfType;
 
@@ -75,12 +75,8 @@ fn fit(
     if time.is_empty() {
         return Err(StatsError("no rows with complete data".into()));
     }
-    let sorted = Sorted::new(time, event);
-    let group = group.map(|g| sorted.gather(g));
-    let groups = group
-        .as_ref()
-        .map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
-    let counts = Counts::new(&sorted, group.as_deref(), groups);
+    let groups = group.map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
+    let counts = Counts::of_rows(time, event, group, groups);
     let (mut t, mut status, mut weight, mut strata) = (vec![], vec![], vec![], vec![]);
     for (k, &at) in counts.time.iter().enumerate() {
         for g in 0..groups {

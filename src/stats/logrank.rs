@@ -5,7 +5,7 @@
 //! pass over the sorted rows, then work proportional to the distinct times.
 
 use super::linalg::solve;
-use super::sorted::{Counts, Sorted};
+use super::sorted::Counts;
 use super::{ChisqTest, Result, StatsError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,9 +22,7 @@ pub fn logrank(time: &[f64], event: &[bool], group: &[u32], n_groups: usize) -> 
         )));
     }
     let k = n_groups;
-    let sorted = Sorted::new(time, event);
-    let codes = sorted.gather(group);
-    let counts = Counts::new(&sorted, Some(&codes), k);
+    let counts = Counts::of_rows(time, event, Some(group), k);
     let sizes = counts.sizes();
     let mut at_risk: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
     let mut observed = vec![0.0; k];

@@ -9,15 +9,67 @@ use rayon::prelude::*;
 
 /// The row order by ascending time, ties in row order (R's stable `order(time)`).
 pub fn order_by_time(time: &[f64]) -> Vec<u32> {
-    // Times are finite and ≥ 0 here, so their bit patterns order like the numbers
-    // (adding 0.0 turns -0.0 into 0.0).
-    radix_order(time.iter().map(|&t| (t + 0.0).to_bits()).collect())
+    sort_times(time).1
 }
 
-/// The stable order of 64-bit keys: a least-significant-digit radix sort, 11 bits a pass,
-/// skipping the passes where every key has the same digit. Linear in the rows, which at
-/// ten million is several times faster than a comparison sort.
-pub fn radix_order(keys: Vec<u64>) -> Vec<u32> {
+/// The times in ascending order, and the row order that puts them there.
+pub fn sort_times(time: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    counting_sort(time).unwrap_or_else(|| radix_times(time))
+}
+
+/// A stable counting sort over the distinct times, when they are few (follow-up in days
+/// or rounded months): one pass to tally them in a hash table, one to place each row.
+/// `None` when the times turn out to be too many for that to pay.
+fn counting_sort(time: &[f64]) -> Option<(Vec<f64>, Vec<u32>)> {
+    let n = time.len();
+    let mut index: std::collections::HashMap<u64, u32, Fx> = Default::default();
+    let mut of_row = Vec::with_capacity(n);
+    let mut count: Vec<u32> = Vec::new();
+    for &t in time {
+        let next = index.len() as u32;
+        let k = *index.entry((t + 0.0).to_bits()).or_insert(next);
+        if k == next {
+            if count.len() > n / 8 + 64 {
+                return None;
+            }
+            count.push(0);
+        }
+        count[k as usize] += 1;
+        of_row.push(k);
+    }
+    let mut distinct: Vec<(u64, u32)> = index.into_iter().collect();
+    // Non-negative doubles order as their bits.
+    distinct.sort_unstable();
+    let mut start = vec![0u32; count.len()];
+    let mut sorted_time = Vec::with_capacity(n);
+    let mut at = 0u32;
+    for &(bits, k) in &distinct {
+        start[k as usize] = at;
+        at += count[k as usize];
+        sorted_time.extend(std::iter::repeat_n(
+            f64::from_bits(bits),
+            count[k as usize] as usize,
+        ));
+    }
+    let mut order = vec![0u32; n];
+    for (i, &k) in of_row.iter().enumerate() {
+        order[start[k as usize] as usize] = i as u32;
+        start[k as usize] += 1;
+    }
+    Some((sorted_time, order))
+}
+
+fn radix_times(time: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    // Times are finite and ≥ 0 here, so their bit patterns order like the numbers
+    // (adding 0.0 turns -0.0 into 0.0), and the sorted keys are the sorted times.
+    let (keys, order) = radix_sort(time.par_iter().map(|&t| (t + 0.0).to_bits()).collect());
+    (keys.into_par_iter().map(f64::from_bits).collect(), order)
+}
+
+/// The keys sorted, and their stable order: a least-significant-digit radix sort, 11 bits
+/// a pass, skipping the passes where every key has the same digit. Linear in the rows,
+/// which at ten million is several times faster than a comparison sort.
+pub fn radix_sort(keys: Vec<u64>) -> (Vec<u64>, Vec<u32>) {
     const BITS: u32 = 11;
     const PASSES: u32 = 64_u32.div_ceil(BITS);
     let n = keys.len();
@@ -47,7 +99,7 @@ pub fn radix_order(keys: Vec<u64>) -> Vec<u32> {
         }
         std::mem::swap(&mut cur, &mut next);
     }
-    cur.into_iter().map(|(_, i)| i).collect()
+    cur.into_iter().unzip()
 }
 
 pub fn is_ascending(time: &[f64]) -> bool {
@@ -129,6 +181,34 @@ impl Sorted {
     }
 }
 
+/// A multiplicative hash for the bits of a double: the standard library's SipHash guards
+/// against adversarial keys, which a data file's times are not, at several times the cost.
+#[derive(Default, Clone, Copy)]
+pub struct Fx;
+
+impl std::hash::BuildHasher for Fx {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// Per distinct time and group: events and censorings. What Kaplan-Meier and the
 /// log-rank test need, and at registry scale a few thousand rows instead of millions.
 pub struct Counts {
@@ -165,6 +245,70 @@ impl Counts {
         out
     }
 
+    /// The counts of rows in any order. When the rows take few distinct times, as
+    /// follow-up in days or rounded months does, they are tallied in one pass through a
+    /// hash table, with no sort at all; otherwise the rows are sorted.
+    pub fn of_rows(time: &[f64], event: &[bool], group: Option<&[u32]>, groups: usize) -> Counts {
+        let groups = groups.max(1);
+        let n = time.len();
+        if is_ascending(time) {
+            let sorted = Sorted::new(time, event);
+            return Counts::new(&sorted, group, groups);
+        }
+        let mut cell: std::collections::HashMap<u64, usize, Fx> = Default::default();
+        let (mut events, mut censored) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let next = cell.len();
+            let k = *cell.entry((time[i] + 0.0).to_bits()).or_insert(next);
+            if k == next {
+                if next > n / 8 + 64 {
+                    // Too many distinct times for a table to pay: sort instead.
+                    let g = group.map(|g| {
+                        let s = Sorted::new(time, event);
+                        (s.gather(g), s)
+                    });
+                    return match g {
+                        Some((g, s)) => Counts::new(&s, Some(&g), groups),
+                        None => Counts::new(&Sorted::new(time, event), None, groups),
+                    };
+                }
+                events.resize(events.len() + groups, 0u64);
+                censored.resize(censored.len() + groups, 0u64);
+            }
+            let at = k * groups + group.map_or(0, |g| g[i] as usize);
+            if event[i] {
+                events[at] += 1;
+            } else {
+                censored[at] += 1;
+            }
+        }
+        // The distinct times in order, through timefix, merging those it makes equal.
+        let mut distinct: Vec<(f64, usize)> =
+            cell.iter().map(|(&b, &k)| (f64::from_bits(b), k)).collect();
+        distinct.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut times: Vec<f64> = distinct.iter().map(|d| d.0).collect();
+        timefix(&mut times);
+        let mut out = Counts {
+            time: Vec::new(),
+            events: Vec::new(),
+            censored: Vec::new(),
+            groups,
+        };
+        for (&t, &(_, k)) in times.iter().zip(&distinct) {
+            if out.time.last() != Some(&t) {
+                out.time.push(t);
+                out.events.resize(out.events.len() + groups, 0);
+                out.censored.resize(out.censored.len() + groups, 0);
+            }
+            let base = out.events.len() - groups;
+            for g in 0..groups {
+                out.events[base + g] += events[k * groups + g];
+                out.censored[base + g] += censored[k * groups + g];
+            }
+        }
+        out
+    }
+
     /// Rows in each group.
     pub fn sizes(&self) -> Vec<u64> {
         let mut n = vec![0; self.groups];
@@ -188,9 +332,20 @@ mod tests {
         assert_eq!(s.runs().collect::<Vec<_>>(), vec![(0, 2), (2, 4), (4, 5)]);
         let c = Counts::new(&s, None, 1);
         assert_eq!(c.time, vec![1.0, 2.0, 3.0]);
+        // the same counts from the rows as they come, through the hash table
+        let h = Counts::of_rows(&time, &[true, false, true, true, false], None, 1);
+        assert_eq!(
+            (&h.time, &h.events, &h.censored),
+            (&c.time, &c.events, &c.censored)
+        );
+        // the counting sort (few distinct times) and the radix sort agree
+        let many: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 13) as f64 / 2.0).collect();
+        let a = counting_sort(&many).unwrap();
+        assert_eq!(a, radix_times(&many));
+        assert!(counting_sort(&(0..1000).map(|i| i as f64).collect::<Vec<_>>()).is_none());
         // large keys, equal keys keep their order
         let keys = vec![u64::MAX, 5, 1 << 40, 5, 0];
-        assert_eq!(radix_order(keys), vec![4, 1, 3, 2, 0]);
+        assert_eq!(radix_sort(keys).1, vec![4, 1, 3, 2, 0]);
         assert_eq!((c.events, c.censored), (vec![1, 1, 1], vec![1, 1, 0]));
     }
 }
