@@ -56,6 +56,34 @@ impl Trees {
         }
     }
 
+    /// The trees holding `risk` and `deaths` (ranks), built level by level in O(m).
+    fn holding(
+        m: usize,
+        risk: impl Iterator<Item = u32>,
+        deaths: impl Iterator<Item = u32>,
+    ) -> Trees {
+        let mut t = Trees::new(m);
+        for (tree, ranks) in [
+            (RISK, risk.collect::<Vec<u32>>()),
+            (DEATHS, deaths.collect()),
+        ] {
+            for &r in &ranks {
+                t.levels[0][r as usize >> 4][tree].0[r as usize & 15] += 1;
+            }
+            t.total[tree] = ranks.len() as u64;
+        }
+        for l in 1..t.levels.len() {
+            let (below, above) = t.levels.split_at_mut(l);
+            for (b, block) in below[l - 1].iter().enumerate() {
+                for tree in [RISK, DEATHS] {
+                    let sum: u32 = block[tree].0.iter().sum();
+                    above[0][b >> 4][tree].0[b & 15] += sum;
+                }
+            }
+        }
+        t
+    }
+
     #[inline]
     fn add(&mut self, tree: usize, rank: u32) {
         self.total[tree] += 1;
@@ -134,31 +162,24 @@ impl Static {
     }
 }
 
-/// The sweep over rows `range` (whole runs of equal time), from the largest time down.
-/// `later` holds the rows and deaths of all later times, already swept elsewhere: they
-/// are in every risk set here, and their deaths came before every row here joined.
-/// Returns the pair counts (concordant, discordant, tied on x) of the deaths in `range`,
-/// and fills their rows of `diff` and `pairs` (`range.start`-based).
-#[allow(clippy::too_many_arguments)]
+/// The sweep over rows `range` (whole runs of equal time), from the largest time down,
+/// starting from `trees`: empty, or holding the rows and deaths of all later times, swept
+/// elsewhere (every one of them is in each risk set here, and died before each row here
+/// joined). Returns the pair counts (concordant, discordant, tied on x) of the deaths in
+/// `range`, and fills their rows of `diff` and `pairs` (`range.start`-based).
 fn sweep(
     time: &[f64],
     event: &[bool],
     rank: &[u32],
-    m: usize,
     range: std::ops::Range<usize>,
-    later: Option<&(Static, Static)>,
+    mut trees: Trees,
     diff: &mut [i64],
     pairs: &mut [i64],
 ) -> [u64; 3] {
     let base = range.start;
-    let mut trees = Trees::new(m);
-    let zero = (0, 0, 0);
-    let plus = |a: (u64, u64, u64), b: (u64, u64, u64)| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
-    let later_risk = |r: u32| later.map_or(zero, |l| l.0.split(r));
-    let later_deaths = |r: u32| later.map_or(zero, |l| l.1.split(r));
-    let later_death_total = later.map_or(0, |l| l.1.total);
     let mut counts = [0u64; 3];
-    let mut dead: Vec<usize> = Vec::new();
+    let mut dead: Vec<(u32, usize)> = Vec::new();
+    let mut censored: Vec<(u32, usize)> = Vec::new();
     let mut end = range.end;
     while end > range.start {
         let t = time[end - 1];
@@ -166,34 +187,60 @@ fn sweep(
         while start > range.start && time[start - 1] == t {
             start -= 1;
         }
-        // Censored rows join the risk set first: they were at risk at this time.
+        // Within one time the rows may be taken in any order, so they are taken by rank:
+        // consecutive steps then walk neighbouring paths of the trees, which keeps them in
+        // cache when a day holds thousands of rows.
+        censored.clear();
         dead.clear();
         for i in start..end {
             if event[i] {
-                dead.push(i);
+                dead.push((rank[i], i));
             } else {
-                let (below, _, above) = plus(trees.split(DEATHS, rank[i]), later_deaths(rank[i]));
-                diff[i - base] -= below as i64 - above as i64;
-                pairs[i - base] -= (trees.total[DEATHS] + later_death_total) as i64;
-                trees.add(RISK, rank[i]);
+                censored.push((rank[i], i));
             }
         }
+        censored.sort_unstable();
+        dead.sort_unstable();
+        // Censored rows join the risk set first: they were at risk at this time.
+        for &(r, i) in &censored {
+            let (below, _, above) = trees.split(DEATHS, r);
+            diff[i - base] -= below as i64 - above as i64;
+            pairs[i - base] -= trees.total[DEATHS] as i64;
+            trees.add(RISK, r);
+        }
         // Each death against the risk set; deaths at this time are tied on time with one
-        // another, not compared.
-        for &i in &dead {
-            let (below, level, above) = plus(trees.split(RISK, rank[i]), later_risk(rank[i]));
+        // another, not compared. R compares them all first and adds them after; here
+        // each death is added as soon as it is counted, and the deaths of this time
+        // already added (all ranked at or below it) are taken back out of its counts.
+        let d = dead.len();
+        let deaths_after = trees.total[DEATHS] + d as u64;
+        // [first, last]: the deaths of this time with the current rank.
+        let (mut first, mut last) = (0, 0);
+        for k in 0..d {
+            let (r, i) = dead[k];
+            if k == 0 || dead[first].0 != r {
+                first = k;
+                last = k;
+                while last + 1 < d && dead[last + 1].0 == r {
+                    last += 1;
+                }
+            }
+            let (mut below, mut level, above) = trees.split(RISK, r);
+            below -= first as u64;
+            level -= (k - first) as u64;
             counts[0] += above;
             counts[1] += below;
             counts[2] += level;
             diff[i - base] += above as i64 - below as i64;
             pairs[i - base] += (above + below + level) as i64;
-            trees.add(DEATHS, rank[i]);
-        }
-        for &i in &dead {
-            let (below, _, above) = plus(trees.split(DEATHS, rank[i]), later_deaths(rank[i]));
+            // Its entry into the risk set, with every death of this time already in the
+            // deaths tree: those ranked below it are; those above are added here.
+            let (below, _, above) = trees.split(DEATHS, r);
+            let above = above + (d - 1 - last) as u64;
             diff[i - base] -= below as i64 - above as i64;
-            pairs[i - base] -= (trees.total[DEATHS] + later_death_total) as i64;
-            trees.add(RISK, rank[i]);
+            pairs[i - base] -= deaths_after as i64;
+            trees.add(RISK, r);
+            trees.add(DEATHS, r);
         }
         end = start;
     }
@@ -211,9 +258,9 @@ pub fn concordance(time: &[f64], event: &[bool], lp: &[f64]) -> (f64, f64) {
     let mut pairs = vec![0i64; n];
     // The sweep is sequential, and at ten million rows its trees no longer fit in cache.
     // So the later half of the times is swept on one core while the earlier half is
-    // swept on the other, with the later half's rows and deaths as fixed counts by rank
-    // (every one of them is at risk for, and died before the joining of, each row of the
-    // earlier half). The split falls between two distinct times.
+    // swept on the other, from trees built at once to hold the later half's rows and
+    // deaths: the state the single sweep would have reached there. The split falls
+    // between two distinct times.
     let mut split = n / 2;
     while split > 0 && split < n && time[split - 1] == time[split] {
         split += 1;
@@ -221,22 +268,19 @@ pub fn concordance(time: &[f64], event: &[bool], lp: &[f64]) -> (f64, f64) {
     let split = split.min(n);
     let (d1, d2) = diff.split_at_mut(split);
     let (p1, p2) = pairs.split_at_mut(split);
-    let (late, (early, _)) = rayon::join(
-        || sweep(time, event, &rank, m, split..n, None, d2, p2),
+    let (late, early) = rayon::join(
+        || sweep(time, event, &rank, split..n, Trees::new(m), d2, p2),
         || {
-            let later = (
-                Static::new(rank[split..].iter().copied(), m),
-                Static::new(
-                    rank[split..]
-                        .iter()
-                        .zip(&event[split..])
-                        .filter(|(_, e)| **e)
-                        .map(|(r, _)| *r),
-                    m,
-                ),
+            let later = Trees::holding(
+                m,
+                rank[split..].iter().copied(),
+                rank[split..]
+                    .iter()
+                    .zip(&event[split..])
+                    .filter(|(_, e)| **e)
+                    .map(|(r, _)| *r),
             );
-            let c = sweep(time, event, &rank, m, 0..split, Some(&later), d1, p1);
-            (c, ())
+            sweep(time, event, &rank, 0..split, later, d1, p1)
         },
     );
     let (concordant, discordant, tied_x) =
