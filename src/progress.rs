@@ -43,7 +43,14 @@ fn start(what: String, spinner: bool) -> Step {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let bar = indicatif::ProgressBar::new_spinner().with_message(what);
+            let bar = indicatif::ProgressBar::new_spinner()
+                .with_message(what)
+                .with_elapsed(start.elapsed());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            {
+                bar.set_style(style);
+            }
             while !done.load(Ordering::Relaxed) {
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(100));

@@ -5,6 +5,7 @@ mod bad_input;
 mod claims;
 mod fixtures;
 mod formats;
+mod progress;
 mod report;
 mod small_tests;
 mod synth;
