@@ -285,7 +285,7 @@ fn by_rows(e: &EndpointData, columns: &[&Column]) -> (Vec<usize>, Vec<f64>, Vec<
 }
 
 /// The endpoint's complete rows sorted by time (ties in row order), with their times and
-/// events: sorted once per endpoint, shared by its analyses.
+/// events: sorted once per endpoint, shared by its Cox models.
 fn time_order(e: &EndpointData) -> &crate::data::TimeOrder {
     e.order.get_or_init(|| {
         let _step = crate::progress::timed("  sort an endpoint by time");

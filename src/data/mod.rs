@@ -27,8 +27,8 @@ use crate::spec::{ColType, Endpoint, Seg, Study};
 pub struct EndpointData {
     pub time: Vec<Option<f64>>,
     pub event: Vec<Option<bool>>,
-    /// The complete rows in time order, computed once by the first analysis that walks
-    /// them and shared by the rest (see `results`).
+    /// The complete rows in time order, computed once by the first Cox model of the
+    /// endpoint and shared by the others (see `results`).
     pub order: std::sync::OnceLock<TimeOrder>,
 }
 
