@@ -128,7 +128,7 @@ fn build(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, 
         a.study.spec.study.id,
         a.study.spec.study.version,
         a.results.analyses.len(),
-        a.cohort.n,
+        a.cohort.patients(),
         built.report.pages,
         display_path(&built.out_dir)
     );

@@ -270,7 +270,7 @@ impl Subset {
 /// The rows complete on the endpoint and the columns, in row order, with their times and
 /// events: for the estimators that work from counts per time (Kaplan-Meier, log-rank),
 /// which need no sort.
-fn by_rows(e: &EndpointData, columns: &[&Column]) -> (Vec<usize>, Vec<f64>, Vec<bool>) {
+fn by_rows(cohort: &Cohort, e: &EndpointData, columns: &[&Column]) -> ByRows {
     let _step = crate::progress::timed("  complete rows");
     let rows: Vec<usize> = (0..e.time.len())
         .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
@@ -281,7 +281,32 @@ fn by_rows(e: &EndpointData, columns: &[&Column]) -> (Vec<usize>, Vec<f64>, Vec<
         .iter()
         .map(|&i| e.event[i].expect("complete"))
         .collect();
-    (rows, time, event)
+    let weight: Option<Vec<u64>> = cohort
+        .count
+        .as_ref()
+        .map(|c| rows.iter().map(|&i| c[i]).collect());
+    let patients = weight
+        .as_ref()
+        .map_or(rows.len() as u64, |w| w.iter().sum());
+    ByRows {
+        dropped: cohort.patients() - patients,
+        patients,
+        rows,
+        time,
+        event,
+        weight,
+    }
+}
+
+/// Complete rows in row order, and with `data.count`, how many patients each stands for.
+struct ByRows {
+    rows: Vec<usize>,
+    time: Vec<f64>,
+    event: Vec<bool>,
+    weight: Option<Vec<u64>>,
+    /// Patients used, and dropped for missing values.
+    patients: u64,
+    dropped: u64,
 }
 
 /// The endpoint's complete rows sorted by time (ties in row order), with their times and
@@ -330,6 +355,16 @@ fn chisq(t: &stats::ChisqTest) -> Value {
 
 /// Runs one analysis over the cohort: complete cases, the statistic, its JSON.
 pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value> {
+    if cohort.count.is_some()
+        && matches!(
+            analysis,
+            Analysis::Cox { .. } | Analysis::Describe { .. } | Analysis::Flow { .. }
+        )
+    {
+        return Err(stats::StatsError(
+            "the data are counts per row (`data.count`), and this analysis needs each patient's own values: Kaplan-Meier, log-rank and follow-up run on counts; Cox models, Table 1 and flows need patient-level data".into(),
+        ));
+    }
     Ok(match analysis {
         Analysis::Km {
             endpoint: ep,
@@ -340,8 +375,8 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
         } => {
             let e = endpoint(cohort, ep);
             let by_col = by.as_deref().map(|b| column(cohort, b));
-            let (rows, time, event) = by_rows(e, &by_col.into_iter().collect::<Vec<_>>());
-            let (rows, time, event) = (&rows, &time, &event);
+            let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
+            let (rows, time, event) = (&b.rows, &b.time, &b.event);
             let (codes, labels) = match by_col {
                 Some(c) => {
                     let (codes, labels) = c.groups(rows);
@@ -354,7 +389,8 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                 conf_level: *conf_level,
                 times: times.clone(),
             };
-            let curves = stats::kaplan_meier(time, event, codes.as_deref(), &options)?;
+            let curves =
+                stats::kaplan_meier(time, event, codes.as_deref(), b.weight.as_deref(), &options)?;
             let strata: Vec<Value> = curves
                 .iter()
                 .zip(&labels)
@@ -367,14 +403,14 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                 .collect();
             json!({
                 "kind": "km", "endpoint": ep, "by": by, "conf_type": conf_type.name(), "conf_level": conf_level,
-                "n_dropped_missing": cohort.n - rows.len(), "strata": strata,
+                "n_dropped_missing": b.dropped, "strata": strata,
             })
         }
         Analysis::Logrank { endpoint: ep, by } => {
             let e = endpoint(cohort, ep);
             let c = column(cohort, by);
-            let (rows, time, event) = by_rows(e, &[c]);
-            let (rows, time, event) = (&rows, &time, &event);
+            let b = by_rows(cohort, e, &[c]);
+            let (rows, time, event) = (&b.rows, &b.time, &b.event);
             let (codes, labels) = c.groups(rows);
             if labels.len() < 2 {
                 let only = labels
@@ -386,7 +422,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                     rows.len()
                 )));
             }
-            let lr = stats::logrank(time, event, &codes, labels.len())?;
+            let lr = stats::logrank(time, event, &codes, labels.len(), b.weight.as_deref())?;
             let groups: Vec<Value> = lr
                 .groups
                 .iter()
@@ -394,7 +430,7 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
                 .map(|((n, o, ex), label)| json!({ "label": label, "n": n, "observed": o, "expected": ex }))
                 .collect();
             json!({
-                "kind": "logrank", "endpoint": ep, "by": by, "n_dropped_missing": cohort.n - rows.len(),
+                "kind": "logrank", "endpoint": ep, "by": by, "n_dropped_missing": b.dropped,
                 "chisq": lr.test.chisq, "df": lr.test.df, "p": lr.test.p, "groups": groups,
             })
         }
@@ -443,13 +479,13 @@ pub fn run_analysis(analysis: &Analysis, cohort: &Cohort) -> stats::Result<Value
             conf_level,
         } => {
             let e = endpoint(cohort, ep);
-            let (rows, time, event) = by_rows(e, &[]);
-            let (rows, time, event) = (&rows, &time, &event);
-            let median = stats::reverse_km_median(time, event, *conf_level)?;
+            let b = by_rows(cohort, e, &[]);
+            let (time, event) = (&b.time, &b.event);
+            let median = stats::reverse_km_median(time, event, b.weight.as_deref(), *conf_level)?;
             let min = time.iter().copied().reduce(f64::min);
             let max = time.iter().copied().reduce(f64::max);
             json!({
-                "kind": "followup", "endpoint": ep, "n": rows.len(), "n_dropped_missing": cohort.n - rows.len(),
+                "kind": "followup", "endpoint": ep, "n": b.patients, "n_dropped_missing": b.dropped,
                 "reverse_km_median": median.estimate, "lower": median.lower, "upper": median.upper,
                 "min": min, "max": max,
             })

@@ -639,7 +639,7 @@ pub fn generate(
                 conf_level: 0.95,
                 times: at.clone(),
             };
-            let curves = kaplan_meier(&time, &event, None, &options)
+            let curves = kaplan_meier(&time, &event, None, None, &options)
                 .map_err(|e| ctx.err(&here("targets"), e.0))?;
             let group = if e.by.is_some() {
                 format!(", {} = {label}", e.by.as_deref().unwrap_or(""))

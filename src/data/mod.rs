@@ -50,6 +50,17 @@ pub struct Cohort {
     pub sha256: String,
     /// Row filters of flow analyses, by their SQL text: true where a row passes.
     pub masks: std::collections::HashMap<String, Vec<bool>>,
+    /// With `data.count`: how many patients each row stands for.
+    pub count: Option<Vec<u64>>,
+}
+
+impl Cohort {
+    /// Patients, not rows: with `data.count` each row stands for several.
+    pub fn patients(&self) -> u64 {
+        self.count
+            .as_ref()
+            .map_or(self.n as u64, |c| c.iter().sum())
+    }
 }
 
 /// How to name a data row in a message.
@@ -213,13 +224,44 @@ pub fn load(study: &Study) -> Result<Cohort> {
         endpoints.insert((*name).clone(), e?);
     }
     let masks = flow_masks(study, &df)?;
+    let count = match &spec.data.count {
+        None => None,
+        Some(col) => Some(counts(col, &df, &rows)?),
+    };
     Ok(Cohort {
         masks,
+        count,
         n,
         columns,
         endpoints,
         sha256,
     })
+}
+
+/// The `data.count` column: a whole number ≥ 0 in every row.
+fn counts(col: &str, df: &DataFrame, rows: &Rows) -> Result<Vec<u64>> {
+    let series = df
+        .column(col)
+        .map_err(|e| Error::input(e.to_string()))?
+        .as_materialized_series();
+    let what = format!("the count column `{col}` must hold a whole number ≥ 0 in every row");
+    let values = Column::numbers(col, series, rows, &what)?;
+    let mut bad = Bad::default();
+    let out = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(x) if x.fract() == 0.0 && *x >= 0.0 && x.is_finite() => *x as u64,
+            other => {
+                bad.push(i, || {
+                    other.map_or("a missing value".into(), |x| format!("{x}"))
+                });
+                0
+            }
+        })
+        .collect();
+    bad.check(rows, &what)?;
+    Ok(out)
 }
 
 /// Evaluates every flow step's filter; a row where the filter is null does not pass.
@@ -402,6 +444,7 @@ fn used_columns(study: &Study, header: &[String]) -> Option<Vec<String>> {
         return None;
     }
     let mut names: Vec<&str> = spec.data.columns.iter().map(|(n, _)| n.as_str()).collect();
+    names.extend(spec.data.count.as_deref());
     for (_, d) in spec.derive.iter() {
         names.extend(d.cut.as_ref().map(|c| c.column.as_str()));
         names.extend(d.recode.as_ref().map(|r| r.column.as_str()));
@@ -450,6 +493,16 @@ fn check_references(study: &Study, header: &[String]) -> Result<()> {
                 "declared column",
             ));
         }
+    }
+    if let Some(col) = &spec.data.count
+        && !known.contains(&col.as_str())
+    {
+        return Err(missing(
+            vec![Seg::Key("data"), Seg::Key("count")],
+            col,
+            &known,
+            "count column",
+        ));
     }
     for (name, d) in spec.derive.iter() {
         let source = d

@@ -55,6 +55,12 @@ pub struct DataSpec {
     /// table, and the build checks that the spec still generates the data file.
     #[serde(default)]
     pub synth: Option<String>,
+    /// A column saying how many patients each row stands for: the data are then counts
+    /// per (time, event, group) summarised elsewhere, a warehouse's `GROUP BY`.
+    /// Kaplan-Meier, log-rank and follow-up run on such data; analyses that need each
+    /// patient's own values (Cox, Table 1, flows) are refused.
+    #[serde(default)]
+    pub count: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -69,6 +69,7 @@ fn fit(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,
+    weight: Option<&[u64]>,
     conf_type: ConfType,
     conf_level: f64,
 ) -> Result<(SurvfitKMResult, Vec<u64>)> {
@@ -76,7 +77,7 @@ fn fit(
         return Err(StatsError("no rows with complete data".into()));
     }
     let groups = group.map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
-    let counts = Counts::of_rows(time, event, group, groups);
+    let counts = Counts::of_rows(time, event, group, groups, weight);
     let (mut t, mut status, mut weight, mut strata) = (vec![], vec![], vec![], vec![]);
     for (k, &at) in counts.time.iter().enumerate() {
         for g in 0..groups {
@@ -106,14 +107,23 @@ fn fit(
     Ok((survfitkm(&data, &options)?, sizes))
 }
 
-/// Kaplan-Meier curves, one per group code 0..k (or one curve when `group` is `None`).
+/// Kaplan-Meier curves, one per group code 0..k (or one curve when `group` is `None`);
+/// `weight`, when given, is how many patients each row stands for.
 pub fn kaplan_meier(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,
+    weight: Option<&[u64]>,
     options: &KmOptions,
 ) -> Result<Vec<Curve>> {
-    let (fit, sizes) = fit(time, event, group, options.conf_type, options.conf_level)?;
+    let (fit, sizes) = fit(
+        time,
+        event,
+        group,
+        weight,
+        options.conf_type,
+        options.conf_level,
+    )?;
     let ranges = fit.curve_ranges();
     let (lower, upper) = (fit.lower.as_deref(), fit.upper.as_deref());
     // survival 2.0 gives (1, 1) for log-log limits where S = 1; R gives NA, because
@@ -177,9 +187,14 @@ pub fn kaplan_meier(
 }
 
 /// Median follow-up by the reverse Kaplan-Meier method: censoring is the "event".
-pub fn reverse_km_median(time: &[f64], event: &[bool], conf_level: f64) -> Result<Estimate> {
+pub fn reverse_km_median(
+    time: &[f64],
+    event: &[bool],
+    weight: Option<&[u64]>,
+    conf_level: f64,
+) -> Result<Estimate> {
     let flipped: Vec<bool> = event.iter().map(|e| !e).collect();
-    let (fit, _) = fit(time, &flipped, None, ConfType::Log, conf_level)?;
+    let (fit, _) = fit(time, &flipped, None, weight, ConfType::Log, conf_level)?;
     let q = quantile_survfit(&fit, &[0.5], true, 1.0, None)?;
     Ok(Estimate {
         estimate: finite(q.quantile[0][0]),
@@ -205,7 +220,7 @@ mod tests {
             conf_level: 0.95,
             times: vec![20.0, 200.0],
         };
-        let curves = kaplan_meier(&time, &event, None, &opts).unwrap();
+        let curves = kaplan_meier(&time, &event, None, None, &opts).unwrap();
         let c = &curves[0];
         assert_eq!((c.n, c.events), (11, 7));
         // 10/11 after the death at 9; at 13 one death among 10 at risk (and one censored)

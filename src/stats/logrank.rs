@@ -15,14 +15,21 @@ pub struct LogRank {
     pub groups: Vec<(u64, f64, f64)>,
 }
 
-pub fn logrank(time: &[f64], event: &[bool], group: &[u32], n_groups: usize) -> Result<LogRank> {
+/// `weight`, when given, is how many patients each row stands for.
+pub fn logrank(
+    time: &[f64],
+    event: &[bool],
+    group: &[u32],
+    n_groups: usize,
+    weight: Option<&[u64]>,
+) -> Result<LogRank> {
     if n_groups < 2 {
         return Err(StatsError(format!(
             "a log-rank test compares groups, but only {n_groups} group has data"
         )));
     }
     let k = n_groups;
-    let counts = Counts::of_rows(time, event, Some(group), k);
+    let counts = Counts::of_rows(time, event, Some(group), k, weight);
     let sizes = counts.sizes();
     let mut at_risk: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
     let mut observed = vec![0.0; k];
@@ -86,7 +93,7 @@ mod tests {
         let time = [1., 2., 3., 4., 5., 6., 7., 8.];
         let event = [true, true, false, true, true, true, false, true];
         let group = [0, 1, 0, 1, 0, 1, 0, 1];
-        let lr = logrank(&time, &event, &group, 2).unwrap();
+        let lr = logrank(&time, &event, &group, 2, None).unwrap();
         let (o, e): (f64, f64) = lr
             .groups
             .iter()
@@ -98,6 +105,6 @@ mod tests {
 
     #[test]
     fn one_group_is_refused() {
-        assert!(logrank(&[1.0, 2.0], &[true, false], &[0, 0], 1).is_err());
+        assert!(logrank(&[1.0, 2.0], &[true, false], &[0, 0], 1, None).is_err());
     }
 }

@@ -162,7 +162,7 @@ fn km_and_logrank_over_counts_match_the_survival_crate_over_rows() {
         conf_level: 0.9,
         times: vec![5.0, 10.0, 40.0],
     };
-    let ours = kaplan_meier(&c.time, &c.event, Some(&c.group), &opts).unwrap();
+    let ours = kaplan_meier(&c.time, &c.event, Some(&c.group), None, &opts).unwrap();
     let status: Vec<i32> = c.event.iter().map(|&e| e as i32).collect();
     let strata: Vec<i32> = c.group.iter().map(|&g| g as i32).collect();
     let data = survival::surv_analysis::SurvfitKMData::try_new(
@@ -197,7 +197,7 @@ fn km_and_logrank_over_counts_match_the_survival_crate_over_rows() {
         assert_eq!(curve.n, fit.n[k] as u64);
     }
 
-    let lr = logrank(&c.time, &c.event, &c.group, 3).unwrap();
+    let lr = logrank(&c.time, &c.event, &c.group, 3, None).unwrap();
     let data = SurvdiffData::try_new(None, c.time.clone(), status, strata, None).unwrap();
     let r = survdiff(&data, 0.0, true).unwrap();
     close(lr.test.chisq.unwrap(), r.chisq, "log-rank chi-square");

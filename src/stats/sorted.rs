@@ -221,6 +221,15 @@ pub struct Counts {
 
 impl Counts {
     pub fn new(sorted: &Sorted, group: Option<&[u32]>, groups: usize) -> Counts {
+        Counts::tally(sorted, group, groups, None)
+    }
+
+    fn tally(
+        sorted: &Sorted,
+        group: Option<&[u32]>,
+        groups: usize,
+        weight: Option<&[u64]>,
+    ) -> Counts {
         let groups = groups.max(1);
         let mut out = Counts {
             time: Vec::new(),
@@ -235,10 +244,11 @@ impl Counts {
             out.censored.resize(base + groups, 0);
             for i in start..end {
                 let g = group.map_or(0, |g| g[i] as usize);
+                let w = weight.map_or(1, |w| w[i]);
                 if sorted.event[i] {
-                    out.events[base + g] += 1;
+                    out.events[base + g] += w;
                 } else {
-                    out.censored[base + g] += 1;
+                    out.censored[base + g] += w;
                 }
             }
         }
@@ -248,9 +258,25 @@ impl Counts {
     /// The counts of rows in any order. When the rows take few distinct times, as
     /// follow-up in days or rounded months does, they are tallied in one pass through a
     /// hash table, with no sort at all; otherwise the rows are sorted.
-    pub fn of_rows(time: &[f64], event: &[bool], group: Option<&[u32]>, groups: usize) -> Counts {
+    ///
+    /// `weight` (counts, from data summarised elsewhere) makes each row stand for that
+    /// many patients.
+    pub fn of_rows(
+        time: &[f64],
+        event: &[bool],
+        group: Option<&[u32]>,
+        groups: usize,
+        weight: Option<&[u64]>,
+    ) -> Counts {
         let groups = groups.max(1);
         let n = time.len();
+        if let Some(w) = weight {
+            // Summarised data are small: sort, then tally the weights.
+            let sorted = Sorted::new(time, event);
+            let group = group.map(|g| sorted.gather(g));
+            let w = sorted.gather(w);
+            return Counts::tally(&sorted, group.as_deref(), groups, Some(&w));
+        }
         if is_ascending(time) {
             let sorted = Sorted::new(time, event);
             return Counts::new(&sorted, group, groups);
@@ -333,7 +359,7 @@ mod tests {
         let c = Counts::new(&s, None, 1);
         assert_eq!(c.time, vec![1.0, 2.0, 3.0]);
         // the same counts from the rows as they come, through the hash table
-        let h = Counts::of_rows(&time, &[true, false, true, true, false], None, 1);
+        let h = Counts::of_rows(&time, &[true, false, true, true, false], None, 1, None);
         assert_eq!(
             (&h.time, &h.events, &h.censored),
             (&c.time, &c.events, &c.censored)

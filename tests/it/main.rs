@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod claims;
+mod counts;
 mod fixtures;
 mod formats;
 mod progress;
