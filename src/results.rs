@@ -272,9 +272,12 @@ impl Subset {
 /// which need no sort.
 fn by_rows(cohort: &Cohort, e: &EndpointData, columns: &[&Column]) -> ByRows {
     let _step = crate::progress::timed("  complete rows");
+    // A row standing for no patients (count 0) is no data: it must not make a group, a
+    // time or a follow-up extreme.
     let rows: Vec<usize> = (0..e.time.len())
         .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
         .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
+        .filter(|&i| cohort.count.as_ref().is_none_or(|c| c[i] > 0))
         .collect();
     let time = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
     let event = rows

@@ -158,17 +158,16 @@ impl Column {
         match &self.values {
             Values::Num(v) => {
                 // A grouping column has few values: keep them sorted as they come, and
-                // only sort every row when there turn out to be many.
+                // only sort every row when there turn out to be many. `+ 0.0` makes -0.0
+                // the same group as 0.0, as R's `factor` does.
+                let value = |r: usize| v[r].expect("non-missing row") + 0.0;
                 let mut distinct: Vec<f64> = Vec::new();
                 for &r in rows {
-                    let x = v[r].expect("non-missing row");
+                    let x = value(r);
                     if let Err(at) = distinct.binary_search_by(|d| d.total_cmp(&x)) {
                         distinct.insert(at, x);
                         if distinct.len() > 64 {
-                            distinct = rows
-                                .iter()
-                                .map(|&r| v[r].expect("non-missing row"))
-                                .collect();
+                            distinct = rows.iter().map(|&r| value(r)).collect();
                             distinct.sort_by(f64::total_cmp);
                             distinct.dedup();
                             break;
@@ -179,7 +178,7 @@ impl Column {
                     .iter()
                     .map(|&r| {
                         distinct
-                            .binary_search_by(|d| d.total_cmp(&v[r].expect("non-missing row")))
+                            .binary_search_by(|d| d.total_cmp(&value(r)))
                             .expect("value present") as u32
                     })
                     .collect();

@@ -127,29 +127,25 @@ pub(crate) fn death_terms(
         }
         return -w * denom.ln();
     }
-    // Efron over d steps. The step means and variances are linear in the step's fraction
-    // f = j/d and its 1/D_j, so their sums over the steps need only five sums of those
-    // (s1 = Σ 1/D, sf = Σ f/D, t0 = Σ 1/D², tf = Σ f/D², tff = Σ f²/D²): O(d + p²) per
-    // death time instead of O(d p²), which matters when a registry's rounded times put
-    // thousands of deaths on one day.
-    let (mut loglik, mut s1, mut sf, mut t0, mut tf, mut tff) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    // Efron over d steps, step by step as R does it. (Summing the steps in closed form
+    // would make this O(d + p²) instead of O(d p²), but when most of a risk set dies at
+    // once it subtracts nearly equal sums and loses up to eight digits; with many rows on
+    // few times the cost is spread over both cores instead, in `evaluate_by_runs`.)
+    let mut loglik = 0.0;
+    let mut mean = vec![0.0; p];
     for j in 0..d {
         let f = j as f64 / d as f64;
-        let dj = if j == 0 { *denom } else { denom - f * denom2 };
+        let sum = |all: f64, deaths: f64| if j == 0 { all } else { all - f * deaths };
+        let dj = sum(*denom, *denom2);
         loglik -= dj.ln();
-        let inv = 1.0 / dj;
-        s1 += inv;
-        sf += f * inv;
-        t0 += inv * inv;
-        tf += f * inv * inv;
-        tff += f * f * inv * inv;
-    }
-    for i in 0..p {
-        u[i] -= a[i] * s1 - a2[i] * sf;
-        for k in 0..=i {
-            let second = cmat[i * p + k] * s1 - cmat2[i * p + k] * sf;
-            let means = a[i] * a[k] * t0 - (a[i] * a2[k] + a2[i] * a[k]) * tf + a2[i] * a2[k] * tff;
-            imat[k * p + i] += second - means;
+        for i in 0..p {
+            mean[i] = sum(a[i], a2[i]) / dj;
+            u[i] -= mean[i];
+            for k in 0..=i {
+                let second = sum(cmat[i * p + k], cmat2[i * p + k]);
+                let first = sum(a[k], a2[k]);
+                imat[k * p + i] += (second - mean[i] * first) / dj;
+            }
         }
     }
     loglik
@@ -265,10 +261,9 @@ impl Model<'_> {
                 run
             })
             .collect();
-        u.fill(0.0);
-        imat.fill(0.0);
+        // The risk set at each time: the runs' sums added up from the last time down.
+        let mut totals: Vec<Sums> = Vec::with_capacity(sums.len());
         let mut all = Sums::new(p);
-        let mut loglik = 0.0;
         for run in sums.iter().rev() {
             all.denom += run.all.denom;
             for (a, b) in all.a.iter_mut().zip(&run.all.a) {
@@ -277,33 +272,65 @@ impl Model<'_> {
             for (a, b) in all.cmat.iter_mut().zip(&run.all.cmat) {
                 *a += b;
             }
-            if run.deaths > 0 {
-                loglik += run.eta;
-                for (u, x) in u.iter_mut().zip(&run.x) {
-                    *u += x;
-                }
-                loglik += death_terms(
-                    self.efron,
-                    run.deaths,
-                    (&all.denom, &all.a, &all.cmat),
-                    (&run.tied.denom, &run.tied.a, &run.tied.cmat),
-                    u,
-                    imat,
-                );
+            totals.push(Sums {
+                denom: all.denom,
+                a: all.a.clone(),
+                cmat: all.cmat.clone(),
+            });
+        }
+        totals.reverse();
+        // Each time's terms on every core, then added up in R's order (last time first).
+        let efron = self.efron;
+        // Per time with deaths: its log-likelihood, score and information terms.
+        type Terms = Option<(f64, Vec<f64>, Vec<f64>)>;
+        let terms: Vec<Terms> = sums
+            .par_iter()
+            .zip(&totals)
+            .map(|(run, all)| {
+                (run.deaths > 0).then(|| {
+                    let mut u = vec![0.0; p];
+                    let mut imat = vec![0.0; p * p];
+                    let lk = death_terms(
+                        efron,
+                        run.deaths,
+                        (&all.denom, &all.a, &all.cmat),
+                        (&run.tied.denom, &run.tied.a, &run.tied.cmat),
+                        &mut u,
+                        &mut imat,
+                    );
+                    (lk, u, imat)
+                })
+            })
+            .collect();
+        u.fill(0.0);
+        imat.fill(0.0);
+        let mut loglik = 0.0;
+        for (run, term) in sums.iter().zip(&terms).rev() {
+            let Some((lk, du, dimat)) = term else {
+                continue;
+            };
+            loglik += run.eta + lk;
+            for ((u, x), d) in u.iter_mut().zip(&run.x).zip(du) {
+                *u += x + d;
+            }
+            for (m, d) in imat.iter_mut().zip(dimat) {
+                *m += d;
             }
         }
         loglik
     }
 }
 
-/// The runs of equal time when there are at most 65,536 of them over at least 100,000
-/// rows: then per-time sums cost little memory and the rows are many enough for a
-/// parallel pass to pay. Smaller data keep R's order of additions exactly.
-fn few_runs(time: &[f64]) -> Option<Vec<(usize, usize)>> {
+/// The runs of equal time when there are few of them (their sums fit in 64 MB: 65,000 at
+/// five terms) over at least 100,000 rows: then the rows are many enough for a parallel
+/// pass to pay. Smaller data keep R's order of additions exactly.
+fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
     if time.len() < 100_000 {
         return None;
     }
-    runs_of(time, 65_536)
+    // Each run holds about four p × p matrices of sums and terms: keep them to 64 MB.
+    let per_run = 8 * (4 * p * p + 4 * p + 8);
+    runs_of(time, (64 << 20) / per_run)
 }
 
 fn runs_of(time: &[f64], max: usize) -> Option<Vec<(usize, usize)>> {
@@ -327,7 +354,7 @@ fn runs_of(time: &[f64], max: usize) -> Option<Vec<(usize, usize)>> {
 /// rows and five terms) and handed back in `Newton::x`, with `scale`: the scaled design
 /// times the scaled coefficients is R's linear predictor.
 pub fn coxfit6(time: &[f64], status: &[bool], x: Vec<f64>, p: usize, efron: bool) -> Newton {
-    fit(time, status, x, p, efron, few_runs(time))
+    fit(time, status, x, p, efron, few_runs(time, p))
 }
 
 fn fit(

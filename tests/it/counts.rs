@@ -67,6 +67,10 @@ fn counts_per_time_give_the_patient_level_answers() {
         ("patients.yaml", &study("patients.csv", "")),
         ("counts.yaml", &study("counts.csv", ", count: n")),
     ]);
+    // rows that stand for nobody change nothing: not the groups, times or follow-up
+    let mut with_zeros = summarised();
+    with_zeros.push_str("3,5000,1,0\n1,9999,0,0\n");
+    std::fs::write(dir.path().join("counts.csv"), with_zeros).unwrap();
     let rows = summarised().lines().count() - 1;
     assert!(
         rows < 137,
@@ -76,6 +80,7 @@ fn counts_per_time_give_the_patient_level_answers() {
     let b = results(&dir, "counts.yaml");
     assert_eq!(a, b);
     assert_eq!(b["fu"]["n"], 137);
+    assert_eq!(b["km"]["strata"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -114,4 +119,29 @@ fn a_count_that_is_not_a_whole_number_names_its_row() {
         err.contains("count column `n`") && err.contains("line 3"),
         "{err}"
     );
+}
+
+#[test]
+fn minus_zero_is_zero_when_grouping() {
+    // 65 distinct values besides: the many-values path too
+    let mut csv = String::from("time,status,g\n");
+    for i in 0..70 {
+        csv.push_str(&format!("{},{},{}\n", i + 1, i % 2, i.min(65)));
+    }
+    csv.push_str("3,1,-0.0\n4,0,0\n");
+    let dir = Dir::new(&[
+        ("d.csv", &csv),
+        (
+            "study.yaml",
+            "reprise: 1\nstudy: { id: z, version: 1.0.0, title: Z, date: 2024-01-01 }\ndata: { path: d.csv }\nendpoints:\n  os: { time: time, event: status }\nanalyses:\n  km: { kind: km, endpoint: os, by: g }\n",
+        ),
+    ]);
+    let out = dir.run(&["build", "study.yaml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let strata = r["analyses"]["km"]["strata"].as_array().unwrap();
+    let zero = strata.iter().find(|s| s["label"] == "0").unwrap();
+    assert_eq!(zero["n"], 3, "rows with g = 0 and g = -0.0 form one group");
+    assert!(!strata.iter().any(|s| s["label"] == "-0"));
 }
