@@ -227,6 +227,16 @@ impl Subset {
                 *k = *k && !c.is_missing(i);
             }
         }
+        if keep.iter().all(|&k| k) {
+            // Nothing missing, the usual case in a registry extract: the time order is
+            // the subset's own.
+            return Subset {
+                rows: (0..n).collect(),
+                sorted: ordered.order.clone(),
+                time: ordered.time.clone(),
+                event: ordered.event.clone(),
+            };
+        }
         let mut pos = vec![0u32; n];
         let mut rows = Vec::new();
         for i in 0..n {

@@ -138,13 +138,16 @@ pub(crate) fn death_terms(
         let sum = |all: f64, deaths: f64| if j == 0 { all } else { all - f * deaths };
         let dj = sum(*denom, *denom2);
         loglik -= dj.ln();
+        // One division a step, not p² of them: a multiplication by the reciprocal moves
+        // the result by an ulp, and a registry's tied day can hold thousands of steps.
+        let inv = 1.0 / dj;
         for i in 0..p {
-            mean[i] = sum(a[i], a2[i]) / dj;
+            mean[i] = sum(a[i], a2[i]) * inv;
             u[i] -= mean[i];
             for k in 0..=i {
                 let second = sum(cmat[i * p + k], cmat2[i * p + k]);
                 let first = sum(a[k], a2[k]);
-                imat[k * p + i] += (second - mean[i] * first) / dj;
+                imat[k * p + i] += (second - mean[i] * first) * inv;
             }
         }
     }
@@ -324,7 +327,7 @@ impl Model<'_> {
 /// The runs of equal time when there are few of them (their sums fit in 64 MB: 65,000 at
 /// five terms) over at least 100,000 rows: then the rows are many enough for a parallel
 /// pass to pay. Smaller data keep R's order of additions exactly.
-fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
+pub(crate) fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
     if time.len() < 100_000 {
         return None;
     }
@@ -333,7 +336,7 @@ fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
     runs_of(time, (64 << 20) / per_run)
 }
 
-fn runs_of(time: &[f64], max: usize) -> Option<Vec<(usize, usize)>> {
+pub(crate) fn runs_of(time: &[f64], max: usize) -> Option<Vec<(usize, usize)>> {
     let mut runs = Vec::new();
     let mut start = 0;
     for i in 1..=time.len() {
