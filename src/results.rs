@@ -199,9 +199,28 @@ fn selected(analysis: &Analysis, done: &IndexMap<String, Value>) -> Option<(Anal
 
 /// The rows where every listed column is present, in row order.
 fn complete_rows(cohort: &Cohort, columns: &[&Column]) -> Vec<usize> {
-    (0..cohort.n)
-        .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
-        .collect()
+    rows_where(&complete(cohort.n, None, columns))
+}
+
+/// Per row: whether the endpoint (when given) and every listed column are present. Column
+/// by column, so that each is read in order.
+fn complete(n: usize, endpoint: Option<&EndpointData>, columns: &[&Column]) -> Vec<bool> {
+    let mut keep: Vec<bool> = match endpoint {
+        Some(e) => (0..n)
+            .map(|i| e.time[i].is_some() && e.event[i].is_some())
+            .collect(),
+        None => vec![true; n],
+    };
+    for c in columns {
+        for (i, k) in keep.iter_mut().enumerate() {
+            *k = *k && !c.is_missing(i);
+        }
+    }
+    keep
+}
+
+fn rows_where(keep: &[bool]) -> Vec<usize> {
+    (0..keep.len()).filter(|&i| keep[i]).collect()
 }
 
 /// The rows a survival analysis uses: complete on the endpoint and its columns.
@@ -219,14 +238,7 @@ impl Subset {
         let ordered = time_order(e);
         let _step = crate::progress::timed("  complete rows in time order");
         let n = e.time.len();
-        let mut keep: Vec<bool> = (0..n)
-            .map(|i| e.time[i].is_some() && e.event[i].is_some())
-            .collect();
-        for c in columns {
-            for (i, k) in keep.iter_mut().enumerate() {
-                *k = *k && !c.is_missing(i);
-            }
-        }
+        let keep = complete(n, Some(e), columns);
         if keep.iter().all(|&k| k) {
             // Nothing missing, the usual case in a registry extract: the time order is
             // the subset's own.
@@ -284,11 +296,13 @@ fn by_rows(cohort: &Cohort, e: &EndpointData, columns: &[&Column]) -> ByRows {
     let _step = crate::progress::timed("  complete rows");
     // A row standing for no patients (count 0) is no data: it must not make a group, a
     // time or a follow-up extreme.
-    let rows: Vec<usize> = (0..e.time.len())
-        .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
-        .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
-        .filter(|&i| cohort.count.as_ref().is_none_or(|c| c[i] > 0))
-        .collect();
+    let mut keep = complete(e.time.len(), Some(e), columns);
+    if let Some(count) = &cohort.count {
+        for (k, &c) in keep.iter_mut().zip(count) {
+            *k = *k && c > 0;
+        }
+    }
+    let rows = rows_where(&keep);
     let time = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
     let event = rows
         .iter()

@@ -16,6 +16,8 @@
 
 use rayon::prelude::*;
 
+use super::sorted::runs;
+
 /// Which of the two trees an operation is on.
 const RISK: usize = 0;
 const DEATHS: usize = 1;
@@ -180,13 +182,8 @@ fn sweep(
     let mut counts = [0u64; 3];
     let mut dead: Vec<(u32, usize)> = Vec::new();
     let mut censored: Vec<(u32, usize)> = Vec::new();
-    let mut end = range.end;
-    while end > range.start {
-        let t = time[end - 1];
-        let mut start = end - 1;
-        while start > range.start && time[start - 1] == t {
-            start -= 1;
-        }
+    for (start, end) in runs(&time[range.clone()]).rev() {
+        let (start, end) = (start + base, end + base);
         // Within one time the rows may be taken in any order, so they are taken by rank:
         // consecutive steps then walk neighbouring paths of the trees, which keeps them in
         // cache when a day holds thousands of rows.
@@ -242,7 +239,6 @@ fn sweep(
             trees.add(RISK, r);
             trees.add(DEATHS, r);
         }
-        end = start;
     }
     counts
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::concordance::concordance;
-use super::coxfit::{EPS, TOLER_CHOL, coxfit6};
+use super::coxfit::{EPS, TOLER_CHOL, coxfit6, few_runs, run_cap};
 use super::linalg::{cholesky2, chsolve2};
 use super::sorted::Sorted;
 use super::zph::zph;
@@ -101,7 +101,10 @@ pub fn cox(
     };
     let (time, event) = (&sorted.time[..], &sorted.event[..]);
     let efron = matches!(ties, Ties::Efron);
-    let mut fit = coxfit6(time, event, x, p, efron);
+    // Many rows on few distinct times: the fit and cox.zph form each time's terms in
+    // parallel, over runs found once here.
+    let runs = few_runs(time, p);
+    let mut fit = coxfit6(time, event, x, p, efron, runs.as_deref());
     let x = std::mem::take(&mut fit.x);
 
     // R's coxph.fit: when the information is rank deficient, the terms whose variance is
@@ -217,8 +220,10 @@ pub fn cox(
                 .into()
         };
         let scale: Vec<f64> = kept.iter().map(|&k| fit.scale[k]).collect();
+        // cox.zph doubles the terms, so its sums take more room a run.
+        let zph_runs = runs.as_deref().filter(|r| r.len() <= run_cap(2 * q));
         Some(
-            zph(time, event, &xk, &scale, &cols, &lp, efron).map(|(tests, global)| {
+            zph(time, event, &xk, &scale, &cols, &lp, efron, zph_runs).map(|(tests, global)| {
                 let rows = names
                     .into_iter()
                     .zip(tests)

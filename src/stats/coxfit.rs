@@ -17,6 +17,7 @@
 use rayon::prelude::*;
 
 use super::linalg::{chinv2, cholesky2, chsolve2};
+use super::sorted::runs;
 
 pub const MAX_ITER: usize = 20;
 pub const EPS: f64 = 1e-9;
@@ -54,7 +55,7 @@ struct Model<'a> {
     risk: Vec<[f64; 2]>,
     /// The runs of equal time, `(start, end)` ascending, when they are few enough for
     /// their sums to be formed in parallel.
-    runs: Option<Vec<(usize, usize)>>,
+    runs: Option<&'a [(usize, usize)]>,
     p: usize,
     efron: bool,
 }
@@ -158,7 +159,7 @@ impl Model<'_> {
     /// The log partial likelihood at `beta`, leaving the score in `u` and the information
     /// (upper triangle) in `imat`.
     fn evaluate(&mut self, beta: &[f64], u: &mut [f64], imat: &mut [f64]) -> f64 {
-        if let Some(runs) = &self.runs {
+        if let Some(runs) = self.runs {
             return self.evaluate_by_runs(runs, beta, u, imat);
         }
         let p = self.p;
@@ -177,13 +178,7 @@ impl Model<'_> {
         let mut all = Sums::new(p);
         let mut tied = Sums::new(p);
         let mut loglik = 0.0;
-        let mut end = self.time.len();
-        while end > 0 {
-            let t = self.time[end - 1];
-            let mut start = end - 1;
-            while start > 0 && self.time[start - 1] == t {
-                start -= 1;
-            }
+        for (start, end) in runs(self.time).rev() {
             let mut d = 0;
             // R walks each time's rows from the last to the first; so do we, to add the
             // same numbers in the same order.
@@ -211,7 +206,6 @@ impl Model<'_> {
                 );
                 tied.clear();
             }
-            end = start;
         }
         self.risk = risk;
         loglik
@@ -327,46 +321,43 @@ impl Model<'_> {
 /// The runs of equal time when there are few of them (their sums fit in 64 MB: 65,000 at
 /// five terms) over at least 100,000 rows: then the rows are many enough for a parallel
 /// pass to pay. Smaller data keep R's order of additions exactly.
-pub(crate) fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
+pub fn few_runs(time: &[f64], p: usize) -> Option<Vec<(usize, usize)>> {
     if time.len() < 100_000 {
         return None;
     }
-    // Each run holds about four p × p matrices of sums and terms: keep them to 64 MB.
-    let per_run = 8 * (4 * p * p + 4 * p + 8);
-    runs_of(time, (64 << 20) / per_run)
+    runs_of(time, run_cap(p))
+}
+
+/// How many runs' sums fit in 64 MB with `p` terms: each run holds about four p × p
+/// matrices of sums and terms.
+pub fn run_cap(p: usize) -> usize {
+    (64 << 20) / (8 * (4 * p * p + 4 * p + 8))
 }
 
 pub(crate) fn runs_of(time: &[f64], max: usize) -> Option<Vec<(usize, usize)>> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for i in 1..=time.len() {
-        if i == time.len() || time[i] != time[start] {
-            if runs.len() == max {
-                return None;
-            }
-            runs.push((start, i));
-            start = i;
+    let mut out = Vec::new();
+    for run in runs(time) {
+        if out.len() == max {
+            return None;
         }
+        out.push(run);
     }
-    Some(runs)
+    Some(out)
 }
 
 /// Fits the model. `x` is row-major `n × p` in the same (ascending time) order as `time`.
 ///
 /// The design is centred and scaled in place (that copy would be 400 MB at ten million
 /// rows and five terms) and handed back in `Newton::x`, with `scale`: the scaled design
-/// times the scaled coefficients is R's linear predictor.
-pub fn coxfit6(time: &[f64], status: &[bool], x: Vec<f64>, p: usize, efron: bool) -> Newton {
-    fit(time, status, x, p, efron, few_runs(time, p))
-}
-
-fn fit(
+/// times the scaled coefficients is R's linear predictor. With `runs` (from [`few_runs`])
+/// each time's sums and terms are formed in parallel.
+pub fn coxfit6(
     time: &[f64],
     status: &[bool],
     mut x: Vec<f64>,
     p: usize,
     efron: bool,
-    runs: Option<Vec<(usize, usize)>>,
+    runs: Option<&[(usize, usize)]>,
 ) -> Newton {
     let n = time.len();
     // Column by column as R does, but reading the row-major design row by row.
@@ -523,8 +514,8 @@ mod tests {
         for efron in [true, false] {
             let runs = runs_of(&time, usize::MAX).unwrap();
             assert!(runs.len() < n / 10, "the test wants heavy ties");
-            let a = fit(&time, &status, x.clone(), 3, efron, None);
-            let b = fit(&time, &status, x.clone(), 3, efron, Some(runs));
+            let a = coxfit6(&time, &status, x.clone(), 3, efron, None);
+            let b = coxfit6(&time, &status, x.clone(), 3, efron, Some(&runs));
             assert_eq!(a.iter, b.iter);
             for (u, v) in a.beta.iter().zip(&b.beta).chain(a.var.iter().zip(&b.var)) {
                 assert!((u - v).abs() <= 1e-12 * u.abs().max(1e-300), "{u} vs {v}");

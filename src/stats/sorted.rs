@@ -22,22 +22,12 @@ pub fn sort_times(time: &[f64]) -> (Vec<f64>, Vec<u32>) {
 /// `None` when the times turn out to be too many for that to pay.
 fn counting_sort(time: &[f64]) -> Option<(Vec<f64>, Vec<u32>)> {
     let n = time.len();
-    let mut index: std::collections::HashMap<u64, u32, Fx> = Default::default();
-    let mut of_row = Vec::with_capacity(n);
-    let mut count: Vec<u32> = Vec::new();
-    for &t in time {
-        let next = index.len() as u32;
-        let k = *index.entry((t + 0.0).to_bits()).or_insert(next);
-        if k == next {
-            if count.len() > n / 8 + 64 {
-                return None;
-            }
-            count.push(0);
-        }
+    let (of_row, bits) = distinct_times(time)?;
+    let mut count = vec![0u32; bits.len()];
+    for &k in &of_row {
         count[k as usize] += 1;
-        of_row.push(k);
     }
-    let mut distinct: Vec<(u64, u32)> = index.into_iter().collect();
+    let mut distinct: Vec<(u64, u32)> = bits.into_iter().zip(0..).collect();
     // Non-negative doubles order as their bits.
     distinct.sort_unstable();
     let mut start = vec![0u32; count.len()];
@@ -57,6 +47,29 @@ fn counting_sort(time: &[f64]) -> Option<(Vec<f64>, Vec<u32>)> {
         start[k as usize] += 1;
     }
     Some((sorted_time, order))
+}
+
+/// Each row's index among the distinct times, and those times' bits by index, tallied
+/// through a hash table; `None` as soon as there are too many distinct times (over
+/// n/8 + 64) for that to beat a sort.
+fn distinct_times(time: &[f64]) -> Option<(Vec<u32>, Vec<u64>)> {
+    let n = time.len();
+    let mut index: std::collections::HashMap<u64, u32, Fx> = Default::default();
+    let mut of_row = Vec::with_capacity(n);
+    let mut bits: Vec<u64> = Vec::new();
+    for &t in time {
+        let b = (t + 0.0).to_bits();
+        let next = bits.len() as u32;
+        let k = *index.entry(b).or_insert(next);
+        if k == next {
+            if bits.len() > n / 8 + 64 {
+                return None;
+            }
+            bits.push(b);
+        }
+        of_row.push(k);
+    }
+    Some((of_row, bits))
 }
 
 fn radix_times(time: &[f64]) -> (Vec<f64>, Vec<u32>) {
@@ -162,22 +175,56 @@ impl Sorted {
     }
 
     /// Runs of equal time: `(start, end)` positions.
-    pub fn runs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let n = self.time.len();
-        let mut start = 0;
-        std::iter::from_fn(move || {
-            if start >= n {
-                return None;
-            }
-            let t = self.time[start];
-            let mut end = start + 1;
-            while end < n && self.time[end] == t {
-                end += 1;
-            }
-            let run = (start, end);
-            start = end;
-            Some(run)
-        })
+    pub fn runs(&self) -> Runs<'_> {
+        runs(&self.time)
+    }
+}
+
+/// The runs of equal time in times sorted ascending, as `(start, end)` positions, from
+/// either end: the sweeps over risk sets walk them from the last time down.
+pub fn runs(time: &[f64]) -> Runs<'_> {
+    Runs {
+        time,
+        front: 0,
+        back: time.len(),
+    }
+}
+
+pub struct Runs<'a> {
+    time: &'a [f64],
+    front: usize,
+    back: usize,
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.front >= self.back {
+            return None;
+        }
+        let start = self.front;
+        let mut end = start + 1;
+        while end < self.back && self.time[end] == self.time[start] {
+            end += 1;
+        }
+        self.front = end;
+        Some((start, end))
+    }
+}
+
+impl DoubleEndedIterator for Runs<'_> {
+    fn next_back(&mut self) -> Option<(usize, usize)> {
+        if self.front >= self.back {
+            return None;
+        }
+        let end = self.back;
+        let mut start = end - 1;
+        while start > self.front && self.time[start - 1] == self.time[end - 1] {
+            start -= 1;
+        }
+        self.back = start;
+        Some((start, end))
     }
 }
 
@@ -269,7 +316,6 @@ impl Counts {
         weight: Option<&[u64]>,
     ) -> Counts {
         let groups = groups.max(1);
-        let n = time.len();
         if let Some(w) = weight {
             // Summarised data are small: sort, then tally the weights.
             let sorted = Sorted::new(time, event);
@@ -281,27 +327,16 @@ impl Counts {
             let sorted = Sorted::new(time, event);
             return Counts::new(&sorted, group, groups);
         }
-        let mut cell: std::collections::HashMap<u64, usize, Fx> = Default::default();
-        let (mut events, mut censored) = (Vec::new(), Vec::new());
-        for i in 0..n {
-            let next = cell.len();
-            let k = *cell.entry((time[i] + 0.0).to_bits()).or_insert(next);
-            if k == next {
-                if next > n / 8 + 64 {
-                    // Too many distinct times for a table to pay: sort instead.
-                    let g = group.map(|g| {
-                        let s = Sorted::new(time, event);
-                        (s.gather(g), s)
-                    });
-                    return match g {
-                        Some((g, s)) => Counts::new(&s, Some(&g), groups),
-                        None => Counts::new(&Sorted::new(time, event), None, groups),
-                    };
-                }
-                events.resize(events.len() + groups, 0u64);
-                censored.resize(censored.len() + groups, 0u64);
-            }
-            let at = k * groups + group.map_or(0, |g| g[i] as usize);
+        let Some((of_row, bits)) = distinct_times(time) else {
+            // Too many distinct times for a table to pay: sort instead.
+            let sorted = Sorted::new(time, event);
+            let group = group.map(|g| sorted.gather(g));
+            return Counts::new(&sorted, group.as_deref(), groups);
+        };
+        let mut events = vec![0u64; bits.len() * groups];
+        let mut censored = vec![0u64; bits.len() * groups];
+        for (i, &k) in of_row.iter().enumerate() {
+            let at = k as usize * groups + group.map_or(0, |g| g[i] as usize);
             if event[i] {
                 events[at] += 1;
             } else {
@@ -309,8 +344,11 @@ impl Counts {
             }
         }
         // The distinct times in order, through timefix, merging those it makes equal.
-        let mut distinct: Vec<(f64, usize)> =
-            cell.iter().map(|(&b, &k)| (f64::from_bits(b), k)).collect();
+        let mut distinct: Vec<(f64, usize)> = bits
+            .iter()
+            .enumerate()
+            .map(|(k, &b)| (f64::from_bits(b), k))
+            .collect();
         distinct.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let mut times: Vec<f64> = distinct.iter().map(|d| d.0).collect();
         timefix(&mut times);
@@ -356,6 +394,10 @@ mod tests {
         assert_eq!(s.order.as_deref(), Some(&[1, 3, 2, 4, 0][..]));
         assert_eq!(s.time, vec![1.0, 1.0, 2.0, 2.0, 3.0]);
         assert_eq!(s.runs().collect::<Vec<_>>(), vec![(0, 2), (2, 4), (4, 5)]);
+        assert_eq!(
+            s.runs().rev().collect::<Vec<_>>(),
+            vec![(4, 5), (2, 4), (0, 2)]
+        );
         let c = Counts::new(&s, None, 1);
         assert_eq!(c.time, vec![1.0, 2.0, 3.0]);
         // the same counts from the rows as they come, through the hash table

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::coxfit::death_terms;
 use super::linalg::solve;
+use super::sorted::runs as time_runs;
 
 pub struct ZphTest {
     pub chisq: f64,
@@ -18,8 +19,10 @@ pub struct ZphTest {
 
 /// `x` is the fitted design, row-major `n × p` (the kept, non-aliased columns only) in
 /// ascending time, each column multiplied by its `scale` (which is undone here); `terms`
-/// lists, per model term, its columns within `x`. Returns one test per term and the
-/// global test, or `None` when the information matrix is singular.
+/// lists, per model term, its columns within `x`. With `runs` (the fit's, when they fit
+/// the memory cap for 2p terms) each time's terms are formed in parallel. Returns one
+/// test per term and the global test, or `None` when the information matrix is singular.
+#[allow(clippy::too_many_arguments)]
 pub fn zph(
     time: &[f64],
     event: &[bool],
@@ -28,21 +31,7 @@ pub fn zph(
     terms: &[Vec<usize>],
     lp: &[f64],
     efron: bool,
-) -> Option<(Vec<ZphTest>, ZphTest)> {
-    let runs = super::coxfit::few_runs(time, 2 * scale.len());
-    zph_with(time, event, x, scale, terms, lp, efron, runs)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn zph_with(
-    time: &[f64],
-    event: &[bool],
-    x: &[f64],
-    scale: &[f64],
-    terms: &[Vec<usize>],
-    lp: &[f64],
-    efron: bool,
-    runs: Option<Vec<(usize, usize)>>,
+    runs: Option<&[(usize, usize)]>,
 ) -> Option<(Vec<ZphTest>, ZphTest)> {
     let n = time.len();
     let p = scale.len();
@@ -50,19 +39,13 @@ fn zph_with(
     // g(t): 1 - S(t-) of the pooled Kaplan-Meier curve, centred on its mean over events.
     let mut g = vec![0.0; n];
     let mut surv = 1.0;
-    let mut start = 0;
-    while start < n {
-        let mut end = start + 1;
-        while end < n && time[end] == time[start] {
-            end += 1;
-        }
+    for (start, end) in time_runs(time) {
         let d = event[start..end].iter().filter(|&&e| e).count();
         g[start..end].fill(1.0 - surv);
         if d > 0 {
             let at_risk = (n - start) as f64;
             surv *= (at_risk - d as f64) / at_risk;
         }
-        start = end;
     }
     let (sum, events) = g
         .iter()
@@ -101,7 +84,7 @@ fn zph_with(
     };
     // With many rows on few times, as in the Cox fit: each time's sums and terms on every
     // core, then added up from the last time down.
-    if let Some(runs) = &runs {
+    if let Some(runs) = runs {
         struct Run {
             all: (f64, Vec<f64>, Vec<f64>),
             tied: (f64, Vec<f64>, Vec<f64>),
@@ -191,13 +174,9 @@ fn zph_with(
     let (mut denom2, mut a2, mut cmat2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
     let mut xs = vec![0.0; p];
     let (mut us, mut is) = (vec![0.0; p], vec![0.0; p * p]);
-    let mut end = if runs.is_some() { 0 } else { n };
-    while end > 0 {
-        let t = time[end - 1];
-        let mut start = end - 1;
-        while start > 0 && time[start - 1] == t {
-            start -= 1;
-        }
+    // Otherwise row by row, in R's order.
+    let rows = if runs.is_some() { 0 } else { n };
+    for (start, end) in time_runs(&time[..rows]).rev() {
         let mut d = 0;
         for i in (start..end).rev() {
             for j in 0..p {
@@ -243,7 +222,6 @@ fn zph_with(
             a2.fill(0.0);
             cmat2.fill(0.0);
         }
-        end = start;
     }
     // Each block is symmetric; fill in from the upper triangles.
     for j in 0..p {
@@ -319,25 +297,12 @@ mod tests {
         let x: Vec<f64> = rows.iter().flat_map(|r| r.2).collect();
         let lp: Vec<f64> = rows.iter().map(|r| r.3).collect();
         let terms = vec![vec![0], vec![1]];
-        let runs = super::super::coxfit::runs_of(&time, usize::MAX);
-        assert!(
-            runs.as_ref().unwrap().len() < n / 10,
-            "the test wants heavy ties"
-        );
+        let runs = super::super::coxfit::runs_of(&time, usize::MAX).unwrap();
+        assert!(runs.len() < n / 10, "the test wants heavy ties");
         for efron in [true, false] {
-            let (a, ga) =
-                zph_with(&time, &event, &x, &[1.0, 1.0], &terms, &lp, efron, None).unwrap();
-            let (b, gb) = zph_with(
-                &time,
-                &event,
-                &x,
-                &[1.0, 1.0],
-                &terms,
-                &lp,
-                efron,
-                runs.clone(),
-            )
-            .unwrap();
+            let zph = |runs| zph(&time, &event, &x, &[1.0, 1.0], &terms, &lp, efron, runs);
+            let (a, ga) = zph(None).unwrap();
+            let (b, gb) = zph(Some(&runs)).unwrap();
             for (s, t) in a.iter().chain([&ga]).zip(b.iter().chain([&gb])) {
                 assert!(
                     (s.chisq / t.chisq - 1.0).abs() < 1e-10,
