@@ -60,6 +60,54 @@ fn numbers(c: &Canvas, col: f64, y: f64, hr: &str, p: &str) {
     );
 }
 
+/// Axis ticks for a log-scale range `lo..hi` (natural logs): round hazard ratios, 1 among
+/// them, three to seven where the range allows.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let ticks: Vec<f64> = [
+        0.01f64, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+    ]
+    .into_iter()
+    .filter(|t| t.ln() >= lo && t.ln() <= hi)
+    .collect();
+    // Keep at most seven ticks, always including 1.
+    let ticks: Vec<f64> = if ticks.len() > 7 {
+        ticks
+            .iter()
+            .copied()
+            .filter(|t| [0.01, 0.1, 1.0, 10.0, 100.0].contains(t))
+            .collect()
+    } else if ticks.len() < 3 {
+        // A narrow range (tight intervals, a registry's) would show 1 and little else:
+        // finer sets in turn, the first that gives three ticks, at most seven kept.
+        let within = |set: &[f64]| -> Vec<f64> {
+            set.iter()
+                .copied()
+                .filter(|t| t.ln() >= lo && t.ln() <= hi)
+                .collect()
+        };
+        let finer = [
+            within(&[0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]),
+            within(&[0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0]),
+        ];
+        match finer.into_iter().find(|t| t.len() >= 3) {
+            Some(t) if t.len() <= 7 => t,
+            Some(t) => {
+                // every other tick, counted from 1
+                let one = t.iter().position(|&v| v == 1.0).unwrap_or(0);
+                t.iter()
+                    .enumerate()
+                    .filter(|(i, _)| i.abs_diff(one) % 2 == 0)
+                    .map(|(_, &v)| v)
+                    .collect()
+            }
+            None => ticks,
+        }
+    } else {
+        ticks
+    };
+    ticks
+}
+
 pub fn svg(plot: &ForestPlot) -> String {
     let models = plot.models.len().max(1);
     let label_width = plot
@@ -91,22 +139,7 @@ pub fn svg(plot: &ForestPlot) -> String {
     let hi = finite.iter().copied().fold(1.0, f64::max).min(1e3).ln();
     let pad = ((hi - lo) * 0.06).max(0.05);
     let (lo, hi) = (lo - pad, hi + pad);
-    let ticks: Vec<f64> = [
-        0.01f64, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
-    ]
-    .into_iter()
-    .filter(|t| t.ln() >= lo && t.ln() <= hi)
-    .collect();
-    // Keep at most seven ticks, always including 1.
-    let ticks: Vec<f64> = if ticks.len() > 7 {
-        ticks
-            .iter()
-            .copied()
-            .filter(|t| [0.01, 0.1, 1.0, 10.0, 100.0].contains(t))
-            .collect()
-    } else {
-        ticks
-    };
+    let ticks = ticks(lo, hi);
 
     let mut out = String::new();
     {
@@ -219,4 +252,24 @@ pub fn svg(plot: &ForestPlot) -> String {
         let _ = c.present();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ticks;
+
+    #[test]
+    fn narrow_and_wide_ranges_get_readable_ticks() {
+        let ln = f64::ln;
+        // a registry's tight intervals, 0.6 to 1.35: not 1 alone
+        assert_eq!(
+            ticks(ln(0.57), ln(1.42)),
+            [0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25]
+        );
+        // a trial's, 0.46 to 1.72
+        assert_eq!(ticks(ln(0.43), ln(1.85)), [0.5, 0.75, 1.0, 1.5]);
+        // wide: round values as before, decades only when they would be too many
+        assert_eq!(ticks(ln(0.15), ln(6.0)), [0.2, 0.5, 1.0, 2.0, 5.0]);
+        assert_eq!(ticks(ln(0.05), ln(20.0)), [0.1, 1.0, 10.0]);
+    }
 }
