@@ -13,8 +13,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use reprise::analysis::{RunCx, run_one};
 use reprise::data;
-use reprise::results::run_analysis;
 use reprise::rng::Rng;
 use reprise::spec::Study;
 
@@ -108,9 +108,15 @@ fn main() {
         load.as_secs_f64()
     );
     let mut total = load;
-    for (id, analysis) in study.analyses().expect("analyses") {
+    let done = Default::default();
+    let cx = RunCx {
+        cohort: &cohort,
+        done: &done,
+    };
+    for planned in &study.analyses {
+        let id = &planned.id;
         let t = Instant::now();
-        run_analysis(&analysis, &cohort).expect("analysis runs");
+        run_one(planned, &cx).expect("analysis runs");
         let took = t.elapsed();
         total += took;
         let what = match id.as_str() {

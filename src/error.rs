@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What kind of failure, which decides the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,9 @@ pub struct Error {
     pub location: Option<Location>,
     pub message: String,
     pub hints: Vec<String>,
+    /// The lower-level failure this one reports (a polars, typst or statistics error),
+    /// kept for callers that want the chain; the message already says what it means.
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -84,6 +88,7 @@ impl Error {
             location: None,
             message: message.into(),
             hints: Vec::new(),
+            source: None,
         }
     }
 
@@ -94,6 +99,7 @@ impl Error {
             location: Some(location),
             message: message.into(),
             hints: Vec::new(),
+            source: None,
         }
     }
 
@@ -103,7 +109,14 @@ impl Error {
             location: None,
             message: message.into(),
             hints: Vec::new(),
+            source: None,
         }
+    }
+
+    /// Records the failure this error reports.
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
@@ -132,7 +145,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Paths print relative to the working directory when they are below it, as a user typed
 /// them; absolute otherwise.

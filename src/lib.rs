@@ -3,25 +3,31 @@
 //!
 //! The stages, each a module with a typed boundary, run in one direction:
 //!
-//! 1. [`spec`]: `study.yaml` → a checked [`spec::Study`] (no data touched yet).
+//! 1. [`spec`]: `study.yaml` → a checked [`spec::Study`] (no data touched yet), its
+//!    analyses planned by their kinds.
 //! 2. [`data`]: the cohort file → a [`data::Cohort`] of plain columns and endpoints.
 //! 3. [`stats`]: survival statistics over slices (no polars, no I/O).
-//! 4. [`results`]: every analysis run → `results.json`, and claims checked against it.
-//! 5. [`figures`] (plotters → SVG and PNG) and [`tables`]: what a paper prints.
-//! 6. [`render`]: a minijinja template → typst source → PDF, compiled in-process.
+//! 4. [`analysis`]: one module per analysis kind behind one registry; each runs over the
+//!    cohort into its typed output.
+//! 5. [`results`]: the outputs → `results.json`, and claims checked against it.
+//! 6. [`present`]: labels and number formatting, for everything a reader sees.
+//! 7. [`figures`] (plotters → SVG and PNG) and [`tables`]: what a paper prints.
+//! 8. [`render`]: a minijinja template → typst source → PDF, compiled in-process.
 //!
-//! [`pipeline`] wires the stages together for the command line, and writes the report
+//! [`report`] wires the stages together for the command line, and writes the report
 //! with its manifest of hashes.
 
+pub mod analysis;
 pub mod audit;
 pub mod data;
 pub mod error;
 pub mod figures;
 pub mod hash;
 pub mod methods;
-pub mod pipeline;
+pub mod present;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod results;
 pub mod rng;
 pub mod spec;
@@ -30,3 +36,5 @@ pub mod synth;
 pub mod tables;
 
 pub use error::{Error, Result};
+/// The stages wired together, under the name the command line and older callers use.
+pub use report as pipeline;

@@ -1,54 +1,50 @@
-//! The statistical-methods paragraph, written from the spec: what was estimated, with which
+//! The statistical-methods paragraphs, written from the spec: what was estimated, with which
 //! confidence transform, ties method and tests, so the text always matches what ran; and
-//! the opening sentences of the results, written from the results.
+//! the opening sentences of the results, written from the results. Each analysis kind
+//! writes its own sentences; this module orders them into paragraphs.
 
-use indexmap::IndexMap;
-use serde_json::Value;
+use crate::analysis::{Analysis, KINDS};
+use crate::present::{Present, format};
 
-use crate::spec::{Analysis, ConfType, Study, Ties};
+/// Which paragraph of the methods a sentence belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paragraph {
+    /// Estimators and tests of the endpoints.
+    Estimation,
+    /// How patient characteristics are summarised and compared.
+    Characteristics,
+}
 
-fn conf_name(c: ConfType) -> &'static str {
-    match c {
-        ConfType::Log => "log",
-        ConfType::LogLog => "log-log (complementary log-log)",
-        ConfType::Plain => "plain (linear)",
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub paragraph: Paragraph,
+    pub text: String,
+}
+
+impl Sentence {
+    pub fn new(paragraph: Paragraph, text: impl Into<String>) -> Sentence {
+        Sentence {
+            paragraph,
+            text: text.into(),
+        }
     }
 }
 
-fn list(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
-}
-
-fn percent(level: f64) -> String {
-    let p = level * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{}%", p.round())
-    } else {
-        format!("{p}%")
-    }
-}
-
-pub fn paragraphs(study: &Study, analyses: &[(String, Analysis)]) -> Vec<String> {
+pub fn paragraphs(cx: &Present) -> Vec<String> {
+    let study = cx.study;
     let mut out = Vec::new();
     let endpoints: Vec<String> = study
         .spec
         .endpoints
         .iter()
         .filter(|(name, _)| {
-            analyses
+            study
+                .analyses
                 .iter()
-                .any(|(_, a)| a.endpoint() == Some(name.as_str()))
+                .any(|p| p.analysis.endpoint() == Some(name.as_str()))
         })
         .map(|(name, e)| {
-            let label = e
-                .label
-                .clone()
-                .unwrap_or_else(|| name.clone())
-                .to_lowercase();
+            let label = cx.labels.endpoint(name).to_lowercase();
             match (&e.start, &e.unit) {
                 (Some(start), Some(u)) => format!("{label} (from {start}, in {})", u.name()),
                 (_, Some(u)) => format!("{label} (in {})", u.name()),
@@ -59,88 +55,20 @@ pub fn paragraphs(study: &Study, analyses: &[(String, Analysis)]) -> Vec<String>
     if !endpoints.is_empty() {
         out.push(format!(
             "The time-to-event endpoints were {}.",
-            list(&endpoints)
+            format::list(&endpoints)
         ));
     }
-
-    let mut s = Vec::new();
-    let km: Vec<(ConfType, f64)> = analyses
-        .iter()
-        .filter_map(|(_, a)| {
-            if let Analysis::Km {
-                conf_type,
-                conf_level,
-                ..
-            } = a
-            {
-                Some((*conf_type, *conf_level))
-            } else {
-                None
-            }
-        })
-        .collect();
-    if !km.is_empty() {
-        let mut transforms: Vec<String> =
-            km.iter().map(|(c, _)| conf_name(*c).to_string()).collect();
-        transforms.dedup();
-        let mut levels: Vec<String> = km.iter().map(|(_, l)| percent(*l)).collect();
-        levels.dedup();
-        s.push(format!(
-            "Survival was estimated with the Kaplan-Meier method, with {} confidence intervals from Greenwood's variance on the {} scale; medians and their confidence intervals follow Brookmeyer and Crowley as R's survival package computes them.",
-            list(&levels),
-            list(&transforms)
-        ));
-    }
-    if analyses
-        .iter()
-        .any(|(_, a)| matches!(a, Analysis::Logrank { .. }))
-    {
-        s.push("Survival between groups was compared with the log-rank test.".into());
-    }
-    let cox: Vec<Ties> = analyses
-        .iter()
-        .filter_map(|(_, a)| {
-            if let Analysis::Cox { ties, .. } = a {
-                Some(*ties)
-            } else {
-                None
-            }
-        })
-        .collect();
-    if !cox.is_empty() {
-        let mut ties: Vec<&str> = cox
+    let all: Vec<&dyn Analysis> = study.analyses.iter().map(|p| p.analysis.as_ref()).collect();
+    let sentences: Vec<Sentence> = KINDS.iter().flat_map(|k| k.methods(&all, cx)).collect();
+    for paragraph in [Paragraph::Estimation, Paragraph::Characteristics] {
+        let texts: Vec<&str> = sentences
             .iter()
-            .map(|t| {
-                if *t == Ties::Efron {
-                    "Efron's"
-                } else {
-                    "Breslow's"
-                }
-            })
+            .filter(|s| s.paragraph == paragraph)
+            .map(|s| s.text.as_str())
             .collect();
-        ties.dedup();
-        s.push(format!(
-            "Hazard ratios with 95% Wald confidence intervals were estimated by Cox proportional hazards regression, with {} method for tied event times; the models are summarised by likelihood-ratio, Wald and score tests and Harrell's concordance, and proportional hazards were checked with the test of Grambsch and Therneau (Kaplan-Meier time transform).",
-            list(&ties.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-        ));
-    }
-    if analyses
-        .iter()
-        .any(|(_, a)| matches!(a, Analysis::Followup { .. }))
-    {
-        s.push("Median follow-up was estimated with the reverse Kaplan-Meier method.".into());
-    }
-    if !s.is_empty() {
-        out.push(s.join(" "));
-    }
-    if analyses
-        .iter()
-        .any(|(_, a)| matches!(a, Analysis::Describe { by: Some(_), .. }))
-    {
-        out.push(
-            "Patient characteristics are summarised as n (%) and median (range). Groups were compared with Pearson's chi-square test without continuity correction, or Fisher's exact test when an expected count was below 5, for categorical characteristics, and with the Wilcoxon rank-sum test (two groups) or the Kruskal-Wallis test (more groups) for continuous ones."
-                .into(),
-        );
+        if !texts.is_empty() {
+            out.push(texts.join(" "));
+        }
     }
     out.push(format!(
         "Each analysis used the patients with complete data for the variables it involves. All tests are two-sided. The analyses were run with reprise {}, whose statistics agree with R's survival package to within 1e-9; the inputs are identified by their SHA-256 hashes in the colophon.",
@@ -149,33 +77,12 @@ pub fn paragraphs(study: &Study, analyses: &[(String, Analysis)]) -> Vec<String>
     out
 }
 
-/// Sentences for the start of the results, written from the results: the follow-up.
-pub fn summary(
-    study: &Study,
-    analyses: &[(String, Analysis)],
-    results: &IndexMap<String, Value>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for (id, a) in analyses {
-        if let Analysis::Followup { endpoint, .. } = a {
-            let r = &results[id];
-            let unit = study.spec.endpoints[endpoint.as_str()]
-                .unit
-                .map(|u| u.name())
-                .unwrap_or("time units");
-            let n = |k: &str| crate::tables::num(r[k].as_f64(), 1);
-            let median = if r["reverse_km_median"].is_null() {
-                "was not reached".to_string()
-            } else {
-                format!(
-                    "was {} {unit} (95% CI {} to {})",
-                    n("reverse_km_median"),
-                    n("lower"),
-                    n("upper")
-                )
-            };
-            out.push(format!("Median follow-up by the reverse Kaplan-Meier method {median}; observed times ranged from {} to {} {unit}.", n("min"), n("max")));
-        }
-    }
-    out
+/// Sentences for the start of the results, written from the results.
+pub fn summary(cx: &Present) -> Vec<String> {
+    cx.study
+        .analyses
+        .iter()
+        .filter_map(|p| Some(p.analysis.summary(cx.results.analyses.get(&p.id)?, cx)))
+        .flatten()
+        .collect()
 }

@@ -3,7 +3,7 @@
 use polars::prelude::*;
 
 use super::{Bad, Rows};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::spec::{ColType, ColumnSpec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,7 @@ impl Column {
                 let decl = decl.expect("matched Some");
                 category(
                     name,
-                    &as_text(series)?,
+                    &as_text(series, rows)?,
                     decl.levels.as_ref().or(levels),
                     decl.reference.as_deref(),
                     rows,
@@ -102,8 +102,8 @@ impl Column {
         if series.dtype().is_primitive_numeric() || series.dtype().is_bool() {
             let cast = series
                 .cast(&DataType::Float64)
-                .map_err(|e| Error::input(e.to_string()))?;
-            let ca = cast.f64().map_err(|e| Error::input(e.to_string()))?;
+                .map_err(|e| rows.polars(e))?;
+            let ca = cast.f64().map_err(|e| rows.polars(e))?;
             // Without missing values the validity checks per value can be skipped.
             return Ok(if ca.null_count() == 0 {
                 ca.into_no_null_iter().map(Some).collect()
@@ -111,7 +111,7 @@ impl Column {
                 ca.iter().collect()
             });
         }
-        let text = as_text(series)?;
+        let text = as_text(series, rows)?;
         let mut bad = Bad::default();
         let out = text
             .iter()
@@ -232,8 +232,8 @@ pub fn number_label(x: f64) -> String {
 }
 
 /// Every value as text: integers without a decimal point, booleans as true/false.
-pub fn as_text(series: &Series) -> Result<Vec<Option<String>>> {
-    let err = |e: PolarsError| Error::input(e.to_string());
+pub fn as_text(series: &Series, rows: &Rows) -> Result<Vec<Option<String>>> {
+    let err = |e: PolarsError| rows.polars(e);
     if series.dtype().is_primitive_numeric() {
         let cast = series.cast(&DataType::Float64).map_err(err)?;
         return Ok(cast
@@ -259,7 +259,7 @@ fn booleans(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<bool>
     if let Ok(b) = series.bool() {
         return Ok(b.iter().collect());
     }
-    let text = as_text(series)?;
+    let text = as_text(series, rows)?;
     let mut bad = Bad::default();
     let out = text
         .iter()
@@ -351,17 +351,13 @@ fn undeclared(
 ) -> Result<Values> {
     if series.dtype().is_bool() {
         return Ok(Values::Bool(
-            series
-                .bool()
-                .map_err(|e| Error::input(e.to_string()))?
-                .iter()
-                .collect(),
+            series.bool().map_err(|e| rows.polars(e))?.iter().collect(),
         ));
     }
     if series.dtype().is_primitive_numeric() && levels.is_none() {
         return Ok(Values::Num(Column::numbers(name, series, rows, "")?));
     }
-    let text = as_text(series)?;
+    let text = as_text(series, rows)?;
     if levels.is_none() {
         let present: Vec<&str> = text.iter().flatten().map(String::as_str).collect();
         if !present.is_empty() && present.iter().all(|s| s.trim().parse::<f64>().is_ok()) {

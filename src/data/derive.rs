@@ -43,12 +43,12 @@ pub fn apply(
         } else if let Some(cut) = &d.cut {
             let (series, labels) = cut_column(name, cut, df, rows)?;
             df.with_column(series.into_column())
-                .map_err(|e| Error::input(e.to_string()))?;
+                .map_err(|e| rows.polars(e))?;
             levels.insert(name.clone(), labels);
         } else if let Some(recode) = &d.recode {
-            let (series, labels) = recode_column(name, recode, df)?;
+            let (series, labels) = recode_column(name, recode, df, rows)?;
             df.with_column(series.into_column())
-                .map_err(|e| Error::input(e.to_string()))?;
+                .map_err(|e| rows.polars(e))?;
             levels.insert(name.clone(), labels);
         }
     }
@@ -63,7 +63,7 @@ fn first_line(e: &PolarsError) -> String {
 fn cut_column(name: &str, cut: &Cut, df: &DataFrame, rows: &Rows) -> Result<(Series, Vec<String>)> {
     let source = df
         .column(&cut.column)
-        .map_err(|e| Error::input(e.to_string()))?
+        .map_err(|e| rows.polars(e))?
         .as_materialized_series();
     let values = Column::numbers(
         &cut.column,
@@ -109,12 +109,17 @@ fn cut_column(name: &str, cut: &Cut, df: &DataFrame, rows: &Rows) -> Result<(Ser
     Ok((Series::new(name.into(), out), labels))
 }
 
-fn recode_column(name: &str, recode: &Recode, df: &DataFrame) -> Result<(Series, Vec<String>)> {
+fn recode_column(
+    name: &str,
+    recode: &Recode,
+    df: &DataFrame,
+    rows: &Rows,
+) -> Result<(Series, Vec<String>)> {
     let source = df
         .column(&recode.column)
-        .map_err(|e| Error::input(e.to_string()))?
+        .map_err(|e| rows.polars(e))?
         .as_materialized_series();
-    let text = as_text(source)?;
+    let text = as_text(source, rows)?;
     let mut labels: Vec<String> = Vec::new();
     for v in recode.map.values().chain(recode.default.iter()) {
         if !labels.contains(v) {

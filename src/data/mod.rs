@@ -71,6 +71,16 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// A failure inside polars while reading the data, named by the data file.
+    pub fn polars(&self, e: PolarsError) -> Error {
+        let first = e.to_string().lines().next().unwrap_or("").to_string();
+        Error::in_file(
+            Location::file(&self.path),
+            format!("cannot read the data: {first}"),
+        )
+        .caused_by(e)
+    }
+
     pub fn name(&self, i: usize) -> String {
         if self.csv {
             format!("row {} (line {})", i + 1, i + 2)
@@ -183,10 +193,9 @@ pub fn load(study: &Study) -> Result<Cohort> {
     let levels = derive::apply(study, &mut df, &rows)?;
 
     let n = df.height();
-    let analyses = study.analyses()?;
     let mut names: Vec<&str> = Vec::new();
-    for (_, analysis) in &analyses {
-        for (_, name) in analysis.columns() {
+    for planned in &study.analyses {
+        for (_, name) in planned.analysis.columns() {
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -199,7 +208,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
         .map(|&name| {
             let series = df
                 .column(name)
-                .map_err(|e| Error::input(e.to_string()))?
+                .map_err(|e| rows.polars(e))?
                 .as_materialized_series();
             Column::from_series(
                 name,
@@ -223,7 +232,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
     for ((name, _), e) in ends.iter().zip(converted) {
         endpoints.insert((*name).clone(), e?);
     }
-    let masks = flow_masks(study, &df)?;
+    let masks = flow_masks(study, &df, &rows)?;
     let count = match &spec.data.count {
         None => None,
         Some(col) => Some(counts(col, &df, &rows)?),
@@ -242,7 +251,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
 fn counts(col: &str, df: &DataFrame, rows: &Rows) -> Result<Vec<u64>> {
     let series = df
         .column(col)
-        .map_err(|e| Error::input(e.to_string()))?
+        .map_err(|e| rows.polars(e))?
         .as_materialized_series();
     let what = format!("the count column `{col}` must hold a whole number ≥ 0 in every row");
     let values = Column::numbers(col, series, rows, &what)?;
@@ -268,25 +277,20 @@ fn counts(col: &str, df: &DataFrame, rows: &Rows) -> Result<Vec<u64>> {
 fn flow_masks(
     study: &Study,
     df: &DataFrame,
+    rows: &Rows,
 ) -> Result<std::collections::HashMap<String, Vec<bool>>> {
     let mut masks = std::collections::HashMap::new();
-    for (id, analysis) in study.analyses()? {
-        let crate::spec::Analysis::Flow { steps, .. } = analysis else {
-            continue;
-        };
-        for (i, step) in steps.iter().enumerate() {
-            let Some(filter) = &step.filter else { continue };
+    for planned in &study.analyses {
+        let id = &planned.id;
+        for f in planned.analysis.filters() {
+            let filter = f.sql;
             if masks.contains_key(filter) {
                 continue;
             }
             let at = || {
-                study.location(&[
-                    Seg::Key("analyses"),
-                    Seg::Key(&id),
-                    Seg::Key("steps"),
-                    Seg::Index(i),
-                    Seg::Key("filter"),
-                ])
+                let mut path = vec![Seg::Key("analyses"), Seg::Key(id)];
+                path.extend(f.path.iter().map(crate::spec::OwnedSeg::seg));
+                study.location(&path)
             };
             let expr = polars::sql::sql_expr(filter).map_err(|e| {
                 Error::in_file(
@@ -311,15 +315,13 @@ fn flow_masks(
                         ),
                     )
                 })?;
-            let column = out
-                .column("__mask")
-                .map_err(|e| Error::input(e.to_string()))?;
+            let column = out.column("__mask").map_err(|e| rows.polars(e))?;
             let mask = column.bool().map_err(|_| {
                 Error::in_file(at(), format!("analysis `{id}`: the filter `{filter}` is not a condition (true/false for each row)"))
                     .hint("write a comparison, e.g. \"completed = 1\" or \"age >= 18 AND stage = 'IV'\"")
             })?;
             masks.insert(
-                filter.clone(),
+                filter.to_string(),
                 mask.iter().map(|v| v == Some(true)).collect(),
             );
         }
@@ -435,11 +437,11 @@ fn read_parquet(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
 /// the load.
 fn used_columns(study: &Study, header: &[String]) -> Option<Vec<String>> {
     let spec = &study.spec;
-    let analyses = study.analyses().ok()?;
     if spec.derive.iter().any(|(_, d)| d.expr.is_some())
-        || analyses
+        || study
+            .analyses
             .iter()
-            .any(|(_, a)| matches!(a, crate::spec::Analysis::Flow { .. }))
+            .any(|p| !p.analysis.filters().is_empty())
     {
         return None;
     }
@@ -457,8 +459,8 @@ fn used_columns(study: &Study, header: &[String]) -> Option<Vec<String>> {
             names.push(col);
         }
     }
-    for (_, a) in &analyses {
-        names.extend(a.columns().into_iter().map(|(_, c)| c));
+    for p in &study.analyses {
+        names.extend(p.analysis.columns().into_iter().map(|(_, c)| c));
     }
     let used: Vec<String> = header
         .iter()
@@ -552,8 +554,9 @@ fn check_references(study: &Study, header: &[String]) -> Result<()> {
             }
         }
     }
-    for (id, analysis) in study.analyses()? {
-        for (key, col) in analysis.columns() {
+    for planned in &study.analyses {
+        let id = &planned.id;
+        for (key, col) in planned.analysis.columns() {
             if !known.contains(&col) {
                 return Err(missing(
                     vec![Seg::Key("analyses"), Seg::Key(&id), Seg::Key(key)],
@@ -572,7 +575,7 @@ fn check_declared(study: &Study, df: &DataFrame, rows: &Rows) -> Result<()> {
     for (name, decl) in study.spec.data.columns.iter() {
         let series = df
             .column(name)
-            .map_err(|e| Error::input(e.to_string()))?
+            .map_err(|e| rows.polars(e))?
             .as_materialized_series();
         let col = Column::from_series(name, series, Some(decl), None, rows)?;
         if let (Values::Num(values), true) = (&col.values, decl.min.is_some() || decl.max.is_some())
@@ -611,10 +614,8 @@ fn dates(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<i64>>> {
     if let Ok(ca) = series.date() {
         return Ok(ca.physical().iter().map(|d| d.map(i64::from)).collect());
     }
-    let text = series
-        .cast(&DataType::String)
-        .map_err(|e| Error::input(e.to_string()))?;
-    let text = text.str().map_err(|e| Error::input(e.to_string()))?;
+    let text = series.cast(&DataType::String).map_err(|e| rows.polars(e))?;
+    let text = text.str().map_err(|e| rows.polars(e))?;
     let mut bad = Bad::default();
     let out = text
         .iter()
@@ -640,7 +641,7 @@ fn endpoint(name: &str, e: &Endpoint, df: &DataFrame, rows: &Rows) -> Result<End
     let get = |col: &str| -> Result<&Series> {
         Ok(df
             .column(col)
-            .map_err(|e| Error::input(e.to_string()))?
+            .map_err(|e| rows.polars(e))?
             .as_materialized_series())
     };
     let event_col = match &e.event {
@@ -731,10 +732,8 @@ fn events(
 ) -> Result<Vec<Option<bool>>> {
     // 0/1 integers or booleans, the common case, are read without going through text.
     if e.event_codes.is_none() && (series.dtype().is_integer() || series.dtype().is_bool()) {
-        let cast = series
-            .cast(&DataType::Int64)
-            .map_err(|e| Error::input(e.to_string()))?;
-        let ints = cast.i64().map_err(|e| Error::input(e.to_string()))?;
+        let cast = series.cast(&DataType::Int64).map_err(|e| rows.polars(e))?;
+        let ints = cast.i64().map_err(|e| rows.polars(e))?;
         let mut bad = Bad::default();
         let out: Vec<Option<bool>> = ints
             .iter()
@@ -753,7 +752,7 @@ fn events(
             .map_err(|err| err.hint("if events are coded otherwise (R's 1 = censored, 2 = event), declare them: `event_codes: { event: [2], censored: [1] }`"))?;
         return Ok(out);
     }
-    let text = column::as_text(series)?;
+    let text = column::as_text(series, rows)?;
     let mut bad = Bad::default();
     let out: Vec<Option<bool>> = text
         .iter()

@@ -127,15 +127,7 @@ pub fn x_ticks(c: &Canvas, ticks: &[(f64, f64)], y: f64, px: f64) {
     }
 }
 
-/// A number for an axis or a table: integers without decimals, others with up to two.
-pub fn tick_label(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
-    } else {
-        let s = format!("{x:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
+pub use crate::present::format::tick as tick_label;
 
 /// Round-number axis breaks from 0 to at least `max`: about `target` of them.
 pub fn nice_breaks(max: f64, target: usize) -> Vec<f64> {

@@ -28,6 +28,8 @@ pub struct ForestPlot {
     pub models: Vec<String>,
     pub rows: Vec<Row>,
     pub xlab: String,
+    /// Each model's confidence level as printed, e.g. "95%".
+    pub levels: Vec<String>,
 }
 
 const WIDTH: f64 = 800.0;
@@ -35,15 +37,6 @@ const WIDTH: f64 = 800.0;
 const NUMBERS: f64 = 172.0;
 const ROW: f64 = 24.0;
 const TEXT: f64 = 12.5;
-
-pub fn format_p(p: Option<f64>) -> String {
-    match p {
-        None => "—".into(),
-        Some(p) if p < 0.001 => "<0.001".into(),
-        Some(p) if p < 0.01 => format!("{p:.3}"),
-        Some(p) => format!("{p:.2}"),
-    }
-}
 
 /// One model's numbers at height `y`: the hazard ratio with its interval from `col`, the
 /// p-value right-aligned at the column's end.
@@ -155,7 +148,7 @@ pub fn svg(plot: &ForestPlot) -> String {
         for (m, name) in plot.models.iter().enumerate() {
             let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
             draw::bold(&c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
-            numbers(&c, col, 32.0, "HR (95% CI)", "p");
+            numbers(&c, col, 32.0, &format!("HR ({} CI)", plot.levels[m]), "p");
             if models > 1 {
                 let color = PALETTE[m % PALETTE.len()];
                 draw::rect(&c, (col - 12.0, 10.0), (col - 4.0, 18.0), color, true);
@@ -226,7 +219,7 @@ pub fn svg(plot: &ForestPlot) -> String {
                             true,
                         );
                         let hr = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
-                        numbers(&c, col, cy, &hr, &format_p(e.p));
+                        numbers(&c, col, cy, &hr, &crate::present::format::p_cell(e.p));
                     }
                     _ => draw::text(&c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
                 }

@@ -9,6 +9,8 @@
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
+use crate::present::format;
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4);
     for c in s.chars() {
@@ -47,7 +49,7 @@ fn number(v: &Value) -> Option<f64> {
 }
 
 fn fixed(x: Option<f64>, digits: usize) -> String {
-    crate::tables::num(x, digits)
+    format::num(x, digits)
 }
 
 /// `{{ x | num(2) }}`: a number with fixed decimals; an en dash where there is none.
@@ -62,15 +64,12 @@ fn percent(v: Value, digits: Option<usize>) -> String {
 
 /// `{{ lower | ci(upper, 2) }}` → "(0.54 to 0.86)".
 fn ci(lower: Value, upper: Value, digits: Option<usize>) -> String {
-    crate::tables::ci(number(&lower), number(&upper), digits.unwrap_or(2))
+    format::ci(number(&lower), number(&upper), digits.unwrap_or(2))
 }
 
 /// `{{ p | pvalue }}` → "0.003", "0.12" or "< 0.001".
 fn pvalue(v: Value) -> String {
-    match number(&v) {
-        Some(p) if p < 0.001 => "< 0.001".into(),
-        p => crate::figures::format_p(p),
-    }
+    format::P::of(number(&v)).text()
 }
 
 /// `{{ term | hr }}` for a Cox term → "0.68 (0.54 to 0.86)".
@@ -79,10 +78,11 @@ fn hr(term: Value, kwargs: Kwargs) -> Result<String, Error> {
     kwargs.assert_all_used()?;
     let get = |k: &str| term.get_attr(k).ok().and_then(|v| number(&v));
     let d = digits.unwrap_or(2);
-    Ok(format!(
-        "{} {}",
-        fixed(get("hr"), d),
-        crate::tables::ci(get("lower"), get("upper"), d)
+    Ok(format::estimate_ci(
+        get("hr"),
+        get("lower"),
+        get("upper"),
+        d,
     ))
 }
 
@@ -107,7 +107,7 @@ fn typst_str(v: Value) -> Value {
 fn result_fn(
     results: std::sync::Arc<indexmap::IndexMap<String, serde_json::Value>>,
 ) -> impl Fn(String) -> Result<Value, Error> + Send + Sync + 'static {
-    move |path: String| match crate::results::lookup(&results, &path) {
+    move |path: String| match crate::results::lookup(|id| results.get(id), &path) {
         // Counts print as counts: 112, not 112.0.
         Ok(Some(x)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Value::from(x as i64)),
         Ok(Some(x)) => Ok(Value::from(x)),

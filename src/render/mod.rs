@@ -250,14 +250,17 @@ pub fn compile(
     let world = ReportWorld::new(root, "main.typ", source.clone(), memory, day);
     let warned = typst::compile::<PagedDocument>(&world);
     let describe = |d: &SourceDiagnostic| diagnostic(&world, template, line_map, d);
-    let warnings: Vec<String> = warned.warnings.iter().map(describe).collect();
+    let warnings: Vec<String> = warned
+        .warnings
+        .iter()
+        .map(|d| describe(d).to_string())
+        .collect();
     let document = warned.output.map_err(|errors| {
-        let mut lines: Vec<String> = errors.iter().map(describe).collect();
-        lines.dedup();
-        let first = lines.remove(0);
-        let mut e = Error::input(first);
-        for more in lines.into_iter().take(4) {
-            e = e.hint(more);
+        let mut all: Vec<Error> = errors.iter().map(describe).collect();
+        all.dedup_by(|a, b| a.to_string() == b.to_string());
+        let mut e = all.remove(0);
+        for more in all.into_iter().take(4) {
+            e = e.hint(more.to_string());
         }
         e
     })?;
@@ -267,7 +270,7 @@ pub fn compile(
         ..Default::default()
     };
     let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(describe).collect();
+        let lines: Vec<String> = errors.iter().map(|d| describe(d).to_string()).collect();
         Error::input(format!("cannot write the PDF: {}", lines.join("; ")))
     })?;
     let text = document
@@ -285,41 +288,42 @@ pub fn compile(
     })
 }
 
-/// "file:line: error: message" for a typst diagnostic, placed in the template when the
-/// problem is in the generated source.
+/// A typst diagnostic as an error placed in the template when the problem is in the
+/// generated source (the line the typst source came from), else in the file typst read.
 fn diagnostic(
     world: &ReportWorld,
     template: &Template,
     line_map: &[(usize, usize)],
     d: &SourceDiagnostic,
-) -> String {
+) -> Error {
     let severity = match d.severity {
         Severity::Error => "typst error",
         Severity::Warning => "typst warning",
     };
-    let mut place = template
-        .path
-        .as_ref()
-        .map(|p| crate::error::display_path(p))
-        .unwrap_or_else(|| template.name.clone());
+    let mut place = match &template.path {
+        Some(p) => Location::file(p),
+        None => Location::file(&template.name),
+    };
     if let Some(id) = d.span.id() {
         use typst::World;
         if let (Ok(source), Some(range)) = (world.source(id), world.range(d.span)) {
-            let line = source.lines().byte_to_line(range.start).unwrap_or(0);
+            let lines = source.lines();
+            let line = lines.byte_to_line(range.start).unwrap_or(0);
             if id == world.main() {
                 let (file, template_line) = line_map.get(line).copied().unwrap_or((0, 1));
                 if file == 1 && template.path.is_some() {
-                    place = DEFAULT_TEMPLATE_NAME.to_string();
+                    place = Location::file(DEFAULT_TEMPLATE_NAME);
                 }
-                place = format!("{place}:{template_line}");
+                place = Location::line(place.file, template_line);
             } else {
-                place = format!("{}:{}", id.vpath().get_without_slash(), line + 1);
+                let column = lines.byte_to_column(range.start).unwrap_or(0);
+                place = Location::at(id.vpath().get_without_slash(), line + 1, column + 1);
             }
         }
     }
     // Typst's sandbox message speaks of the "project root"; here it is the study's folder.
     let message = d.message.replace("project root", "study's folder");
-    let mut out = format!("{place}: {severity}: {message}");
+    let mut out = format!("{severity}: {message}");
     // Hints about typst's command line (`--root`) do not apply to reprise.
     for hint in d
         .hints
@@ -328,7 +332,7 @@ fn diagnostic(
     {
         out.push_str(&format!(" (hint: {})", hint.v));
     }
-    out
+    Error::in_file(place, out)
 }
 
 /// The text of a frame in reading order, as laid out: for checking what a reader sees.

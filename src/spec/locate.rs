@@ -15,6 +15,22 @@ pub enum Seg<'a> {
     Index(usize),
 }
 
+/// A [`Seg`] that owns its key, for paths built at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedSeg {
+    Key(String),
+    Index(usize),
+}
+
+impl OwnedSeg {
+    pub fn seg(&self) -> Seg<'_> {
+        match self {
+            OwnedSeg::Key(k) => Seg::Key(k),
+            OwnedSeg::Index(i) => Seg::Index(*i),
+        }
+    }
+}
+
 /// Line and column (both 1-based) of the deepest segment of `path` that could be found.
 pub fn locate(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();

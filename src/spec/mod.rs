@@ -7,12 +7,14 @@
 
 mod locate;
 mod model;
+mod validate;
 
-pub use locate::{Seg, locate};
+pub use locate::{OwnedSeg, Seg, locate};
 pub use model::*;
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::Planned;
 use crate::error::{Error, Location, Result, nearest};
 
 /// The format this version of reprise reads.
@@ -28,6 +30,10 @@ pub struct Study {
     pub root: PathBuf,
     /// The spec's text, kept to place later errors at a line and column.
     pub text: String,
+    /// The analyses, each read and checked by its kind, in spec order.
+    pub analyses: Vec<Planned>,
+    /// `study.date`, the report's date.
+    pub date: (i32, u32, u32),
 }
 
 impl Study {
@@ -54,30 +60,35 @@ impl Study {
                 ));
             }
         };
-        let spec = parse(&path, &text)?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let study = Study {
-            spec,
-            path,
-            root,
-            text,
-        };
-        study.validate()?;
-        Ok(study)
+        Study::from_text(&path, &text)
     }
 
-    /// Parses a spec held in memory (tests, tools); `path` only names it in errors.
+    /// Parses and checks a spec held in memory; `path` names it in errors and anchors its
+    /// relative paths.
     pub fn from_text(path: &Path, text: &str) -> Result<Study> {
         let spec = parse(path, text)?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let study = Study {
+        let mut study = Study {
             spec,
             path: path.to_path_buf(),
             root,
             text: text.to_string(),
+            analyses: Vec::new(),
+            date: (1970, 1, 1),
         };
-        study.validate()?;
+        study.validate_meta()?;
+        study.date = parse_date(&study.spec.study.date).expect("checked by validate_meta");
+        study.validate_derive()?;
+        study.validate_endpoints()?;
+        study.analyses = crate::analysis::plan(&study)?;
+        study.validate_figures()?;
+        study.validate_claims()?;
         Ok(study)
+    }
+
+    /// The analysis planned under `id`.
+    pub fn analysis(&self, id: &str) -> Option<&Planned> {
+        self.analyses.iter().find(|p| p.id == id)
     }
 
     /// An error placed at the key `path` names (or the nearest enclosing key found).
@@ -100,6 +111,35 @@ impl Study {
             Some(out) => out.to_path_buf(),
             None => self.root.join("reports").join(&self.spec.study.version),
         }
+    }
+}
+
+/// Where the value of the key `segs` names starts, after `key:` on the key's line; the
+/// key itself when the value is on lines below.
+pub fn value_location(file: &Path, text: &str, segs: &[Seg]) -> Location {
+    let Some((line, column)) = locate(text, segs) else {
+        return Location::file(file);
+    };
+    let Some(Seg::Key(key)) = segs.last() else {
+        return Location::at(file, line, column);
+    };
+    let here = text.lines().nth(line - 1).unwrap_or("");
+    let after_key = here
+        .char_indices()
+        .nth(column - 1)
+        .map(|(i, _)| &here[i..])
+        .and_then(|rest| rest.strip_prefix(key))
+        .and_then(|rest| {
+            rest.trim_start_matches(['"', '\''])
+                .trim_start()
+                .strip_prefix(':')
+        });
+    match after_key {
+        Some(value) if !value.trim().is_empty() => {
+            let skipped = here.chars().count() - value.trim_start().chars().count();
+            Location::at(file, line, skipped + 1)
+        }
+        _ => Location::at(file, line, column),
     }
 }
 
@@ -163,8 +203,37 @@ pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Erro
         None => Location::file(path),
     };
     // serde_yaml writes positions into the text (" at line L column C"); we print the
-    // position in front instead, and name a mapping a mapping rather than a Rust struct.
-    let mut message = strip_positions(&e.to_string());
+    // position in front instead.
+    let (mut message, mut hints) = serde_message(&strip_positions(&e.to_string()));
+    if let Some(i) = message.find("duplicate entry with key ") {
+        let key = message[i + "duplicate entry with key ".len()..]
+            .trim_matches(|c| c == '"' || c == '`')
+            .to_string();
+        // serde_yaml points at the map; point at the repeated key instead.
+        if let Some(line) = repeated_key_line(text, &key) {
+            let column = text
+                .lines()
+                .nth(line - 1)
+                .map_or(1, |l| l.len() - l.trim_start().len() + 1);
+            location = Location::at(path, line, column);
+        }
+        message = format!("`{key}` is defined twice");
+        hints.push(
+            "each key may appear once in a mapping; rename or remove the repeated one".into(),
+        );
+    }
+    let mut err = Error::in_file(location, message);
+    for h in hints {
+        err = err.hint(h);
+    }
+    err
+}
+
+/// serde's message in our words: a mapping is a mapping rather than a Rust struct, an
+/// unknown field a key and an unknown variant a value, with the nearest known one
+/// suggested.
+pub(crate) fn serde_message(message: &str) -> (String, Vec<String>) {
+    let mut message = message.to_string();
     while let Some(i) = message.find("expected struct ") {
         let rest = &message[i + "expected struct ".len()..];
         let name_len = rest
@@ -201,28 +270,7 @@ pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Erro
             "this key takes a mapping (`key: value` lines, or `{ key: value }`), not a list".into(),
         );
     }
-    if let Some(i) = message.find("duplicate entry with key ") {
-        let key = message[i + "duplicate entry with key ".len()..]
-            .trim_matches(|c| c == '"' || c == '`')
-            .to_string();
-        // serde_yaml points at the map; point at the repeated key instead.
-        if let Some(line) = repeated_key_line(text, &key) {
-            let column = text
-                .lines()
-                .nth(line - 1)
-                .map_or(1, |l| l.len() - l.trim_start().len() + 1);
-            location = Location::at(path, line, column);
-        }
-        message = format!("`{key}` is defined twice");
-        hints.push(
-            "each key may appear once in a mapping; rename or remove the repeated one".into(),
-        );
-    }
-    let mut err = Error::in_file(location, message);
-    for h in hints {
-        err = err.hint(h);
-    }
-    err
+    (message, hints)
 }
 
 /// Removes every " at line L column C" that serde_yaml puts into its messages.

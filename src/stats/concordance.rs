@@ -10,9 +10,9 @@
 //! deaths above, below or level with it — the deaths tree at the end less the tree when
 //! the row joined.
 //!
-//! Without case weights every count is an integer, so the trees are Fenwick trees of
-//! counts over the ranks of the predictor: exact, and a quarter of the memory of R's
-//! trees of doubles.
+//! Without case weights every count is an integer, so the trees hold integer counts over
+//! the ranks of the predictor, sixteen to a node (see [`Trees`]): exact, and a quarter of
+//! the memory of R's trees of doubles.
 
 use rayon::prelude::*;
 

@@ -65,7 +65,7 @@ fn conf(c: ConfType) -> SConf {
 /// estimate and Greenwood's variance depend only on the counts at each time, and case
 /// weights that are whole numbers give those counts exactly. At registry scale that is a
 /// few thousand rows instead of millions.
-fn fit(
+pub(super) fn fit(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,

@@ -5,8 +5,7 @@
 //! confidence limits and quantiles come from the `survival` crate (a port of R's
 //! survival), fed one weighted row per distinct time; the log-rank test, the Cox fit
 //! (R's `coxfit6`), its concordance and `cox.zph` are written here, because at registry
-//! scale the general-purpose versions spend their time re-sorting and copying (issue 5:
-//! a million rows in well under a second). What goes in is slices and codes; what comes
+//! scale the general-purpose versions spend their time re-sorting and copying. What goes in is slices and codes; what comes
 //! out is this module's own structs, with a value that does not exist as `None` rather
 //! than NaN.
 //!
@@ -22,6 +21,7 @@ pub mod describe;
 pub mod km;
 pub mod linalg;
 pub mod logrank;
+pub mod rmst;
 pub mod sorted;
 pub mod tests;
 pub mod zph;
@@ -29,6 +29,7 @@ pub mod zph;
 pub use cox::{CoxFit, CoxTerm, Design, cox};
 pub use km::{Curve, KmOptions, kaplan_meier, reverse_km_median};
 pub use logrank::{LogRank, logrank};
+pub use rmst::{Rmst, RmstContrast, rmst, rmst_contrast};
 
 use serde::Serialize;
 
@@ -41,6 +42,8 @@ impl std::fmt::Display for StatsError {
         f.write_str(&self.0)
     }
 }
+
+impl std::error::Error for StatsError {}
 
 impl From<survival::SurvivalError> for StatsError {
     fn from(e: survival::SurvivalError) -> Self {

@@ -155,7 +155,7 @@ fn the_pdf_says_what_the_results_say() {
         );
     }
     // the age hazard ratio, as the Cox table prints it
-    let age = &a.results.analyses["cox"]["terms"][0];
+    let age = &a.results.analyses["cox"].json["terms"][0];
     let f = |k: &str| age[k].as_f64().unwrap();
     let hr = format!("{:.2} ({:.2} to {:.2})", f("hr"), f("lower"), f("upper"));
     assert!(text.contains(&hr), "{hr} not in the text");

@@ -1,0 +1,99 @@
+//! The Cox design matrix: numbers and booleans as they are, categories as indicator
+//! columns against their reference level.
+
+use rayon::prelude::*;
+
+use crate::data::{Column, Values};
+use crate::stats;
+
+/// The Cox design: numbers and booleans as they are, categories as indicator columns
+/// against their reference level (the declared `ref`, else the first level present).
+pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> {
+    // Per covariate, how each row fills its columns: the value itself, or a 0/1
+    // indicator per non-reference level present.
+    enum Fill<'a> {
+        Num(&'a [Option<f64>]),
+        Bool(&'a [Option<bool>]),
+        Cat(&'a [Option<u32>], Vec<u32>),
+    }
+    let mut names = Vec::new();
+    let mut covariates = Vec::new();
+    let mut fills = Vec::new();
+    for col in cols {
+        let start = names.len();
+        match &col.values {
+            Values::Num(v) => {
+                names.push(col.name.clone());
+                fills.push(Fill::Num(v));
+            }
+            Values::Bool(v) => {
+                names.push(col.name.clone());
+                fills.push(Fill::Bool(v));
+            }
+            Values::Cat {
+                codes,
+                levels,
+                reference,
+            } => {
+                let mut seen = vec![false; levels.len()];
+                for &i in rows {
+                    seen[codes[i].expect("complete row") as usize] = true;
+                }
+                let present: Vec<usize> = (0..levels.len()).filter(|&l| seen[l]).collect();
+                if present.len() < 2 {
+                    return Err(stats::StatsError(format!(
+                        "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
+                        col.name
+                    )));
+                }
+                let reference = if present.contains(reference) {
+                    *reference
+                } else {
+                    present[0]
+                };
+                let shown: Vec<u32> = present
+                    .into_iter()
+                    .filter(|&l| l != reference)
+                    .map(|l| l as u32)
+                    .collect();
+                for &l in &shown {
+                    names.push(format!("{}={}", col.name, levels[l as usize]));
+                }
+                fills.push(Fill::Cat(codes, shown));
+            }
+        }
+        covariates.push((col.name.clone(), (start..names.len()).collect()));
+    }
+    let p = names.len();
+    let mut x = vec![0.0; rows.len() * p];
+    x.par_chunks_mut(p.max(1))
+        .zip(rows.par_iter())
+        .for_each(|(out, &i)| {
+            let mut j = 0;
+            for fill in &fills {
+                match fill {
+                    Fill::Num(v) => {
+                        out[j] = v[i].expect("complete row");
+                        j += 1;
+                    }
+                    Fill::Bool(v) => {
+                        out[j] = v[i].expect("complete row") as u8 as f64;
+                        j += 1;
+                    }
+                    Fill::Cat(codes, shown) => {
+                        let code = codes[i].expect("complete row");
+                        for &l in shown {
+                            out[j] = (code == l) as u8 as f64;
+                            j += 1;
+                        }
+                    }
+                }
+            }
+        });
+    Ok(stats::Design {
+        x,
+        rows: rows.len(),
+        names,
+        covariates,
+    })
+}

@@ -1,0 +1,403 @@
+//! `kind: cox`: Cox proportional hazards regression, as R's `coxph(Surv(time, event) ~
+//! ..., ties)` with its model tests, concordance and `cox.zph`; covariates given, or
+//! chosen from univariable models by their p-value. Drawn as a forest plot, printed as a
+//! table of hazard ratios with univariable and multivariable models side by side.
+
+mod design;
+mod forest;
+
+pub use forest::{figure as forest_figure, table as forest_table};
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::{Subset, column, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use crate::data::Column;
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::spec::{FigureSpec, Select, Ties};
+use crate::stats::{self, ChisqTest, CoxTerm, StatsError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    endpoint: Option<String>,
+    covariates: Option<Vec<String>>,
+    /// Choose the covariates from univariable models by their p-value.
+    select: Option<Select>,
+    ties: Option<Ties>,
+    conf_level: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cox {
+    pub endpoint: String,
+    /// The covariates; with `select`, the candidates (every covariate of the univariable
+    /// models), of which the run keeps those the rule chooses.
+    pub covariates: Vec<String>,
+    pub ties: Ties,
+    pub conf_level: f64,
+    pub select: Option<Select>,
+}
+
+/// `results.json` for a Cox model: a fit, or, when a selection chose nothing, no model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CoxResult {
+    Fitted(Box<Fitted>),
+    NoModel(NoModel),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fitted {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub ties: &'static str,
+    pub conf_level: f64,
+    pub covariates: Vec<String>,
+    pub n: u64,
+    pub n_dropped_missing: usize,
+    pub events: u64,
+    pub terms: Vec<CoxTerm>,
+    pub loglik: Loglik,
+    pub lr_test: ChisqTest,
+    pub wald_test: ChisqTest,
+    pub score_test: ChisqTest,
+    pub concordance: Concordance,
+    pub zph: Option<Zph>,
+    pub iterations: usize,
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoModel {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub ties: &'static str,
+    pub n: Option<u64>,
+    pub events: Option<u64>,
+    pub terms: Vec<CoxTerm>,
+    pub warnings: Vec<String>,
+    pub selection: Selection,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Loglik {
+    pub null: f64,
+    pub fitted: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Concordance {
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+}
+
+/// `cox.zph(fit, transform = "km", terms = TRUE)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zph {
+    pub transform: &'static str,
+    pub terms: Vec<ZphTerm>,
+    pub global: ChisqTest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ZphTerm {
+    pub term: String,
+    pub chisq: Option<f64>,
+    pub df: usize,
+    pub p: Option<f64>,
+}
+
+/// How a multivariable model's covariates were chosen: each candidate model's smallest p,
+/// and what the rule kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Selection {
+    pub rule: String,
+    pub p_below: f64,
+    pub candidates: Vec<Candidate>,
+    pub selected: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub analysis: String,
+    pub covariates: Vec<String>,
+    pub p: Option<f64>,
+    pub selected: bool,
+}
+
+impl CoxResult {
+    pub fn terms(&self) -> &[CoxTerm] {
+        match self {
+            CoxResult::Fitted(f) => &f.terms,
+            CoxResult::NoModel(m) => &m.terms,
+        }
+    }
+
+    pub fn ties(&self) -> &'static str {
+        match self {
+            CoxResult::Fitted(f) => f.ties,
+            CoxResult::NoModel(m) => m.ties,
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        match self {
+            CoxResult::Fitted(f) => &f.endpoint,
+            CoxResult::NoModel(m) => &m.endpoint,
+        }
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            CoxResult::Fitted(f) => &f.warnings,
+            CoxResult::NoModel(m) => &m.warnings,
+        }
+    }
+
+    pub fn selection(&self) -> Option<&Selection> {
+        match self {
+            CoxResult::Fitted(f) => f.selection.as_ref(),
+            CoxResult::NoModel(m) => Some(&m.selection),
+        }
+    }
+}
+
+impl Kind for Cox {
+    const NAME: &'static str = "cox";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Cox> {
+        let id = cx.id;
+        let mut covariates = p.covariates.clone().unwrap_or_default();
+        if let Some(select) = &p.select {
+            if p.covariates.is_some() {
+                return Err(cx.error_at(
+                    &["select"],
+                    format!("analysis `{id}`: give `covariates` or `select`, not both"),
+                ));
+            }
+            // The candidates are the univariable models' covariates, in order; those
+            // models must come earlier, so their results exist.
+            for from in &select.from {
+                let Some(model) = cx
+                    .earlier(from)
+                    .and_then(|e| e.get::<Cox>())
+                    .filter(|c| c.select.is_none())
+                else {
+                    return Err(cx.error_at(&["select"], format!("analysis `{id}`: `select.from` names `{from}`, which must be a Cox model with `covariates` defined above `{id}`")));
+                };
+                for c in &model.covariates {
+                    if !covariates.contains(c) {
+                        covariates.push(c.clone());
+                    }
+                }
+            }
+        }
+        if covariates.is_empty() {
+            return Err(cx
+                .error(format!(
+                    "analysis `{id}`: a Cox model needs at least one covariate"
+                ))
+                .hint("add `covariates: [column, ...]`"));
+        }
+        if let Some(dup) = covariates
+            .iter()
+            .enumerate()
+            .find(|(i, c)| covariates[..*i].contains(c))
+            .map(|(_, c)| c)
+        {
+            return Err(cx.error_at(
+                &["covariates"],
+                format!("analysis `{id}`: covariate `{dup}` is listed twice"),
+            ));
+        }
+        Ok(Cox {
+            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            covariates,
+            ties: p.ties.unwrap_or(Ties::Efron),
+            conf_level: cx.conf_level(p.conf_level)?,
+            select: p.select,
+        })
+    }
+
+    fn methods(all: &[&Cox], _cx: &Present) -> Vec<Sentence> {
+        let ties = format::distinct(all.iter().map(|c| match c.ties {
+            Ties::Efron => "Efron's".to_string(),
+            Ties::Breslow => "Breslow's".to_string(),
+        }));
+        let levels = format::distinct(all.iter().map(|c| format::level(c.conf_level)));
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "Hazard ratios with {} Wald confidence intervals were estimated by Cox proportional hazards regression, with {} method for tied event times; the models are summarised by likelihood-ratio, Wald and score tests and Harrell's concordance, and proportional hazards were checked with the test of Grambsch and Therneau (Kaplan-Meier time transform).",
+                format::list(&levels),
+                format::list(&ties)
+            ),
+        )]
+    }
+}
+
+impl Analysis for Cox {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        self.covariates
+            .iter()
+            .map(|c| ("covariates", c.as_str()))
+            .collect()
+    }
+
+    fn reads(&self) -> Vec<&str> {
+        self.select
+            .iter()
+            .flat_map(|s| s.from.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn long(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let Some(select) = &self.select else {
+            return self.fit(cx, &self.covariates, None);
+        };
+        let selection = selection(select, cx);
+        if selection.selected.is_empty() {
+            let warning = "no covariate met the selection rule, so there is no multivariable model";
+            return Ok(Outcome::new(CoxResult::NoModel(NoModel {
+                kind: Self::NAME,
+                endpoint: self.endpoint.clone(),
+                ties: self.ties.name(),
+                n: None,
+                events: None,
+                terms: Vec::new(),
+                warnings: vec![warning.to_string()],
+                selection,
+            }))
+            .with_warnings(vec![warning.to_string()]));
+        }
+        let chosen = selection.selected.clone();
+        self.fit(cx, &chosen, Some(selection))
+    }
+
+    fn default_figure(&self, id: &str) -> Option<FigureSpec> {
+        Some(FigureSpec {
+            analyses: Some(vec![id.to_string()]),
+            ..FigureSpec::blank(crate::spec::FigureKind::Forest)
+        })
+    }
+}
+
+impl Cox {
+    fn fit(
+        &self,
+        cx: &RunCx,
+        covariates: &[String],
+        selection: Option<Selection>,
+    ) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let e = endpoint(cohort, &self.endpoint);
+        let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
+        let sub = Subset::new(e, &cols);
+        let design = {
+            let _step = crate::progress::timed("  cox design in time order");
+            let mut design = design::design(&cols, &sub.rows)?;
+            design.x = sub.in_time_order(&design.x, design.names.len());
+            design
+        };
+        let fit = {
+            let _step = crate::progress::timed("  cox fit, concordance, zph");
+            stats::cox(&sub.time, &sub.event, design, self.ties, self.conf_level)?
+        };
+        let zph = fit.zph.as_ref().map(|(terms, global)| Zph {
+            transform: "km",
+            terms: terms
+                .iter()
+                .map(|(name, t)| ZphTerm {
+                    term: name.clone(),
+                    chisq: t.chisq,
+                    df: t.df,
+                    p: t.p,
+                })
+                .collect(),
+            global: *global,
+        });
+        let warnings = fit.warnings.clone();
+        Ok(Outcome::new(CoxResult::Fitted(Box::new(Fitted {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            ties: self.ties.name(),
+            conf_level: self.conf_level,
+            covariates: covariates.to_vec(),
+            n: fit.n,
+            n_dropped_missing: cohort.n - sub.rows.len(),
+            events: fit.events,
+            terms: fit.terms,
+            loglik: Loglik {
+                null: fit.loglik_null,
+                fitted: fit.loglik,
+            },
+            lr_test: fit.lr,
+            wald_test: fit.wald,
+            score_test: fit.score,
+            concordance: Concordance {
+                estimate: fit.concordance.0,
+                se: fit.concordance.1,
+            },
+            zph,
+            iterations: fit.iterations,
+            warnings: fit.warnings,
+            selection,
+        })))
+        .with_warnings(warnings))
+    }
+}
+
+/// The univariable models' smallest p each, and the covariates of those below the rule's
+/// threshold, in the order the models list them.
+fn selection(select: &Select, cx: &RunCx) -> Selection {
+    let mut selected: Vec<String> = Vec::new();
+    let mut candidates = Vec::new();
+    for from in &select.from {
+        let r = cx
+            .output::<CoxResult>(from)
+            .expect("run before the selection");
+        let p = r
+            .terms()
+            .iter()
+            .filter_map(|t| t.p)
+            .fold(f64::INFINITY, f64::min);
+        let chosen = p < select.p_below;
+        let names: Vec<String> = match r {
+            CoxResult::Fitted(f) => f.covariates.clone(),
+            CoxResult::NoModel(_) => Vec::new(),
+        };
+        if chosen {
+            for c in &names {
+                if !selected.contains(c) {
+                    selected.push(c.clone());
+                }
+            }
+        }
+        candidates.push(Candidate {
+            analysis: from.clone(),
+            covariates: names,
+            p: p.is_finite().then_some(p),
+            selected: chosen,
+        });
+    }
+    Selection {
+        rule: format!("univariable p < {}", select.p_below),
+        p_below: select.p_below,
+        candidates,
+        selected,
+    }
+}

@@ -1,0 +1,106 @@
+//! `kind: followup`: median follow-up by the reverse Kaplan-Meier method (censoring as the
+//! event, log CI), and the shortest and longest observed times.
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::{by_rows, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::stats::{self, StatsError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    endpoint: Option<String>,
+    conf_level: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Followup {
+    pub endpoint: String,
+    pub conf_level: f64,
+}
+
+/// `results.json` for a follow-up summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowupResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub n: u64,
+    pub n_dropped_missing: u64,
+    pub reverse_km_median: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Kind for Followup {
+    const NAME: &'static str = "followup";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Followup> {
+        Ok(Followup {
+            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            conf_level: cx.conf_level(p.conf_level)?,
+        })
+    }
+
+    fn methods(_all: &[&Followup], _cx: &Present) -> Vec<Sentence> {
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            "Median follow-up was estimated with the reverse Kaplan-Meier method.",
+        )]
+    }
+}
+
+impl Analysis for Followup {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn runs_on_counts(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let e = endpoint(cx.cohort, &self.endpoint);
+        let b = by_rows(cx.cohort, e, &[]);
+        let median =
+            stats::reverse_km_median(&b.time, &b.event, b.weight.as_deref(), self.conf_level)?;
+        Ok(Outcome::new(FollowupResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            n: b.patients,
+            n_dropped_missing: b.dropped,
+            reverse_km_median: median.estimate,
+            lower: median.lower,
+            upper: median.upper,
+            min: b.time.iter().copied().reduce(f64::min),
+            max: b.time.iter().copied().reduce(f64::max),
+        }))
+    }
+
+    fn summary(&self, out: &super::Outcome, cx: &Present) -> Vec<String> {
+        let r = out.get::<FollowupResult>().expect("a followup result");
+        let unit = cx.labels.unit(&self.endpoint).unwrap_or("time units");
+        let n = |x: Option<f64>| format::num(x, 1);
+        let median = match r.reverse_km_median {
+            None => "was not reached".to_string(),
+            Some(m) => format!(
+                "was {} {unit} ({} CI {} to {})",
+                n(Some(m)),
+                format::level(self.conf_level),
+                n(r.lower),
+                n(r.upper)
+            ),
+        };
+        vec![format!(
+            "Median follow-up by the reverse Kaplan-Meier method {median}; observed times ranged from {} to {} {unit}.",
+            n(r.min),
+            n(r.max)
+        )]
+    }
+}

@@ -1,0 +1,334 @@
+//! `kind: km`: Kaplan-Meier curves, as R's `survfit(Surv(time, event) ~ by)` with the
+//! Greenwood variance, their landmark table and their figure.
+
+use serde::{Deserialize, Serialize};
+
+use super::logrank::{Logrank, LogrankResult};
+use super::rows::{by_rows, column, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
+use crate::error::Result;
+use crate::figures::km::{Curve, KmPlot, Step};
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format, relabel};
+use crate::spec::{ConfType, FigureKind, FigureSpec};
+use crate::stats::{self, Estimate, StatsError};
+use crate::tables::{Row, Table};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    endpoint: Option<String>,
+    by: Option<String>,
+    times: Option<Vec<f64>>,
+    conf_type: Option<ConfType>,
+    conf_level: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Km {
+    pub endpoint: String,
+    pub by: Option<String>,
+    /// Landmark times for `at` (R's `summary(fit, times)`).
+    pub times: Vec<f64>,
+    pub conf_type: ConfType,
+    pub conf_level: f64,
+}
+
+/// `results.json` for a km analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct KmResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub by: Option<String>,
+    pub conf_type: &'static str,
+    pub conf_level: f64,
+    pub n_dropped_missing: u64,
+    pub strata: Vec<Stratum>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stratum {
+    pub label: String,
+    pub n: u64,
+    pub events: u64,
+    pub median: Estimate,
+    pub at: Vec<stats::km::AtRow>,
+    pub table: Vec<stats::km::TableRow>,
+}
+
+impl Kind for Km {
+    const NAME: &'static str = "km";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Km> {
+        let times = p.times.unwrap_or_default();
+        if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
+            return Err(cx.error_at(
+                &["times"],
+                format!("analysis `{}`: time {t} is not a finite time ≥ 0", cx.id),
+            ));
+        }
+        if times.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(cx.error_at(
+                &["times"],
+                format!(
+                    "analysis `{}`: `times` must be increasing with no repeats",
+                    cx.id
+                ),
+            ));
+        }
+        Ok(Km {
+            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            by: p.by,
+            times,
+            conf_type: p.conf_type.unwrap_or(ConfType::Log),
+            conf_level: cx.conf_level(p.conf_level)?,
+        })
+    }
+
+    fn methods(all: &[&Km], _cx: &Present) -> Vec<Sentence> {
+        let levels = format::distinct(all.iter().map(|k| format::level(k.conf_level)));
+        let transforms = format::distinct(all.iter().map(|k| conf_name(k.conf_type).to_string()));
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "Survival was estimated with the Kaplan-Meier method, with {} confidence intervals from Greenwood's variance on the {} scale; medians and their confidence intervals follow Brookmeyer and Crowley as R's survival package computes them.",
+                format::list(&levels),
+                format::list(&transforms)
+            ),
+        )]
+    }
+}
+
+fn conf_name(c: ConfType) -> &'static str {
+    match c {
+        ConfType::Log => "log",
+        ConfType::LogLog => "log-log (complementary log-log)",
+        ConfType::Plain => "plain (linear)",
+    }
+}
+
+impl Analysis for Km {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        self.by.iter().map(|b| ("by", b.as_str())).collect()
+    }
+
+    fn runs_on_counts(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let e = endpoint(cohort, &self.endpoint);
+        let by_col = self.by.as_deref().map(|b| column(cohort, b));
+        let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
+        let (codes, labels) = match by_col {
+            Some(c) => {
+                let (codes, labels) = c.groups(&b.rows);
+                (Some(codes), labels)
+            }
+            None => (None, vec!["all".to_string()]),
+        };
+        let options = stats::KmOptions {
+            conf_type: self.conf_type,
+            conf_level: self.conf_level,
+            times: self.times.clone(),
+        };
+        let curves = stats::kaplan_meier(
+            &b.time,
+            &b.event,
+            codes.as_deref(),
+            b.weight.as_deref(),
+            &options,
+        )?;
+        let strata = curves
+            .into_iter()
+            .zip(labels)
+            .map(|(c, label)| Stratum {
+                label,
+                n: c.n,
+                events: c.events,
+                median: c.median,
+                at: c.at,
+                table: c.table,
+            })
+            .collect();
+        Ok(Outcome::new(KmResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            by: self.by.clone(),
+            conf_type: self.conf_type.name(),
+            conf_level: self.conf_level,
+            n_dropped_missing: b.dropped,
+            strata,
+        }))
+    }
+
+    fn default_figure(&self, id: &str) -> Option<FigureSpec> {
+        Some(FigureSpec {
+            analysis: Some(id.to_string()),
+            ..FigureSpec::blank(FigureKind::Km)
+        })
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<KmResult>().expect("a km result");
+        vec![self.landmarks(at, r, cx)]
+    }
+}
+
+impl Km {
+    /// Median and landmark survival per group, with their intervals.
+    fn landmarks(&self, at: &Planned, r: &KmResult, cx: &Present) -> Table {
+        let labels = &cx.labels;
+        let unit = labels.unit(&self.endpoint).unwrap_or_default();
+        let label = labels.endpoint(&self.endpoint);
+        let level = format::level(r.conf_level);
+        let mut header = vec![
+            "Group".to_string(),
+            "n".into(),
+            "Events".into(),
+            format!("Median ({level} CI), {unit}"),
+        ];
+        header.extend(self.times.iter().map(|t| {
+            // "1 year", "3 years"
+            let unit = if *t == 1.0 {
+                unit.trim_end_matches('s')
+            } else {
+                unit
+            };
+            format!("{} {unit} (%)", format::tick(*t)).replace("  ", " ")
+        }));
+        let rows = r
+            .strata
+            .iter()
+            .map(|s| {
+                let m = &s.median;
+                let mut cells = vec![
+                    labels.group(r.by.as_deref(), &s.label),
+                    s.n.to_string(),
+                    s.events.to_string(),
+                    format::estimate_ci(m.estimate, m.lower, m.upper, 1),
+                ];
+                for at in &s.at {
+                    let p100 = |v: Option<f64>| v.map(|x| 100.0 * x);
+                    cells.push(format::estimate_ci(
+                        p100(at.surv),
+                        p100(at.lower),
+                        p100(at.upper),
+                        1,
+                    ));
+                }
+                Row {
+                    cells,
+                    indent: false,
+                }
+            })
+            .collect();
+        let notes = vec![format!(
+            "Kaplan-Meier estimates with {level} confidence intervals ({} transformation, Greenwood variance); – : not reached.",
+            r.conf_type
+        )];
+        let title = at.title.clone().unwrap_or_else(|| match &r.by {
+            Some(b) => format!("{label} by {}", labels.column(b).to_lowercase()),
+            None => label.clone(),
+        });
+        Table {
+            id: at.id.clone(),
+            title,
+            header,
+            rows,
+            notes,
+        }
+    }
+}
+
+/// A km figure: the curves of the analysis it names, the log-rank p of the test on the
+/// same endpoint and grouping (or the one it names), and the number at risk.
+pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
+    let id = spec.analysis.as_deref().expect("validated");
+    let km = cx
+        .planned(id)
+        .and_then(|p| p.get::<Km>())
+        .expect("validated km");
+    let r = cx.output::<KmResult>(id).expect("a km result");
+    let curves: Vec<Curve> = r
+        .strata
+        .iter()
+        .map(|s| Curve {
+            label: relabel(&s.label, spec.labels.as_ref()),
+            n: s.n,
+            steps: s
+                .table
+                .iter()
+                .map(|row| Step {
+                    time: row.time,
+                    surv: row.surv.unwrap_or(0.0),
+                    lower: row.lower,
+                    upper: row.upper,
+                    n_risk: row.n_risk,
+                    n_event: row.n_event,
+                    n_censor: row.n_censor,
+                })
+                .collect(),
+        })
+        .collect();
+    let last = curves
+        .iter()
+        .flat_map(|c| c.steps.last())
+        .map(|s| s.time)
+        .fold(0.0, f64::max);
+    let draw = crate::figures::nice_breaks;
+    let xmax = spec
+        .xmax
+        .unwrap_or_else(|| *draw(last, 6).last().unwrap_or(&1.0));
+    let breaks = spec
+        .breaks
+        .clone()
+        .unwrap_or_else(|| draw(xmax, 6))
+        .into_iter()
+        .filter(|b| *b <= xmax)
+        .collect();
+    let labels = &cx.labels;
+    let label = labels.endpoint(&km.endpoint);
+    let unit = labels.unit(&km.endpoint);
+    let logrank = spec.logrank.clone().or_else(|| {
+        cx.study.analyses.iter().find_map(|p| {
+            let lr = p.get::<Logrank>()?;
+            (lr.endpoint == km.endpoint && Some(&lr.by) == km.by.as_ref()).then(|| p.id.clone())
+        })
+    });
+    let annotation = logrank
+        .and_then(|l| cx.output::<LogrankResult>(&l).and_then(|r| r.p))
+        .map(|p| format::P::of(Some(p)).stated("Log-rank p"));
+    let plot = KmPlot {
+        curves,
+        xlab: spec.xlab.clone().unwrap_or_else(|| match unit {
+            Some(u) => format!("Time ({u})"),
+            None => "Time".into(),
+        }),
+        // "Overall survival (%)" reads well; "Time to recurrence (%)" does not.
+        ylab: spec.ylab.clone().unwrap_or_else(|| {
+            if label.to_lowercase().contains("survival") {
+                format!("{label} (%)")
+            } else {
+                "Survival probability (%)".into()
+            }
+        }),
+        breaks,
+        xmax,
+        ci: spec.ci.unwrap_or(false),
+        risk_table: spec.risk_table.unwrap_or(true),
+        annotation,
+        legend_title: km.by.as_ref().map(|b| labels.column(b)),
+    };
+    let caption = match &km.by {
+        Some(b) => format!("{label} by {}", labels.column(b).to_lowercase()),
+        None => label,
+    };
+    (crate::figures::km::svg(&plot), caption)
+}

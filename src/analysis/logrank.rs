@@ -1,0 +1,125 @@
+//! `kind: logrank`: the log-rank test between groups, as R's `survdiff(Surv(time, event) ~
+//! by)`.
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::{by_rows, column, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::Present;
+use crate::stats::{self, StatsError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    endpoint: Option<String>,
+    by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logrank {
+    pub endpoint: String,
+    pub by: String,
+}
+
+/// `results.json` for a log-rank test; df = groups − 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogrankResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub by: String,
+    pub n_dropped_missing: u64,
+    pub chisq: Option<f64>,
+    pub df: usize,
+    pub p: Option<f64>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub label: String,
+    pub n: u64,
+    pub observed: f64,
+    pub expected: f64,
+}
+
+impl Kind for Logrank {
+    const NAME: &'static str = "logrank";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Logrank> {
+        let Some(by) = p.by else {
+            return Err(cx.error(format!(
+                "analysis `{}`: a log-rank test needs `by`, the column that forms the groups",
+                cx.id
+            )));
+        };
+        Ok(Logrank {
+            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            by,
+        })
+    }
+
+    fn methods(_all: &[&Logrank], _cx: &Present) -> Vec<Sentence> {
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            "Survival between groups was compared with the log-rank test.",
+        )]
+    }
+}
+
+impl Analysis for Logrank {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        vec![("by", self.by.as_str())]
+    }
+
+    fn runs_on_counts(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let e = endpoint(cohort, &self.endpoint);
+        let c = column(cohort, &self.by);
+        let b = by_rows(cohort, e, &[c]);
+        let (codes, labels) = c.groups(&b.rows);
+        if labels.len() < 2 {
+            let only = labels
+                .first()
+                .map(|l| format!(" (`{l}`)"))
+                .unwrap_or_default();
+            return Err(StatsError(format!(
+                "a log-rank test needs at least two groups, but `{}` has one value{only} among the {} rows used",
+                self.by,
+                b.rows.len()
+            )));
+        }
+        let lr = stats::logrank(&b.time, &b.event, &codes, labels.len(), b.weight.as_deref())?;
+        let groups = lr
+            .groups
+            .iter()
+            .zip(labels)
+            .map(|(&(n, observed, expected), label)| Group {
+                label,
+                n,
+                observed,
+                expected,
+            })
+            .collect();
+        Ok(Outcome::new(LogrankResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            by: self.by.clone(),
+            n_dropped_missing: b.dropped,
+            chisq: lr.test.chisq,
+            df: lr.test.df,
+            p: lr.test.p,
+            groups,
+        }))
+    }
+}

@@ -1,0 +1,284 @@
+//! The analysis kinds: one module per kind, behind one trait and one registry.
+//!
+//! A kind is everything reprise knows about one sort of analysis, in one file: the keys it
+//! takes in `study.yaml` (a params struct that refuses unknown keys), its checks against
+//! the rest of the spec, the columns it reads, how it runs over a cohort, its typed output
+//! (whose serialisation is its part of `results.json`), and what it contributes to the
+//! report: a default figure, tables, a methods sentence, the opening of the results.
+//!
+//! The spec, the data stage, the scheduler, the tables, the figures and the methods text
+//! loop over [`KINDS`] and over the planned analyses; none of them names a kind. Adding a
+//! kind is its module, its numerics in `stats`, one line in [`KINDS`], its tests and its
+//! README section.
+
+pub mod cox;
+pub mod describe;
+pub mod flow;
+pub mod followup;
+pub mod km;
+pub mod logrank;
+mod params;
+pub mod rmst;
+mod rows;
+mod run;
+
+pub use params::ParseCx;
+pub use run::{run, run_one};
+
+use std::any::Any;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::data::Cohort;
+use crate::error::Result;
+use crate::methods::Sentence;
+use crate::present::Present;
+use crate::spec::{FigureSpec, Study};
+use crate::stats::StatsError;
+use crate::tables::Table;
+
+/// Every analysis kind, in the order the methods text describes them.
+pub static KINDS: &[Entry] = &[
+    entry::<km::Km>(),
+    entry::<logrank::Logrank>(),
+    entry::<cox::Cox>(),
+    entry::<followup::Followup>(),
+    entry::<rmst::Rmst>(),
+    entry::<describe::Describe>(),
+    entry::<flow::Flow>(),
+];
+
+/// One analysis, as planned from the spec: checked, with its defaults filled in.
+pub trait Analysis: AsAny + std::fmt::Debug + Send + Sync {
+    /// The endpoint it analyses, if any.
+    fn endpoint(&self) -> Option<&str> {
+        None
+    }
+
+    /// The data columns (not endpoints) it reads, each with the key that names it.
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
+
+    /// SQL row filters it evaluates over the data, each with the path of its key below
+    /// the analysis. A SQL expression may read any column.
+    fn filters(&self) -> Vec<Filter<'_>> {
+        Vec::new()
+    }
+
+    /// Whether it can run on data that are counts per row (`data.count`), which carry no
+    /// patient's own values.
+    fn runs_on_counts(&self) -> bool {
+        false
+    }
+
+    /// Analyses whose results it reads: it runs after them.
+    fn reads(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Whether it is the long job of a study (a Cox model at registry scale): such
+    /// analyses are started first.
+    fn long(&self) -> bool {
+        false
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError>;
+
+    /// The figure drawn of it when the study names no figures.
+    fn default_figure(&self, _id: &str) -> Option<FigureSpec> {
+        None
+    }
+
+    /// Its tables, in the order printed.
+    fn tables(&self, _at: &Planned, _out: &Outcome, _cx: &Present) -> Vec<Table> {
+        Vec::new()
+    }
+
+    /// Sentences for the start of the results, written from its output.
+    fn summary(&self, _out: &Outcome, _cx: &Present) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A kind's static side: its name, its parameters and how they become an [`Analysis`].
+pub trait Kind: Analysis + Sized + 'static {
+    /// The `kind:` that selects it.
+    const NAME: &'static str;
+    /// Its keys in `study.yaml`, besides `kind` and `title`.
+    type Params: DeserializeOwned;
+
+    /// Checks the parameters against the spec and fills in defaults.
+    fn plan(params: Self::Params, cx: &ParseCx) -> Result<Self>;
+
+    /// What the methods section says of every analysis of this kind in a study.
+    fn methods(_all: &[&Self], _cx: &Present) -> Vec<Sentence> {
+        Vec::new()
+    }
+}
+
+/// A registry line: a kind's name and its functions, type-erased.
+pub struct Entry {
+    pub name: &'static str,
+    keys: fn() -> Vec<&'static str>,
+    plan: fn(&ParseCx) -> Result<Arc<dyn Analysis>>,
+    methods: fn(&[&dyn Analysis], &Present) -> Vec<Sentence>,
+}
+
+impl Entry {
+    /// Every key the kind takes, `kind` first and `title` last, as a user would list them.
+    pub fn keys(&self) -> Vec<&'static str> {
+        (self.keys)()
+    }
+
+    pub fn methods(&self, all: &[&dyn Analysis], cx: &Present) -> Vec<Sentence> {
+        (self.methods)(all, cx)
+    }
+}
+
+const fn entry<K: Kind>() -> Entry {
+    Entry {
+        name: K::NAME,
+        keys: keys_of::<K>,
+        plan: plan_as::<K>,
+        methods: methods_of::<K>,
+    }
+}
+
+fn keys_of<K: Kind>() -> Vec<&'static str> {
+    let mut keys = vec!["kind"];
+    keys.extend(params::field_names::<K::Params>());
+    keys.push("title");
+    keys
+}
+
+fn plan_as<K: Kind>(cx: &ParseCx) -> Result<Arc<dyn Analysis>> {
+    let params: K::Params = cx.params::<K::Params>(&keys_of::<K>())?;
+    Ok(Arc::new(K::plan(params, cx)?))
+}
+
+fn methods_of<K: Kind>(all: &[&dyn Analysis], cx: &Present) -> Vec<Sentence> {
+    let mine: Vec<&K> = all.iter().filter_map(|a| downcast::<K>(*a)).collect();
+    if mine.is_empty() {
+        return Vec::new();
+    }
+    K::methods(&mine, cx)
+}
+
+/// Lets the registry and the report see a planned analysis as its own type.
+pub trait AsAny {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+pub fn downcast<T: Any>(a: &dyn Analysis) -> Option<&T> {
+    a.as_any().downcast_ref::<T>()
+}
+
+/// A SQL row filter an analysis evaluates, with the keys that lead to it below the
+/// analysis (`steps`, 0, `filter`).
+pub struct Filter<'a> {
+    pub path: Vec<crate::spec::OwnedSeg>,
+    pub sql: &'a str,
+}
+
+/// An analysis in the study: its id, kind, title and plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: Option<String>,
+    pub analysis: Arc<dyn Analysis>,
+}
+
+impl Planned {
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        downcast::<T>(self.analysis.as_ref())
+    }
+
+    pub fn entry(&self) -> &'static Entry {
+        KINDS
+            .iter()
+            .find(|k| k.name == self.kind)
+            .expect("planned from a registered kind")
+    }
+}
+
+/// Plans every analysis of the spec in order: each is checked by its kind, with the
+/// analyses above it in view (a selection reads earlier models).
+pub fn plan(study: &Study) -> Result<Vec<Planned>> {
+    let mut planned = Vec::new();
+    for (id, raw) in study.spec.analyses.iter() {
+        let cx = ParseCx::new(study, id, raw, &planned)?;
+        let entry = cx.entry()?;
+        let analysis = (entry.plan)(&cx)?;
+        planned.push(Planned {
+            id: id.clone(),
+            kind: entry.name,
+            title: cx.title()?,
+            analysis,
+        });
+    }
+    Ok(planned)
+}
+
+/// What an analysis runs over: the cohort, and the results of the analyses it reads.
+pub struct RunCx<'a> {
+    pub cohort: &'a Cohort,
+    pub done: &'a IndexMap<String, Outcome>,
+}
+
+impl RunCx<'_> {
+    pub fn output<T: Any>(&self, id: &str) -> Option<&T> {
+        self.done.get(id).and_then(Outcome::get::<T>)
+    }
+}
+
+/// An analysis's output: its own type, and that type's JSON for `results.json`, claims
+/// and templates.
+pub struct Outcome {
+    typed: Box<dyn Any + Send + Sync>,
+    pub json: Value,
+    /// What R would warn about (non-convergence, an infinite coefficient), for the terminal.
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub fn new<T: Serialize + Any + Send + Sync>(output: T) -> Outcome {
+        Outcome {
+            json: serde_json::to_value(&output).expect("results serialise"),
+            typed: Box::new(output),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Outcome {
+        self.warnings = warnings;
+        self
+    }
+
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.typed.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.json.fmt(f)
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.json.serialize(s)
+    }
+}

@@ -1,0 +1,283 @@
+//! `kind: rmst`: the restricted mean survival time up to a horizon `tau`, per group, as
+//! R's `summary(survfit(...), rmean = tau)$table`, and each group against the first as
+//! survRM2 contrasts them (difference and ratio). The usual summary when hazards are not
+//! proportional.
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::{by_rows, column, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::stats::{self, StatsError};
+use crate::tables::{Row, Table};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    endpoint: Option<String>,
+    by: Option<String>,
+    /// The horizon: the area under the curve from 0 to `tau`, in the endpoint's unit.
+    tau: Option<f64>,
+    conf_level: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rmst {
+    pub endpoint: String,
+    pub by: Option<String>,
+    pub tau: f64,
+    pub conf_level: f64,
+}
+
+/// `results.json` for a restricted mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct RmstResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub by: Option<String>,
+    pub tau: f64,
+    pub conf_level: f64,
+    pub n_dropped_missing: u64,
+    pub strata: Vec<Stratum>,
+    pub contrasts: Vec<Contrast>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stratum {
+    pub label: String,
+    pub n: u64,
+    pub events: u64,
+    pub rmst: Option<f64>,
+    pub se: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contrast {
+    pub group: String,
+    pub reference: String,
+    pub difference: Difference,
+    pub ratio: Ratio,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub p: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratio {
+    pub estimate: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub p: Option<f64>,
+}
+
+impl Kind for Rmst {
+    const NAME: &'static str = "rmst";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Rmst> {
+        let tau = match p.tau {
+            Some(t) if t.is_finite() && t > 0.0 => t,
+            Some(t) => {
+                return Err(cx.error_at(
+                    &["tau"],
+                    format!("analysis `{}`: tau {t} is not a time > 0", cx.id),
+                ));
+            }
+            None => {
+                return Err(cx
+                    .error(format!(
+                        "analysis `{}`: a restricted mean needs `tau`, the horizon it is restricted to",
+                        cx.id
+                    ))
+                    .hint("add `tau: 365` (in the endpoint's unit), a time most patients could be followed to"));
+            }
+        };
+        Ok(Rmst {
+            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            by: p.by,
+            tau,
+            conf_level: cx.conf_level(p.conf_level)?,
+        })
+    }
+
+    fn methods(all: &[&Rmst], _cx: &Present) -> Vec<Sentence> {
+        let levels = format::distinct(all.iter().map(|r| format::level(r.conf_level)));
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "Restricted mean survival times were estimated as the area under the Kaplan-Meier curve up to a fixed horizon, with Miller's variance and {} normal confidence intervals; groups were compared by the difference and the ratio of their restricted means.",
+                format::list(&levels)
+            ),
+        )]
+    }
+}
+
+impl Analysis for Rmst {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        self.by.iter().map(|b| ("by", b.as_str())).collect()
+    }
+
+    fn runs_on_counts(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let e = endpoint(cohort, &self.endpoint);
+        let by_col = self.by.as_deref().map(|b| column(cohort, b));
+        let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
+        let (codes, labels) = match by_col {
+            Some(c) => {
+                let (codes, labels) = c.groups(&b.rows);
+                (Some(codes), labels)
+            }
+            None => (None, vec!["all".to_string()]),
+        };
+        let means = stats::rmst(
+            &b.time,
+            &b.event,
+            codes.as_deref(),
+            b.weight.as_deref(),
+            self.tau,
+            self.conf_level,
+        )?;
+        let contrasts = means
+            .iter()
+            .zip(&labels)
+            .skip(1)
+            .map(|(m, label)| contrast(label, &labels[0], m, &means[0], self.conf_level))
+            .collect();
+        let strata = means
+            .iter()
+            .zip(labels)
+            .map(|(m, label)| Stratum {
+                label,
+                n: m.n,
+                events: m.events,
+                rmst: m.rmst,
+                se: m.se,
+                lower: m.lower,
+                upper: m.upper,
+            })
+            .collect();
+        Ok(Outcome::new(RmstResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            by: self.by.clone(),
+            tau: self.tau,
+            conf_level: self.conf_level,
+            n_dropped_missing: b.dropped,
+            strata,
+            contrasts,
+        }))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<RmstResult>().expect("an rmst result");
+        vec![table(at, r, cx)]
+    }
+}
+
+fn contrast(
+    group: &str,
+    reference: &str,
+    m: &stats::Rmst,
+    m0: &stats::Rmst,
+    conf_level: f64,
+) -> Contrast {
+    let c = stats::rmst_contrast(m, m0, conf_level);
+    let f = |x: fn(&stats::RmstContrast) -> f64| c.as_ref().and_then(|c| stats::finite(x(c)));
+    Contrast {
+        group: group.to_string(),
+        reference: reference.to_string(),
+        difference: Difference {
+            estimate: f(|c| c.difference),
+            se: f(|c| c.difference_se),
+            lower: f(|c| c.difference_lower),
+            upper: f(|c| c.difference_upper),
+            p: f(|c| c.difference_p),
+        },
+        ratio: Ratio {
+            estimate: f(|c| c.ratio),
+            lower: f(|c| c.ratio_lower),
+            upper: f(|c| c.ratio_upper),
+            p: f(|c| c.ratio_p),
+        },
+    }
+}
+
+/// Each group's restricted mean, and its difference from the first group.
+fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
+    let labels = &cx.labels;
+    let unit = labels.unit(&r.endpoint).unwrap_or_default();
+    let level = format::level(r.conf_level);
+    let mut header = vec![
+        "Group".to_string(),
+        "n".into(),
+        "Events".into(),
+        format!("RMST ({level} CI), {unit}"),
+    ];
+    let compared = !r.contrasts.is_empty();
+    if compared {
+        header.push(format!("Difference ({level} CI)"));
+        header.push("p".into());
+    }
+    let rows = r
+        .strata
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let mut cells = vec![
+                labels.group(r.by.as_deref(), &s.label),
+                s.n.to_string(),
+                s.events.to_string(),
+                format::estimate_ci(s.rmst, s.lower, s.upper, 1),
+            ];
+            if compared {
+                match k.checked_sub(1).and_then(|c| r.contrasts.get(c)) {
+                    Some(c) => {
+                        let d = &c.difference;
+                        cells.push(format::estimate_ci(d.estimate, d.lower, d.upper, 1));
+                        cells.push(format::p_cell(d.p));
+                    }
+                    None => {
+                        cells.push("reference".into());
+                        cells.push(String::new());
+                    }
+                }
+            }
+            Row {
+                cells,
+                indent: false,
+            }
+        })
+        .collect();
+    let label = labels.endpoint(&r.endpoint);
+    let horizon = format!("{} {unit}", format::tick(r.tau)).trim().to_string();
+    Table {
+        id: at.id.clone(),
+        title: at
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("Restricted mean {} up to {horizon}", label.to_lowercase())),
+        header,
+        rows,
+        notes: vec![format!(
+            "Restricted mean survival time (RMST): the area under the Kaplan-Meier curve from 0 to {horizon}, with Miller's variance and {level} normal confidence intervals; differences against the first group."
+        )],
+    }
+}

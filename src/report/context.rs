@@ -1,0 +1,98 @@
+//! What a template is filled with: the study, its results, tables, figures, claims, the
+//! audit and the build's identity.
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use super::{Analysed, Drawn};
+use crate::data::Cohort;
+use crate::error::Result;
+use crate::hash::sha256_hex;
+use crate::present::{Present, format};
+use crate::results::ClaimResult;
+use crate::spec::Study;
+
+/// The synthetic cohort's calibration table, regenerated from its spec; a warning if the
+/// spec no longer generates the data file.
+pub fn calibration(study: &Study, cohort: &Cohort) -> Result<(Vec<Value>, Vec<String>)> {
+    let Some(name) = &study.spec.data.synth else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let path = study.resolve(name);
+    let (spec, text) = crate::synth::load(&path)?;
+    let made = crate::synth::generate(&path, &spec, &text, None)?;
+    let mut warnings = Vec::new();
+    if sha256_hex(made.csv.as_bytes()) != cohort.sha256 {
+        warnings.push(format!(
+            "{name} no longer generates {}: regenerate it with `reprise synth {name} -o {}`",
+            study.spec.data.path, study.spec.data.path
+        ));
+    }
+    let rows = made
+        .calibration
+        .iter()
+        .map(|c| json!({ "what": c.what, "target": c.target, "achieved": c.achieved }))
+        .collect();
+    Ok((rows, warnings))
+}
+
+/// The template's context.
+pub fn context(
+    a: &Analysed,
+    drawn: &Drawn,
+    id: &str,
+    inputs: &IndexMap<String, String>,
+    files: &IndexMap<String, Vec<u8>>,
+    date: (i32, u32, u32),
+) -> Value {
+    let study = &a.study;
+    let meta = &study.spec.study;
+    let cx = Present::new(study, &a.results, drawn.specs);
+    let spec_arg = study
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    json!({
+        "study": {
+            "id": meta.id, "version": meta.version, "title": meta.title, "date": meta.date,
+            "authors": meta.authors, "description": meta.description, "synthetic": study.spec.data.synthetic,
+        },
+        "date": { "year": date.0, "month": date.1, "day": date.2 },
+        "methods": crate::methods::paragraphs(&cx),
+        "summary": crate::methods::summary(&cx),
+        "tables": drawn.tables,
+        "figures": drawn.figures.iter().map(|f| json!({ "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) })).collect::<Vec<_>>(),
+        "results": a.results.analyses,
+        "claims": a.claims.iter().map(claim).collect::<Vec<_>>(),
+        "claims_within": a.claims.iter().filter(|c| c.within).count(),
+        "calibration": drawn.calibration,
+        "audit": crate::audit::audit(&study.spec.claims),
+        "build": {
+            "id": id, "short": &id[..12], "reprise": env!("CARGO_PKG_VERSION"),
+            "command": format!("reprise build {spec_arg}"),
+            "verify": format!("reprise verify {spec_arg}"),
+        },
+        "inputs": inputs.iter().map(|(n, h)| json!({ "name": n, "sha256": h })).collect::<Vec<_>>(),
+        "outputs": files.iter().map(|(name, bytes)| json!({ "name": name, "sha256": sha256_hex(bytes) })).collect::<Vec<_>>(),
+    })
+}
+
+/// A claim with the texts a replication table prints.
+fn claim(c: &ClaimResult) -> Value {
+    let mut v = serde_json::to_value(c).expect("serialises");
+    v["difference"] = json!(c.reproduced.map(|r| r - c.reported));
+    v["must"] = json!(c.must);
+    let short = |x: f64| format!("{x}");
+    v["reported_text"] = json!(short(c.reported));
+    v["reproduced_text"] = json!(format::num(c.reproduced, 4));
+    v["difference_text"] = json!(
+        c.reproduced
+            .map_or(format::MISSING.to_string(), |r| format!(
+                "{:+.4}",
+                r - c.reported
+            ))
+    );
+    v["tolerance_text"] = json!(short(c.tolerance));
+    v
+}

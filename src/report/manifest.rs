@@ -1,0 +1,93 @@
+//! The manifest: the sha256 of every input and output, and the refusal to overwrite a
+//! report of other inputs.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Report;
+use crate::error::{Error, Result, display_path};
+
+pub fn read_manifest(dir: &Path) -> Option<Value> {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+pub fn refuse_other_report(out_dir: &Path, new: &Report) -> Result<()> {
+    if !out_dir.exists() {
+        return Ok(());
+    }
+    let Some(old) = read_manifest(out_dir) else {
+        let has_files = std::fs::read_dir(out_dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+        if has_files {
+            return Err(Error::check(format!(
+                "{} exists and is not a reprise report (it has no manifest.json)",
+                display_path(out_dir)
+            ))
+            .hint("choose another folder with --out, or pass --force to replace it"));
+        }
+        return Ok(());
+    };
+    if old["build_id"].as_str() == Some(new.build_id.as_str()) {
+        return Ok(());
+    }
+    let new_manifest: Value =
+        serde_json::from_slice(&new.files["manifest.json"]).expect("our own manifest");
+    let mut changed: Vec<String> = Vec::new();
+    if let Some(inputs) = new_manifest["inputs"].as_object() {
+        for (name, hash) in inputs {
+            if old["inputs"][name.as_str()] != *hash {
+                changed.push(name.clone());
+            }
+        }
+    }
+    if let Some(old_inputs) = old["inputs"].as_object() {
+        for name in old_inputs.keys() {
+            if new_manifest["inputs"][name.as_str()].is_null() {
+                changed.push(format!("{name} (no longer used)"));
+            }
+        }
+    }
+    if old["reprise"].as_str() != Some(env!("CARGO_PKG_VERSION")) {
+        changed.push(format!(
+            "reprise {} (was {})",
+            env!("CARGO_PKG_VERSION"),
+            old["reprise"].as_str().unwrap_or("unknown")
+        ));
+    }
+    let what = if changed.is_empty() {
+        "its inputs".to_string()
+    } else {
+        changed.join(", ")
+    };
+    Err(Error::check(format!(
+        "{} already holds a report built from other inputs; changed: {what}",
+        display_path(out_dir)
+    ))
+    .hint("give the study a new `version` for a new report, or pass --force to replace this one"))
+}
+
+/// The manifest of a report: reprise's version, the study, the build id, the date it was
+/// built with, and the sha256 of every input and output.
+pub fn manifest(
+    study: &crate::spec::Study,
+    id: &str,
+    epoch: Option<&str>,
+    inputs: &indexmap::IndexMap<String, String>,
+    files: &indexmap::IndexMap<String, Vec<u8>>,
+) -> Value {
+    let meta = &study.spec.study;
+    serde_json::json!({
+        "reprise": env!("CARGO_PKG_VERSION"),
+        "study": { "id": meta.id, "version": meta.version },
+        "build_id": id,
+        "source_date_epoch": epoch,
+        "inputs": inputs,
+        "outputs": files
+            .iter()
+            .map(|(n, b)| (n.clone(), crate::hash::sha256_hex(b)))
+            .collect::<indexmap::IndexMap<String, String>>(),
+    })
+}

@@ -1,0 +1,279 @@
+//! The stages wired together: what `reprise build`, `check` and `verify` run.
+//!
+//! A build produces every output in memory first (results, tables, figures, the typst
+//! source and the PDF, then the manifest of hashes), and only then writes them
+//! ([`write`]). [`verify`] rebuilds and compares with the [`manifest`].
+
+mod context;
+pub mod manifest;
+mod verify;
+pub mod write;
+
+pub use verify::{Difference, Verified, verify};
+pub use write::write_atomic;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::data::{self, Cohort};
+use crate::error::{Error, Result, display_path};
+use crate::figures::{self, Figure};
+use crate::hash::sha256_hex;
+use crate::present::Present;
+use crate::progress;
+use crate::render::{self, Template};
+use crate::results::{self, ClaimResult, Results, Warning};
+use crate::spec::{Seg, Study};
+use crate::tables::{self, Table};
+
+/// A study analysed: everything `build` and `check` report on.
+pub struct Analysed {
+    pub study: Study,
+    pub cohort: Cohort,
+    pub results: Results,
+    pub warnings: Vec<Warning>,
+    pub claims: Vec<ClaimResult>,
+    pub template: Template,
+    /// `SOURCE_DATE_EPOCH`, which sets the report's date; recorded in the manifest so that
+    /// `verify` rebuilds with the same date.
+    pub epoch: Option<String>,
+}
+
+/// The template a study names, or the built-in one.
+fn template(study: &Study) -> Result<Template> {
+    let Some(name) = study.spec.report.as_ref().and_then(|r| r.template.clone()) else {
+        return Ok(Template {
+            name: render::DEFAULT_TEMPLATE_NAME.into(),
+            path: None,
+            text: render::DEFAULT_TEMPLATE.into(),
+        });
+    };
+    let path = study.resolve(&name);
+    let at = study.location(&[Seg::Key("report"), Seg::Key("template")]);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::in_file(
+            at,
+            format!("cannot read the template {}: {e}", display_path(&path)),
+        )
+        .hint("`report.template` is resolved against the study's folder")
+    })?;
+    Ok(Template {
+        name,
+        path: Some(path),
+        text,
+    })
+}
+
+/// The inputs that determine the output, each with its sha256, named as the spec names
+/// them (relative to the spec's folder).
+fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<String, String> {
+    let spec_name = study
+        .path
+        .file_name()
+        .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string());
+    let mut inputs = IndexMap::new();
+    inputs.insert(spec_name, sha256_hex(study.text.as_bytes()));
+    inputs.insert(study.spec.data.path.clone(), cohort.sha256.clone());
+    if template.path.is_some() {
+        inputs.insert(template.name.clone(), sha256_hex(template.text.as_bytes()));
+    }
+    if let Some(synth) = &study.spec.data.synth
+        && let Ok(bytes) = std::fs::read(study.resolve(synth))
+    {
+        inputs.insert(synth.clone(), sha256_hex(&bytes));
+    }
+    inputs
+}
+
+/// The build id: one hash over reprise's version and every input's hash, so equal ids
+/// mean equal inputs.
+pub fn build_id(inputs: &IndexMap<String, String>) -> String {
+    let mut manifest = format!("reprise {}\n", env!("CARGO_PKG_VERSION"));
+    for (name, hash) in inputs {
+        manifest.push_str(&format!("{hash}  {name}\n"));
+    }
+    sha256_hex(manifest.as_bytes())
+}
+
+/// Reads the spec and the data, runs every analysis and evaluates the claims.
+pub fn analyse(spec_path: &Path) -> Result<Analysed> {
+    let study = Study::load(spec_path)?;
+    let template = template(&study)?;
+    let cohort = {
+        let _step = progress::step(format!("reading {}", study.spec.data.path));
+        data::load(&study)?
+    };
+    let inputs = inputs(&study, &cohort, &template);
+    let id = build_id(&inputs);
+    let (results, warnings) = {
+        let _step = progress::step("running the analyses");
+        crate::analysis::run(&study, &cohort, &id, inputs)?
+    };
+    let claims = results::claims(&study, &results)?;
+    Ok(Analysed {
+        study,
+        cohort,
+        results,
+        warnings,
+        claims,
+        template,
+        epoch: render::source_date_epoch(),
+    })
+}
+
+/// Every file of a report, by its path inside the report folder.
+pub struct Report {
+    pub files: IndexMap<String, Vec<u8>>,
+    pub build_id: String,
+    /// The PDF's text, page by page.
+    pub text: Vec<String>,
+    pub pages: usize,
+    pub warnings: Vec<String>,
+}
+
+fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(v).expect("serialises");
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// Produces the whole report in memory.
+pub fn produce(a: &mut Analysed) -> Result<Report> {
+    let _step = progress::step("drawing the figures and typesetting the report");
+    let specs = figures::specs(&a.study);
+    let (figures, tables) = {
+        let cx = Present::new(&a.study, &a.results, &specs);
+        (figures::build(&cx)?, tables::build(&cx))
+    };
+    let (calibration, synth_warnings) = context::calibration(&a.study, &a.cohort)?;
+    let drawn = Drawn {
+        specs: &specs,
+        figures: &figures,
+        tables: &tables,
+        calibration: &calibration,
+    };
+    let mut extra: IndexMap<String, String> = IndexMap::new();
+    // Files the template pulls in (a logo, an appendix) are inputs too, but they are only
+    // known once typst has run: a second pass includes them in the build id.
+    for _ in 0..2 {
+        let (mut report, read) = produce_once(a, &drawn, &extra)?;
+        report.warnings.extend(synth_warnings.iter().cloned());
+        if read.keys().all(|k| extra.contains_key(k)) {
+            return Ok(report);
+        }
+        extra = read;
+    }
+    Err(
+        Error::input("the files the template reads change from one pass to the next")
+            .hint("a template should not choose files by the build id"),
+    )
+}
+
+/// What a report shows besides the results: figures, tables, the calibration table.
+pub struct Drawn<'a> {
+    pub specs: &'a [(String, figures::FigureSpec)],
+    pub figures: &'a [Figure],
+    pub tables: &'a [Table],
+    pub calibration: &'a [Value],
+}
+
+/// One pass: the build id from the inputs known so far, the files, the typst source and
+/// the PDF, and the files the template read.
+fn produce_once(
+    a: &mut Analysed,
+    drawn: &Drawn,
+    extra: &IndexMap<String, String>,
+) -> Result<(Report, IndexMap<String, String>)> {
+    let study = &a.study;
+    let mut inputs = inputs(study, &a.cohort, &a.template);
+    inputs.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let id = build_id(&inputs);
+    a.results.reprise.build_id = id.clone();
+    a.results.reprise.inputs = inputs.clone();
+
+    let mut files: IndexMap<String, Vec<u8>> = IndexMap::new();
+    files.insert("results.json".into(), json_bytes(&a.results));
+    for t in drawn.tables {
+        files.insert(format!("tables/{}.csv", t.id), t.csv().into_bytes());
+    }
+    for f in drawn.figures {
+        files.insert(format!("figures/{}.svg", f.id), f.svg.clone().into_bytes());
+        files.insert(format!("figures/{}.png", f.id), f.png.clone());
+    }
+    // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
+    let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
+    let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
+    let (source, line_map) = render::fill(&a.template, &context)?;
+    let memory: HashMap<String, Vec<u8>> = drawn
+        .figures
+        .iter()
+        .map(|f| (format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()))
+        .collect();
+    let rendered = render::compile(
+        &a.template,
+        source,
+        &line_map,
+        &study.root,
+        memory,
+        stamp,
+        &id,
+    )?;
+    let read = files_read(study, &rendered.files_read);
+    files.insert("report.typ".into(), rendered.source.clone().into_bytes());
+    files.insert("report.pdf".into(), rendered.pdf);
+    let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &inputs, &files);
+    files.insert("manifest.json".into(), json_bytes(&manifest));
+    Ok((
+        Report {
+            files,
+            build_id: id,
+            text: rendered.text,
+            pages: rendered.pages,
+            warnings: rendered.warnings,
+        },
+        read,
+    ))
+}
+
+/// The files typst read from the study's folder, named relative to it, with their hashes.
+fn files_read(study: &Study, read: &[PathBuf]) -> IndexMap<String, String> {
+    let root = study
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| study.root.clone());
+    read.iter()
+        .filter_map(|p| {
+            let name = p.strip_prefix(&root).ok()?.to_string_lossy().to_string();
+            let bytes = std::fs::read(p).ok()?;
+            Some((name, sha256_hex(&bytes)))
+        })
+        .collect()
+}
+
+/// What a build wrote.
+pub struct Built {
+    pub analysed: Analysed,
+    pub report: Report,
+    pub out_dir: PathBuf,
+}
+
+/// Analyses the study and writes the report into the output folder. A folder that
+/// already holds a report of other inputs is left alone unless `force` is set: a version
+/// names one report, and a silent replacement would break that.
+pub fn build(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Built> {
+    let mut analysed = analyse(spec_path)?;
+    let report = produce(&mut analysed)?;
+    let out_dir = analysed.study.out_dir(out);
+    if !force {
+        manifest::refuse_other_report(&out_dir, &report)?;
+    }
+    write::write_folder(&out_dir, &report.files)?;
+    Ok(Built {
+        analysed,
+        report,
+        out_dir,
+    })
+}

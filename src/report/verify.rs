@@ -1,0 +1,140 @@
+//! `reprise verify`: rebuild the report and compare every hash with its manifest, and the
+//! files on disk with theirs.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use super::manifest::read_manifest;
+use super::write::write_folder;
+use super::{analyse, produce};
+use crate::error::{Error, Result, display_path};
+use crate::hash::sha256_hex;
+use crate::spec::Study;
+
+/// One difference `verify` found.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub file: String,
+    pub message: String,
+}
+
+pub struct Verified {
+    pub out_dir: PathBuf,
+    pub checked: usize,
+    pub differences: Vec<Difference>,
+    pub build_id: String,
+}
+
+/// Rebuilds the report in a temporary folder and compares every hash with the manifest
+/// on disk, and the files on disk with their manifest hashes.
+pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
+    let study = Study::load(spec_path)?;
+    let out_dir = study.out_dir(out);
+    let manifest = read_manifest(&out_dir).ok_or_else(|| {
+        Error::input(format!("no report to verify: {} has no manifest.json", display_path(&out_dir)))
+            .hint("build the report first with `reprise build`, or point --out at the folder that holds it")
+    })?;
+    let mut analysed = analyse(spec_path)?;
+    // Rebuild with the date the report was built with, whatever this shell sets.
+    analysed.epoch = manifest["source_date_epoch"].as_str().map(str::to_string);
+    let report = produce(&mut analysed)?;
+    let tmp = std::env::temp_dir().join(format!(
+        "reprise-verify-{}-{}",
+        std::process::id(),
+        &report.build_id[..12]
+    ));
+    write_folder(&tmp, &report.files)?;
+    let rebuilt: IndexMap<String, String> = report
+        .files
+        .keys()
+        .map(|name| {
+            (
+                name.clone(),
+                std::fs::read(tmp.join(name))
+                    .map(|b| sha256_hex(&b))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let rebuilt_manifest: Value =
+        serde_json::from_slice(&report.files["manifest.json"]).expect("our own manifest");
+
+    let mut differences = Vec::new();
+    let mut checked = 0;
+    let short = |h: &str| h.chars().take(12).collect::<String>();
+    for section in ["inputs", "outputs"] {
+        let recorded = manifest[section].as_object().cloned().unwrap_or_default();
+        // Outputs compare with the files the rebuild wrote; inputs with what it hashed.
+        let now: serde_json::Map<String, Value> = if section == "outputs" {
+            rebuilt
+                .iter()
+                .filter(|(n, _)| n.as_str() != "manifest.json")
+                .map(|(n, h)| (n.clone(), json!(h)))
+                .collect()
+        } else {
+            rebuilt_manifest[section]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        for (name, hash) in &recorded {
+            checked += 1;
+            let hash = hash.as_str().unwrap_or("");
+            match now.get(name).and_then(Value::as_str) {
+                Some(h) if h == hash => {}
+                Some(h) => differences.push(Difference {
+                    file: name.clone(),
+                    message: format!("{section}: manifest {}, rebuilt {}", short(hash), short(h)),
+                }),
+                None => differences.push(Difference {
+                    file: name.clone(),
+                    message: format!(
+                        "{section}: in the manifest, but the rebuild has no such file"
+                    ),
+                }),
+            }
+            if section == "outputs" {
+                match std::fs::read(out_dir.join(name)) {
+                    Ok(bytes) if sha256_hex(&bytes) == hash => {}
+                    Ok(bytes) => differences.push(Difference {
+                        file: name.clone(),
+                        message: format!(
+                            "on disk {}, manifest {}",
+                            short(&sha256_hex(&bytes)),
+                            short(hash)
+                        ),
+                    }),
+                    Err(_) => differences.push(Difference {
+                        file: name.clone(),
+                        message: "listed in the manifest but missing on disk".into(),
+                    }),
+                }
+            }
+        }
+        for name in now.keys().filter(|n| !recorded.contains_key(*n)) {
+            differences.push(Difference {
+                file: name.clone(),
+                message: format!("{section}: the rebuild has it, the manifest does not"),
+            });
+        }
+    }
+    if manifest["build_id"].as_str() != Some(report.build_id.as_str()) {
+        differences.push(Difference {
+            file: "manifest.json".into(),
+            message: format!(
+                "build id: manifest {}, rebuilt {}",
+                short(manifest["build_id"].as_str().unwrap_or("")),
+                short(&report.build_id)
+            ),
+        });
+    }
+    Ok(Verified {
+        out_dir,
+        checked,
+        differences,
+        build_id: report.build_id,
+    })
+}

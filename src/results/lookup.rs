@@ -1,0 +1,89 @@
+//! Paths into `results.json`, as claims and templates name a number.
+
+use serde_json::Value;
+
+/// A path that names no number, with what is there instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotFound(pub String);
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// The value a claim's path names: object keys by name, list elements by their `label`,
+/// `time` or `term`. `Ok(None)` when the path exists but holds no number (null).
+pub fn lookup<'a>(
+    analysis: impl Fn(&str) -> Option<&'a Value>,
+    path: &str,
+) -> Result<Option<f64>, NotFound> {
+    let mut segments = path.split('/');
+    let first = segments.next().unwrap_or("");
+    let mut here = analysis(first).ok_or_else(|| NotFound(format!("no analysis `{first}`")))?;
+    let mut walked = first.to_string();
+    for seg in segments {
+        here = match here {
+            Value::Object(map) => match map.get(seg) {
+                Some(v) => v,
+                None => {
+                    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                    let hint = crate::error::nearest(seg, keys.iter().copied())
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    return Err(NotFound(format!(
+                        "`{walked}` has no key `{seg}` (it has: {}){hint}",
+                        keys.join(", ")
+                    )));
+                }
+            },
+            Value::Array(items) => {
+                let found = items.iter().find(|item| {
+                    ["label", "term"]
+                        .iter()
+                        .any(|k| item.get(k).and_then(Value::as_str) == Some(seg))
+                        || item
+                            .get("time")
+                            .and_then(Value::as_f64)
+                            .zip(seg.parse::<f64>().ok())
+                            .is_some_and(|(a, b)| a == b)
+                });
+                match found {
+                    Some(v) => v,
+                    None => {
+                        let names: Vec<String> = items
+                            .iter()
+                            .filter_map(|i| {
+                                i.get("label").or(i.get("term")).or(i.get("time")).map(|v| {
+                                    v.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| v.to_string())
+                                })
+                            })
+                            .collect();
+                        return Err(NotFound(format!(
+                            "`{walked}` has no element `{seg}` (it has: {})",
+                            names.join(", ")
+                        )));
+                    }
+                }
+            }
+            _ => {
+                return Err(NotFound(format!(
+                    "`{walked}` is a value, so `{seg}` cannot follow it"
+                )));
+            }
+        };
+        walked = format!("{walked}/{seg}");
+    }
+    match here {
+        Value::Number(n) => Ok(n.as_f64()),
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b as u8 as f64)),
+        _ => Err(NotFound(format!(
+            "`{walked}` is not a number; a claim must point at one value"
+        ))),
+    }
+}

@@ -1,0 +1,397 @@
+//! The checks that need nothing but the spec: each part of `study.yaml` in turn, every
+//! error placed at its key.
+
+use super::model::*;
+use super::{Seg, Study};
+use crate::error::{Result, nearest};
+
+impl Study {
+    /// The study's own facts: id, version, date, the data file and its declared columns.
+    pub(super) fn validate_meta(&self) -> Result<()> {
+        let spec = &self.spec;
+        let meta = &spec.study;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
+
+        if meta.id.trim().is_empty() {
+            return Err(at(
+                &[Seg::Key("study"), Seg::Key("id")],
+                "study id is empty".into(),
+            ));
+        }
+        let version_ok = !meta.version.is_empty()
+            && meta.version != "."
+            && meta.version != ".."
+            && meta
+                .version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
+        if !version_ok {
+            return Err(at(
+                &[Seg::Key("study"), Seg::Key("version")],
+                format!("study version `{}` cannot name a folder", meta.version),
+            )
+            .hint("use a version such as 1.0.0 (letters, digits, `.`, `-`, `_`, `+`)"));
+        }
+        if parse_date(&meta.date).is_none() {
+            return Err(at(
+                &[Seg::Key("study"), Seg::Key("date")],
+                format!("study date `{}` is not a date", meta.date),
+            )
+            .hint("write it as YYYY-MM-DD, e.g. 2021-12-13"));
+        }
+
+        self.validate_data()
+    }
+
+    fn validate_data(&self) -> Result<()> {
+        let spec = &self.spec;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
+        let data_path = &spec.data.path;
+        let lower = data_path.to_ascii_lowercase();
+        if !(lower.ends_with(".csv") || lower.ends_with(".parquet")) {
+            return Err(at(
+                &[Seg::Key("data"), Seg::Key("path")],
+                format!("data file `{data_path}` is neither .csv nor .parquet"),
+            )
+            .hint("reprise reads CSV (with a header row) and Parquet files"));
+        }
+        if let Some(pin) = &spec.data.sha256
+            && (pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(at(&[Seg::Key("data"), Seg::Key("sha256")], "sha256 must be 64 hexadecimal characters".into())
+                    .hint("compute it with `sha256sum <file>`, or set `sha256: null` to leave the data unpinned"));
+        }
+        for (name, col) in spec.data.columns.iter() {
+            let here = [Seg::Key("data"), Seg::Key("columns"), Seg::Key(name)];
+            if col.levels.is_some() && col.col_type != ColType::Category {
+                return Err(at(
+                    &here,
+                    format!("column `{name}` declares `levels` but is not `type: category`"),
+                ));
+            }
+            if col.reference.is_some() && col.levels.is_none() && col.col_type != ColType::Category
+            {
+                return Err(at(
+                    &here,
+                    format!("column `{name}` declares `ref` but is not `type: category`"),
+                ));
+            }
+            if let (Some(levels), Some(reference)) = (&col.levels, &col.reference)
+                && !levels.contains(reference)
+            {
+                return Err(at(
+                    &here,
+                    format!(
+                        "column `{name}`: ref `{reference}` is not one of its levels {levels:?}"
+                    ),
+                ));
+            }
+            if let (Some(min), Some(max)) = (col.min, col.max)
+                && min > max
+            {
+                return Err(at(
+                    &here,
+                    format!("column `{name}`: min {min} is above max {max}"),
+                ));
+            }
+        }
+
+        Ok(())
+    }
+
+    /// Derived columns: exactly one way of deriving each, and a well-formed one.
+    pub(super) fn validate_derive(&self) -> Result<()> {
+        let spec = &self.spec;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
+        for (name, d) in spec.derive.iter() {
+            let here = [Seg::Key("derive"), Seg::Key(name)];
+            let count = d.expr.is_some() as u8 + d.cut.is_some() as u8 + d.recode.is_some() as u8;
+            if count != 1 {
+                return Err(at(
+                    &here,
+                    format!(
+                        "derived column `{name}` needs exactly one of `expr`, `cut` or `recode`"
+                    ),
+                ));
+            }
+            if spec.data.columns.contains_key(name) {
+                return Err(at(
+                    &here,
+                    format!("derived column `{name}` has the name of a declared data column"),
+                ));
+            }
+            if let Some(cut) = &d.cut {
+                if cut.breaks.is_empty()
+                    || cut.breaks.windows(2).any(|w| w[0] >= w[1])
+                    || cut.breaks.iter().any(|b| !b.is_finite())
+                {
+                    return Err(at(
+                        &here,
+                        format!(
+                            "derived column `{name}`: cut breaks must be finite and strictly increasing"
+                        ),
+                    ));
+                }
+                if let Some(labels) = &cut.labels
+                    && labels.len() != cut.breaks.len() + 1
+                {
+                    return Err(at(
+                        &here,
+                        format!(
+                            "derived column `{name}`: {} breaks make {} intervals, but {} labels are given",
+                            cut.breaks.len(),
+                            cut.breaks.len() + 1,
+                            labels.len()
+                        ),
+                    ));
+                }
+            }
+            if let Some(expr) = &d.expr
+                && expr.trim().is_empty()
+            {
+                return Err(at(
+                    &here,
+                    format!("derived column `{name}`: `expr` is empty"),
+                ));
+            }
+        }
+
+        Ok(())
+    }
+
+    /// Endpoints: from a time and an event, or from dates, and never both.
+    pub(super) fn validate_endpoints(&self) -> Result<()> {
+        let spec = &self.spec;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
+        for (name, e) in spec.endpoints.iter() {
+            let here = [Seg::Key("endpoints"), Seg::Key(name)];
+            let from_time = e.time.is_some();
+            let from_dates =
+                e.start.is_some() || e.last_contact.is_some() || e.event_date.is_some();
+            match (from_time, from_dates) {
+                (true, false) => {
+                    if e.event.is_none() {
+                        return Err(at(
+                            &here,
+                            format!("endpoint `{name}` has a `time` but no `event` column"),
+                        ));
+                    }
+                }
+                (false, true) => {
+                    if e.start.is_none() || e.last_contact.is_none() {
+                        return Err(at(
+                            &here,
+                            format!(
+                                "endpoint `{name}` from dates needs `start` and `last_contact`"
+                            ),
+                        )
+                        .hint(
+                            "plus `event_date` (its presence marks the event) or an `event` column",
+                        ));
+                    }
+                    if e.event.is_none() && e.event_date.is_none() {
+                        return Err(at(
+                            &here,
+                            format!("endpoint `{name}` needs `event_date` or an `event` column"),
+                        ));
+                    }
+                }
+                (true, true) => {
+                    return Err(at(&here, format!("endpoint `{name}` mixes `time` with dates")).hint("use either `time` + `event`, or `start` + `last_contact` (+ `event_date`)"));
+                }
+                (false, false) => {
+                    return Err(at(
+                        &here,
+                        format!("endpoint `{name}` needs `time` and `event` columns"),
+                    ));
+                }
+            }
+            if let Some(codes) = &e.event_codes {
+                if codes.event.is_empty() {
+                    return Err(at(
+                        &here,
+                        format!("endpoint `{name}`: `event_codes.event` is empty"),
+                    ));
+                }
+                if let Some(both) = codes.event.iter().find(|c| codes.censored.contains(c)) {
+                    return Err(at(
+                        &here,
+                        format!(
+                            "endpoint `{name}`: code `{both}` is both an event and a censoring"
+                        ),
+                    ));
+                }
+            }
+        }
+
+        Ok(())
+    }
+
+    /// Claims: unique ids, numbers that are numbers, paths into analyses that exist.
+    pub(super) fn validate_claims(&self) -> Result<()> {
+        let spec = &self.spec;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
+        self.validate_claim_links()?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, claim) in spec.claims.iter().enumerate() {
+            let here = [Seg::Key("claims"), Seg::Index(i)];
+            if !seen.insert(claim.id.as_str()) {
+                return Err(at(&here, format!("claim id `{}` is used twice", claim.id)));
+            }
+            if !claim.reported.is_finite() {
+                return Err(at(
+                    &here,
+                    format!("claim `{}`: `reported` must be a number", claim.id),
+                ));
+            }
+            if !(claim.tolerance.is_finite() && claim.tolerance >= 0.0) {
+                return Err(at(
+                    &here,
+                    format!("claim `{}`: `tolerance` must be a number ≥ 0", claim.id),
+                ));
+            }
+            let first = claim
+                .result
+                .as_deref()
+                .map(|r| r.split('/').next().unwrap_or(""));
+            if let Some(first) = first.filter(|f| !spec.analyses.contains_key(*f)) {
+                let mut e = self.error_at(
+                    &[Seg::Key("claims"), Seg::Index(i), Seg::Key("result")],
+                    format!(
+                        "claim `{}` points into analysis `{first}`, which is not defined",
+                        claim.id
+                    ),
+                );
+                if let Some(best) = nearest(first, spec.analyses.keys().map(String::as_str)) {
+                    e = e.hint(format!("did you mean `{best}`?"));
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims that name other claims (`count`, `part_of`, `p_of`, `same_as`, subgroups)
+    /// must name ones that exist.
+    fn validate_claim_links(&self) -> Result<()> {
+        let ids: Vec<&str> = self.spec.claims.iter().map(|c| c.id.as_str()).collect();
+        for (i, c) in self.spec.claims.iter().enumerate() {
+            let links = [
+                ("count", &c.count),
+                ("part_of", &c.part_of),
+                ("p_of", &c.p_of),
+                ("same_as", &c.same_as),
+            ];
+            let named = links
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+                .chain(c.subgroups.iter().map(|s| ("subgroups", s.claim.as_str())));
+            for (key, other) in named {
+                if !ids.contains(&other) {
+                    let mut e = self.error_at(
+                        &[Seg::Key("claims"), Seg::Index(i), Seg::Key(key)],
+                        format!(
+                            "claim `{}`: `{key}` names claim `{other}`, which is not defined",
+                            c.id
+                        ),
+                    );
+                    if let Some(best) = nearest(other, ids.iter().copied()) {
+                        e = e.hint(format!("did you mean `{best}`?"));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Figures: each names analyses of the kinds it draws.
+    pub(super) fn validate_figures(&self) -> Result<()> {
+        let Some(figures) = &self.spec.figures else {
+            return Ok(());
+        };
+        let analyses = &self.analyses;
+        let kind_of = |id: &str| analyses.iter().find(|p| p.id == id).map(|p| p.kind);
+        for (fid, f) in figures.iter() {
+            let here = |key: &'static str| {
+                vec![Seg::Key("figures"), Seg::Key(fid.as_str()), Seg::Key(key)]
+            };
+            let want = |key: &'static str, id: &str, what: &str| -> Result<()> {
+                match kind_of(id) {
+                    Some(kind) if kind == what => Ok(()),
+                    Some(_) => Err(self.error_at(
+                        &here(key),
+                        format!("figure `{fid}`: analysis `{id}` is not a {what} analysis"),
+                    )),
+                    None => {
+                        let mut e = self.error_at(
+                            &here(key),
+                            format!("figure `{fid}`: analysis `{id}` is not defined"),
+                        );
+                        if let Some(best) = nearest(id, analyses.iter().map(|p| p.id.as_str())) {
+                            e = e.hint(format!("did you mean `{best}`?"));
+                        }
+                        Err(e)
+                    }
+                }
+            };
+            match f.kind {
+                FigureKind::Km | FigureKind::Flow => {
+                    let Some(id) = &f.analysis else {
+                        return Err(self.error_at(
+                            &[Seg::Key("figures"), Seg::Key(fid)],
+                            format!("figure `{fid}` needs the `analysis` it draws"),
+                        ));
+                    };
+                    if f.kind == FigureKind::Km {
+                        want("analysis", id, "km")?;
+                        if let Some(lr) = &f.logrank {
+                            want("logrank", lr, "logrank")?;
+                        }
+                    } else {
+                        want("analysis", id, "flow")?;
+                    }
+                }
+                FigureKind::Forest => {
+                    let models = f.analyses.iter().flatten().map(|a| ("analyses", a));
+                    let uni = f.univariable.iter().flatten().map(|a| ("univariable", a));
+                    let mut any = false;
+                    for (key, id) in models.chain(uni) {
+                        want(key, id, "cox")?;
+                        any = true;
+                    }
+                    if !any {
+                        return Err(self.error_at(&[Seg::Key("figures"), Seg::Key(fid)], format!("figure `{fid}` needs Cox models: `analyses: [..]` and/or `univariable: [..]`")));
+                    }
+                }
+            }
+            if let Some(xmax) = f.xmax
+                && !(xmax.is_finite() && xmax > 0.0)
+            {
+                return Err(self.error_at(
+                    &here("xmax"),
+                    format!("figure `{fid}`: xmax must be a time > 0"),
+                ));
+            }
+            if let Some(b) = &f.breaks
+                && (b.iter().any(|x| !x.is_finite() || *x < 0.0)
+                    || b.windows(2).any(|w| w[0] >= w[1]))
+            {
+                return Err(self.error_at(
+                    &here("breaks"),
+                    format!("figure `{fid}`: breaks must be increasing times ≥ 0"),
+                ));
+            }
+        }
+        if let Some(report) = &self.spec.report
+            && let Some(t) = &report.template
+            && t.trim().is_empty()
+        {
+            return Err(self.error_at(
+                &[Seg::Key("report"), Seg::Key("template")],
+                "report template path is empty".to_string(),
+            ));
+        }
+        Ok(())
+    }
+}
