@@ -282,3 +282,26 @@ impl Serialize for Outcome {
         self.json.serialize(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_registered_once_with_its_keys() {
+        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(!names[..i].contains(name), "{name} registered twice");
+        }
+        let km = KINDS.iter().find(|k| k.name == "km").unwrap();
+        assert_eq!(
+            km.keys(),
+            ["kind", "endpoint", "by", "times", "conf_type", "conf_level", "title"]
+        );
+        for k in KINDS {
+            let keys = k.keys();
+            assert_eq!(keys.first(), Some(&"kind"), "{}", k.name);
+            assert_eq!(keys.last(), Some(&"title"), "{}", k.name);
+        }
+    }
+}

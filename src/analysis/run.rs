@@ -101,7 +101,7 @@ fn in_parallel(
 pub fn run_one(planned: &Planned, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
     if cx.cohort.count.is_some() && !planned.analysis.runs_on_counts() {
         return Err(StatsError(
-            "the data are counts per row (`data.count`), and this analysis needs each patient's own values: Kaplan-Meier, log-rank and follow-up run on counts; Cox models, Table 1 and flows need patient-level data".into(),
+            "the data are counts per row (`data.count`), and this analysis needs each patient's own values: Kaplan-Meier, log-rank, follow-up and restricted means run on counts; Cox models, Table 1 and flows need patient-level data".into(),
         ));
     }
     let _step = crate::progress::timed(format!("analysis {}", planned.id));

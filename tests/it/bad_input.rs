@@ -390,3 +390,25 @@ fn declared_schema_violations_name_the_rows() {
         ],
     );
 }
+
+#[test]
+fn an_unknown_kind_lists_every_registered_kind() {
+    refused(
+        &edit("kind: km", "kind: rmts"),
+        DATA,
+        &[
+            "study.yaml:12:15",
+            "unknown value `rmts`",
+            "`km`, `logrank`, `cox`, `followup`, `rmst`, `describe`, `flow`",
+            "did you mean `rmst`?",
+        ],
+    );
+}
+
+#[test]
+fn a_restricted_mean_needs_its_horizon() {
+    let study = format!("{STUDY}  mean: {{ kind: rmst, endpoint: os, by: arm }}\n");
+    refused(&study, DATA, &["study.yaml:15:3", "needs `tau`", "hint: add `tau: 365`"]);
+    let study = format!("{STUDY}  mean: {{ kind: rmst, endpoint: os, tau: -1 }}\n");
+    refused(&study, DATA, &["study.yaml:15:", "tau -1 is not a time > 0"]);
+}

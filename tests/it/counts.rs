@@ -1,6 +1,6 @@
 //! Data summarised elsewhere (`data.count`): one row per (arm, time, status) with the
-//! number of patients it stands for gives the same Kaplan-Meier curves, log-rank test and
-//! follow-up as the patient-level file it was summarised from.
+//! number of patients it stands for gives the same Kaplan-Meier curves, log-rank test,
+//! follow-up and restricted mean as the patient-level file it was summarised from.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +15,7 @@ analyses:
   km: { kind: km, endpoint: os, by: trt, times: [30, 90, 180, 365] }
   lr: { kind: logrank, endpoint: os, by: trt }
   fu: { kind: followup, endpoint: os }
+  mean: { kind: rmst, endpoint: os, by: trt, tau: 365 }
 ";
 
 fn study(path: &str, count: &str) -> String {
@@ -81,6 +82,7 @@ fn counts_per_time_give_the_patient_level_answers() {
     assert_eq!(a, b);
     assert_eq!(b["fu"]["n"], 137);
     assert_eq!(b["km"]["strata"].as_array().unwrap().len(), 2);
+    assert_eq!(b["mean"]["contrasts"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -387,3 +387,38 @@ fn verify_rebuilds_with_the_date_the_report_was_built_with() {
     let out = dir.run(&["verify"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }
+
+#[test]
+fn a_ninety_percent_level_reaches_every_header_and_sentence() {
+    let spec = "reprise: 1
+study: { id: ninety, version: 1.0.0, title: Ninety, date: 2024-03-05 }
+data: { path: data.csv }
+endpoints:
+  os: { time: time, event: event, label: Overall survival, unit: months }
+analyses:
+  km: { kind: km, endpoint: os, by: arm, times: [6, 12], conf_level: 0.9 }
+  cox: { kind: cox, endpoint: os, covariates: [age, arm], conf_level: 0.9 }
+  fu: { kind: followup, endpoint: os, conf_level: 0.9 }
+";
+    let dir = Dir::new(&[("study.yaml", spec), ("data.csv", DATA)]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let text = report
+        .text
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for said in [
+        "Median (90% CI)",
+        "with 90% confidence intervals from Greenwood",
+        "HR (90% CI)",
+        "Hazard ratios with 90% Wald confidence intervals",
+        "Kaplan-Meier estimates with 90% confidence intervals",
+    ] {
+        assert!(text.contains(said), "{said:?} not in the PDF text: {text}");
+    }
+    assert!(!text.contains("95%"), "a 95% left in: {text}");
+    let forest = String::from_utf8(report.files["figures/fig_cox.svg"].clone()).unwrap();
+    assert!(forest.contains("HR (90% CI)"), "the forest plot's header");
+}
