@@ -84,6 +84,42 @@ fn categories_must_add_up() {
 }
 
 #[test]
+fn a_huge_denominator_is_answered_at_once_with_the_ones_that_fit() {
+    // Up to twice the stated denominator are 2 × 10¹² candidates, too many to try one by
+    // one; the ones that fit are those that fit 22 (9.6%) of 142.
+    let k = claim("k", 22.0, ClaimUnit::Count);
+    let mut p = claim("p", 9.6, ClaimUnit::Percent);
+    p.count = Some("k".into());
+    p.denominator = Some(1e12);
+    let a = audit(&[k, p]);
+    assert_eq!(a.checks_run, 1);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].check, "percent_vs_count");
+    assert_eq!(
+        a.findings[0].message,
+        "22 / 1000000000000 = 0%, printed 9.6%: the denominator that fits is 228 or 229 or 230"
+    );
+}
+
+#[test]
+fn a_huge_denominator_that_nothing_fits_says_so() {
+    // 134 of m prints 58.9% only for m in 227.33 to 227.71: no whole m, however far one looks.
+    let k = claim("k", 134.0, ClaimUnit::Count);
+    let mut p = claim("p", 58.9, ClaimUnit::Percent);
+    p.count = Some("k".into());
+    p.denominator = Some(1e12);
+    let a = audit(&[k, p]);
+    assert_eq!(a.findings.len(), 1);
+    assert!(
+        a.findings[0]
+            .message
+            .ends_with(": no denominator up to twice the stated one gives it"),
+        "{}",
+        a.findings[0].message
+    );
+}
+
+#[test]
 fn an_unattainable_percentage_names_the_nearest_counts() {
     // With 7 patients the percentages are 14.3, 28.6, 42.9, ...: 20.0 is none of them.
     let mut p = claim("p", 20.0, ClaimUnit::Percent);

@@ -483,7 +483,7 @@ pub struct Claim {
     /// Decimal places as printed (for rounding arithmetic); defaults by unit.
     #[serde(default)]
     pub digits: Option<u32>,
-    /// A percent's or proportion's stated denominator.
+    /// A percent's or proportion's stated denominator: a whole number of patients.
     #[serde(default)]
     pub denominator: Option<f64>,
     /// A percent's count: the id of the claim holding it.
@@ -922,6 +922,19 @@ impl Study {
                     &here,
                     format!("claim `{}`: `tolerance` must be a number ≥ 0", claim.id),
                 ));
+            }
+            if let Some(n) = claim.denominator
+                && !(n.is_finite() && n >= 1.0 && n.fract() == 0.0)
+            {
+                return Err(self
+                    .error_at(
+                        &[Seg::Key("claims"), Seg::Index(i), Seg::Key("denominator")],
+                        format!(
+                            "claim `{}`: `denominator` {n} is not a number of patients",
+                            claim.id
+                        ),
+                    )
+                    .hint("a denominator counts patients: a whole number ≥ 1, such as 228"));
             }
             let first = claim
                 .result
