@@ -372,7 +372,7 @@ pub struct Claim {
     /// Decimal places as printed (for rounding arithmetic); defaults by unit.
     #[serde(default)]
     pub digits: Option<u32>,
-    /// A percent's or proportion's stated denominator.
+    /// A percent's or proportion's stated denominator: a whole number of patients.
     #[serde(default)]
     pub denominator: Option<f64>,
     /// A percent's count: the id of the claim holding it.

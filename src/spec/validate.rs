@@ -250,6 +250,19 @@ impl Study {
                     format!("claim `{}`: `tolerance` must be a number ≥ 0", claim.id),
                 ));
             }
+            if let Some(n) = claim.denominator
+                && !(n.is_finite() && n >= 1.0 && n.fract() == 0.0)
+            {
+                return Err(self
+                    .error_at(
+                        &[Seg::Key("claims"), Seg::Index(i), Seg::Key("denominator")],
+                        format!(
+                            "claim `{}`: `denominator` {n} is not a number of patients",
+                            claim.id
+                        ),
+                    )
+                    .hint("a denominator counts patients: a whole number ≥ 1, such as 228"));
+            }
             let first = claim
                 .result
                 .as_deref()

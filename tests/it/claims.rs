@@ -234,3 +234,58 @@ fn audit_finds_the_papers_inconsistencies_and_nothing_else() {
     assert!(json["checks_run"].as_u64().unwrap() > 150);
     assert!(json["checks_run"].as_u64().unwrap() > 100);
 }
+
+#[test]
+fn audit_answers_at_once_for_a_huge_denominator() {
+    // 22 (9.6%) of 10¹²: the denominators that give 9.6% are found without trying each of
+    // the 2 × 10¹² candidates.
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &study(
+                "  - { id: n, reported: 22, tolerance: 0, unit: count }\n  - { id: pct, reported: 9.6, tolerance: 0, unit: percent, count: n, denominator: 1e12 }\n",
+            ),
+        ),
+        ("data.csv", DATA),
+    ]);
+    let out = dir.run(&["audit", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["findings"][0]["check"], "percent_vs_count");
+    assert_eq!(
+        json["findings"][0]["message"],
+        "22 / 1000000000000 = 0%, printed 9.6%: the denominator that fits is 228 or 229 or 230"
+    );
+}
+
+#[test]
+fn audit_refuses_a_denominator_that_is_not_a_number_of_patients() {
+    for (written, shown) in [
+        ("-5", "-5"),
+        ("0", "0"),
+        ("142.5", "142.5"),
+        (".inf", "inf"),
+        (".nan", "NaN"),
+    ] {
+        let dir = Dir::new(&[
+            (
+                "study.yaml",
+                &study(&format!(
+                    "  - {{ id: pct, reported: 9.6, tolerance: 0, unit: percent, denominator: {written} }}\n"
+                )),
+            ),
+            ("data.csv", DATA),
+        ]);
+        for command in ["audit", "check", "build"] {
+            let out = dir.run(&[command]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{command} {written}: {err}");
+            assert!(
+                err.starts_with(&format!(
+                    "error: study.yaml:10:60: claim `pct`: `denominator` {shown} is not a number of patients\n  hint: a denominator counts patients"
+                )),
+                "{command} {written}: {err}"
+            );
+        }
+    }
+}
