@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use reprise::error::{Error, display_path};
 use reprise::pipeline;
+use reprise::present::format;
 use reprise::results::ClaimResult;
 
 #[derive(Parser)]
@@ -222,11 +223,7 @@ fn audit(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
         println!("{}", serde_json::to_string_pretty(&a).expect("serialises"));
     } else {
         for f in &a.findings {
-            let level = match f.severity {
-                reprise::audit::Severity::Error => "error",
-                reprise::audit::Severity::Warning => "warning",
-                reprise::audit::Severity::Note => "note",
-            };
+            let level = f.severity.name();
             println!(
                 "{level:7} {} [{}]: {}",
                 f.check,
@@ -283,7 +280,7 @@ fn claims_summary(claims: &[ClaimResult], detail: bool) -> ExitCode {
             };
             let got = c
                 .reproduced
-                .map_or("null".to_string(), |r| format!("{r:.4}"));
+                .map_or("null".to_string(), |r| format::fixed(r, 4));
             println!(
                 "  {mark} {:width$}  reported {:<10} reproduced {:<10} ±{}  {}",
                 c.id,

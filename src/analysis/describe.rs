@@ -403,78 +403,26 @@ fn table_one(at: &Planned, r: &DescribeResult, cx: &Present) -> Table {
     if with_p {
         header.push("p".into());
     }
-    let k = r.groups.len();
     let mut rows = Vec::new();
     let mut tests_used: Vec<&str> = Vec::new();
     for v in &r.variables {
-        let (label, test, missing) = match v {
-            Variable::Continuous(c) => (&c.label, &c.test, c.missing),
-            Variable::Categorical(c) => (&c.label, &c.test, c.missing),
+        let (label, test) = match v {
+            Variable::Continuous(c) => (&c.label, &c.test),
+            Variable::Categorical(c) => (&c.label, &c.test),
         };
-        let name = labels.column(label);
-        let p = || format::p_cell(test.as_ref().and_then(|t| t.p));
         if let Some(t) = test
             && !tests_used.contains(&t.method)
         {
             tests_used.push(t.method);
         }
-        let mut push = |mut cells: Vec<String>, last: String, indent: bool| {
-            if with_p {
-                cells.push(last);
-            }
-            rows.push(Row { cells, indent });
-        };
-        match v {
-            Variable::Continuous(c) => {
-                let s = |st: &describe::Summary| {
-                    format!(
-                        "{} ({}–{})",
-                        format::num(st.median, 1),
-                        format::num(st.min, 1),
-                        format::num(st.max, 1)
-                    )
-                };
-                let mut cells = vec![format!("{name}, median (range)"), s(&c.stats)];
-                cells.extend(c.groups.iter().map(|g| s(&g.stats)));
-                push(cells, p(), false);
-            }
-            Variable::Categorical(c) => {
-                let np = |n: u64, pct: Option<f64>| format!("{n} ({})", format::num(pct, 1));
-                if let Some(yes) = dichotomous(c) {
-                    // A yes/no characteristic takes one row: the patients who have it.
-                    let mut cells = vec![format!("{name}, n (%)")];
-                    match yes {
-                        Some(y) => {
-                            cells.push(np(y.n, y.pct));
-                            cells.extend(y.groups.iter().map(|g| np(g.n, g.pct)));
-                        }
-                        None => cells.extend(std::iter::repeat_n("0 (0.0)".to_string(), k + 1)),
-                    }
-                    push(cells, p(), false);
-                } else {
-                    let mut cells = vec![format!("{name}, n (%)"), String::new()];
-                    cells.extend(std::iter::repeat_n(String::new(), k));
-                    push(cells, p(), false);
-                    for level in &c.levels {
-                        let mut cells = vec![level.label.clone(), np(level.n, level.pct)];
-                        cells.extend(level.groups.iter().map(|g| np(g.n, g.pct)));
-                        push(cells, String::new(), true);
-                    }
-                }
-            }
+        let p = format::p_cell(test.as_ref().and_then(|t| t.p));
+        let mut printed = variable_rows(v, &labels.column(label), r.groups.len(), p);
+        if !with_p {
+            printed.iter_mut().for_each(|row| {
+                row.cells.pop();
+            });
         }
-        if missing > 0 {
-            let mut cells = vec!["Missing".to_string(), missing.to_string()];
-            match v {
-                Variable::Continuous(c) => {
-                    cells.extend(c.groups.iter().map(|g| g.missing.to_string()))
-                }
-                Variable::Categorical(c) => {
-                    cells.extend(c.groups.iter().map(|g| g.missing.to_string()))
-                }
-            }
-            push(cells, String::new(), true);
-        }
+        rows.extend(printed);
     }
     let mut notes =
         vec!["Percentages are of patients with the characteristic recorded.".to_string()];
@@ -496,6 +444,65 @@ fn table_one(at: &Planned, r: &DescribeResult, cx: &Present) -> Table {
         rows,
         notes,
     }
+}
+
+/// One characteristic's rows, each ending in a p-value cell (the first row's p, blank
+/// below it) that the caller drops when there are no groups to compare.
+fn variable_rows(v: &Variable, name: &str, k: usize, p: String) -> Vec<Row> {
+    let row = |mut cells: Vec<String>, last: String, indent: bool| {
+        cells.push(last);
+        Row { cells, indent }
+    };
+    let np = |n: u64, pct: Option<f64>| format!("{n} ({})", format::num(pct, 1));
+    let mut rows = Vec::new();
+    let missing = match v {
+        Variable::Continuous(c) => {
+            let s = |st: &describe::Summary| {
+                format!(
+                    "{} ({}–{})",
+                    format::num(st.median, 1),
+                    format::num(st.min, 1),
+                    format::num(st.max, 1)
+                )
+            };
+            let mut cells = vec![format!("{name}, median (range)"), s(&c.stats)];
+            cells.extend(c.groups.iter().map(|g| s(&g.stats)));
+            rows.push(row(cells, p, false));
+            let mut cells = vec!["Missing".to_string(), c.missing.to_string()];
+            cells.extend(c.groups.iter().map(|g| g.missing.to_string()));
+            (c.missing, cells)
+        }
+        Variable::Categorical(c) => {
+            if let Some(yes) = dichotomous(c) {
+                // A yes/no characteristic takes one row: the patients who have it.
+                let mut cells = vec![format!("{name}, n (%)")];
+                match yes {
+                    Some(y) => {
+                        cells.push(np(y.n, y.pct));
+                        cells.extend(y.groups.iter().map(|g| np(g.n, g.pct)));
+                    }
+                    None => cells.extend(std::iter::repeat_n("0 (0.0)".to_string(), k + 1)),
+                }
+                rows.push(row(cells, p, false));
+            } else {
+                let mut cells = vec![format!("{name}, n (%)"), String::new()];
+                cells.extend(std::iter::repeat_n(String::new(), k));
+                rows.push(row(cells, p, false));
+                for level in &c.levels {
+                    let mut cells = vec![level.label.clone(), np(level.n, level.pct)];
+                    cells.extend(level.groups.iter().map(|g| np(g.n, g.pct)));
+                    rows.push(row(cells, String::new(), true));
+                }
+            }
+            let mut cells = vec!["Missing".to_string(), c.missing.to_string()];
+            cells.extend(c.groups.iter().map(|g| g.missing.to_string()));
+            (c.missing, cells)
+        }
+    };
+    if missing.0 > 0 {
+        rows.push(row(missing.1, String::new(), true));
+    }
+    rows
 }
 
 fn test_name(method: &str) -> &str {

@@ -296,7 +296,15 @@ mod tests {
         let km = KINDS.iter().find(|k| k.name == "km").unwrap();
         assert_eq!(
             km.keys(),
-            ["kind", "endpoint", "by", "times", "conf_type", "conf_level", "title"]
+            [
+                "kind",
+                "endpoint",
+                "by",
+                "times",
+                "conf_type",
+                "conf_level",
+                "title"
+            ]
         );
         for k in KINDS {
             let keys = k.keys();

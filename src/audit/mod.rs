@@ -27,6 +27,17 @@ pub enum Severity {
     Note,
 }
 
+impl Severity {
+    /// As `--json` and the terminal print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub severity: Severity,

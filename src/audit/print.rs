@@ -1,11 +1,11 @@
-//! How the audit's messages write numbers. Every number in a message goes through one of
-//! these, so the messages can move to another formatting layer in one place.
+//! How the audit's messages write numbers, in the words of the shared formatting layer.
+
+use crate::present::format;
 
 /// A reported or derived value: up to four decimals, trailing zeros dropped (`0.62`, `228`,
 /// `15.493`).
 pub(super) fn number(x: f64) -> String {
-    let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    format::trimmed(x, 4)
 }
 
 /// A percentage: [`number`] followed by `%`.
@@ -16,16 +16,12 @@ pub(super) fn percent(x: f64) -> String {
 /// A p-value: three decimals, or scientific notation below 0.001 where three decimals
 /// would print zero.
 pub(super) fn p_value(p: f64) -> String {
-    if p < 0.001 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
+    format::p_precise(p)
 }
 
 /// A statistic of the audit's own arithmetic (a standard error, a z) to `places` decimals.
 pub(super) fn fixed(x: f64, places: usize) -> String {
-    format!("{x:.places$}")
+    format::fixed(x, places)
 }
 
 /// A whole number of patients the audit computed by rounding, in its shortest form (`20`).

@@ -121,6 +121,31 @@ pub fn distinct(items: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// A value as short as it prints with at most `max` decimals: `0.62`, `228`, `15.493`.
+pub fn trimmed(x: f64, max: usize) -> String {
+    let s = format!("{x:.max$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A number to exactly `places` decimals, for arithmetic shown as it was done.
+pub fn fixed(x: f64, places: usize) -> String {
+    format!("{x:.places$}")
+}
+
+/// A computed p-value shown to its precision, for arithmetic rather than a report: three
+/// decimals, or scientific notation below 0.001 where three decimals would print zero.
+pub fn p_precise(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 /// A number for an axis or a table: integers without decimals, others with up to two.
 pub fn tick(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {

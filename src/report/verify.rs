@@ -40,33 +40,11 @@ pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
     // Rebuild with the date the report was built with, whatever this shell sets.
     analysed.epoch = manifest["source_date_epoch"].as_str().map(str::to_string);
     let report = produce(&mut analysed)?;
-    let tmp = std::env::temp_dir().join(format!(
-        "reprise-verify-{}-{}",
-        std::process::id(),
-        &report.build_id[..12]
-    ));
-    write_folder(&tmp, &report.files)?;
-    let rebuilt: IndexMap<String, String> = report
-        .files
-        .keys()
-        .map(|name| {
-            (
-                name.clone(),
-                std::fs::read(tmp.join(name))
-                    .map(|b| sha256_hex(&b))
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
-    let _ = std::fs::remove_dir_all(&tmp);
+    let rebuilt = written(&report.files, &report.build_id)?;
     let rebuilt_manifest: Value =
         serde_json::from_slice(&report.files["manifest.json"]).expect("our own manifest");
-
-    let mut differences = Vec::new();
-    let mut checked = 0;
-    let short = |h: &str| h.chars().take(12).collect::<String>();
+    let mut found = Found::default();
     for section in ["inputs", "outputs"] {
-        let recorded = manifest[section].as_object().cloned().unwrap_or_default();
         // Outputs compare with the files the rebuild wrote; inputs with what it hashed.
         let now: serde_json::Map<String, Value> = if section == "outputs" {
             rebuilt
@@ -80,61 +58,115 @@ pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
                 .cloned()
                 .unwrap_or_default()
         };
-        for (name, hash) in &recorded {
-            checked += 1;
-            let hash = hash.as_str().unwrap_or("");
-            match now.get(name).and_then(Value::as_str) {
-                Some(h) if h == hash => {}
-                Some(h) => differences.push(Difference {
-                    file: name.clone(),
-                    message: format!("{section}: manifest {}, rebuilt {}", short(hash), short(h)),
-                }),
-                None => differences.push(Difference {
-                    file: name.clone(),
-                    message: format!(
-                        "{section}: in the manifest, but the rebuild has no such file"
-                    ),
-                }),
-            }
-            if section == "outputs" {
-                match std::fs::read(out_dir.join(name)) {
-                    Ok(bytes) if sha256_hex(&bytes) == hash => {}
-                    Ok(bytes) => differences.push(Difference {
-                        file: name.clone(),
-                        message: format!(
-                            "on disk {}, manifest {}",
-                            short(&sha256_hex(&bytes)),
-                            short(hash)
-                        ),
-                    }),
-                    Err(_) => differences.push(Difference {
-                        file: name.clone(),
-                        message: "listed in the manifest but missing on disk".into(),
-                    }),
-                }
-            }
-        }
-        for name in now.keys().filter(|n| !recorded.contains_key(*n)) {
-            differences.push(Difference {
-                file: name.clone(),
-                message: format!("{section}: the rebuild has it, the manifest does not"),
-            });
-        }
+        let recorded = manifest[section].as_object().cloned().unwrap_or_default();
+        found.section(section, &recorded, &now, &out_dir);
     }
     if manifest["build_id"].as_str() != Some(report.build_id.as_str()) {
-        differences.push(Difference {
-            file: "manifest.json".into(),
-            message: format!(
+        found.differ(
+            "manifest.json",
+            format!(
                 "build id: manifest {}, rebuilt {}",
                 short(manifest["build_id"].as_str().unwrap_or("")),
                 short(&report.build_id)
             ),
-        });
+        );
     }
     Ok(Verified {
         out_dir,
-        checked,
-        differences,
+        checked: found.checked,
+        differences: found.differences,
         build_id: report.build_id,
     })
+}
+
+/// The rebuilt files' hashes as written to disk and read back, in a temporary folder
+/// removed afterwards.
+fn written(files: &IndexMap<String, Vec<u8>>, build_id: &str) -> Result<IndexMap<String, String>> {
+    let tmp = std::env::temp_dir().join(format!(
+        "reprise-verify-{}-{}",
+        std::process::id(),
+        &build_id[..12]
+    ));
+    write_folder(&tmp, files)?;
+    let hashes = files
+        .keys()
+        .map(|name| {
+            (
+                name.clone(),
+                std::fs::read(tmp.join(name))
+                    .map(|b| sha256_hex(&b))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(hashes)
+}
+
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
+}
+
+/// What the comparison found so far.
+#[derive(Default)]
+struct Found {
+    checked: usize,
+    differences: Vec<Difference>,
+}
+
+impl Found {
+    fn differ(&mut self, file: &str, message: String) {
+        self.differences.push(Difference {
+            file: file.to_string(),
+            message,
+        });
+    }
+
+    /// One section of the manifest (`inputs` or `outputs`) against the rebuild, and each
+    /// output against the file on disk.
+    fn section(
+        &mut self,
+        section: &str,
+        recorded: &serde_json::Map<String, Value>,
+        now: &serde_json::Map<String, Value>,
+        out_dir: &Path,
+    ) {
+        for (name, hash) in recorded {
+            self.checked += 1;
+            let hash = hash.as_str().unwrap_or("");
+            match now.get(name).and_then(Value::as_str) {
+                Some(h) if h == hash => {}
+                Some(h) => self.differ(
+                    name,
+                    format!("{section}: manifest {}, rebuilt {}", short(hash), short(h)),
+                ),
+                None => self.differ(
+                    name,
+                    format!("{section}: in the manifest, but the rebuild has no such file"),
+                ),
+            }
+            if section == "outputs" {
+                match std::fs::read(out_dir.join(name)) {
+                    Ok(bytes) if sha256_hex(&bytes) == hash => {}
+                    Ok(bytes) => self.differ(
+                        name,
+                        format!(
+                            "on disk {}, manifest {}",
+                            short(&sha256_hex(&bytes)),
+                            short(hash)
+                        ),
+                    ),
+                    Err(_) => {
+                        self.differ(name, "listed in the manifest but missing on disk".into())
+                    }
+                }
+            }
+        }
+        for name in now.keys().filter(|n| !recorded.contains_key(*n)) {
+            self.differ(
+                name,
+                format!("{section}: the rebuild has it, the manifest does not"),
+            );
+        }
+    }
 }

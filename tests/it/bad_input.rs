@@ -408,7 +408,15 @@ fn an_unknown_kind_lists_every_registered_kind() {
 #[test]
 fn a_restricted_mean_needs_its_horizon() {
     let study = format!("{STUDY}  mean: {{ kind: rmst, endpoint: os, by: arm }}\n");
-    refused(&study, DATA, &["study.yaml:15:3", "needs `tau`", "hint: add `tau: 365`"]);
+    refused(
+        &study,
+        DATA,
+        &["study.yaml:15:3", "needs `tau`", "hint: add `tau: 365`"],
+    );
     let study = format!("{STUDY}  mean: {{ kind: rmst, endpoint: os, tau: -1 }}\n");
-    refused(&study, DATA, &["study.yaml:15:", "tau -1 is not a time > 0"]);
+    refused(
+        &study,
+        DATA,
+        &["study.yaml:15:", "tau -1 is not a time > 0"],
+    );
 }
