@@ -66,66 +66,78 @@ impl fmt::Display for Location {
     }
 }
 
-/// A failure with its place and an optional hint on how to fix it.
+/// A failure with its place and an optional hint on how to fix it. Boxed, so that a
+/// `Result` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct Error {
-    pub kind: Kind,
-    pub location: Option<Location>,
-    pub message: String,
-    pub hints: Vec<String>,
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
+    kind: Kind,
+    location: Option<Location>,
+    message: String,
+    hints: Vec<String>,
     /// The lower-level failure this one reports (a polars, typst or statistics error),
     /// kept for callers that want the chain; the message already says what it means.
-    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// Bad input with no particular place (arguments, say).
-    pub fn input(message: impl Into<String>) -> Error {
-        Error {
-            kind: Kind::Input,
-            location: None,
-            message: message.into(),
+    fn new(kind: Kind, location: Option<Location>, message: String) -> Error {
+        Error(Box::new(Inner {
+            kind,
+            location,
+            message,
             hints: Vec::new(),
             source: None,
-        }
+        }))
+    }
+
+    /// Bad input with no particular place (arguments, say).
+    pub fn input(message: impl Into<String>) -> Error {
+        Error::new(Kind::Input, None, message.into())
     }
 
     /// Bad input inside a file.
     pub fn in_file(location: Location, message: impl Into<String>) -> Error {
-        Error {
-            kind: Kind::Input,
-            location: Some(location),
-            message: message.into(),
-            hints: Vec::new(),
-            source: None,
-        }
+        Error::new(Kind::Input, Some(location), message.into())
     }
 
     pub fn check(message: impl Into<String>) -> Error {
-        Error {
-            kind: Kind::Check,
-            location: None,
-            message: message.into(),
-            hints: Vec::new(),
-            source: None,
-        }
+        Error::new(Kind::Check, None, message.into())
     }
 
     /// Records the failure this error reports.
     pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-        self.source = Some(Arc::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
-        self.hints.push(hint.into());
+        self.0.hints.push(hint.into());
         self
     }
 
+    pub fn kind(&self) -> Kind {
+        self.0.kind
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        self.0.location.as_ref()
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    pub fn hints(&self) -> &[String] {
+        &self.0.hints
+    }
+
     pub fn exit_code(&self) -> i32 {
-        match self.kind {
+        match self.0.kind {
             Kind::Input => 2,
             Kind::Check => 1,
         }
@@ -134,11 +146,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(location) = &self.location {
+        if let Some(location) = &self.0.location {
             write!(f, "{location}: ")?;
         }
-        write!(f, "{}", self.message)?;
-        for hint in &self.hints {
+        write!(f, "{}", self.0.message)?;
+        for hint in &self.0.hints {
             write!(f, "\n  hint: {hint}")?;
         }
         Ok(())
@@ -147,7 +159,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

@@ -58,7 +58,7 @@ pub fn run(
 }
 
 /// The analyses that read no other results, run on every core. The long ones go first,
-/// so that one core starts on the longest job while the other works through the rest.
+/// so that one thread starts on the longest job while the others work through the rest.
 /// The jobs are handed out by plain threads rather than as rayon tasks: a rayon worker
 /// waiting inside one analysis's parallel loop may take up a whole other analysis, which
 /// would hold up the longest one.

@@ -253,8 +253,8 @@ pub fn concordance(time: &[f64], event: &[bool], lp: &[f64]) -> (f64, f64) {
     let mut diff = vec![0i64; n];
     let mut pairs = vec![0i64; n];
     // The sweep is sequential, and at ten million rows its trees no longer fit in cache.
-    // So the later half of the times is swept on one core while the earlier half is
-    // swept on the other, from trees built at once to hold the later half's rows and
+    // So the later half of the times is swept on one thread while the earlier half is
+    // swept on another, from trees built at once to hold the later half's rows and
     // deaths: the state the single sweep would have reached there. The split falls
     // between two distinct times.
     let mut split = n / 2;

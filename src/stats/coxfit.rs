@@ -131,7 +131,7 @@ pub(crate) fn death_terms(
     // Efron over d steps, step by step as R does it. (Summing the steps in closed form
     // would make this O(d + p²) instead of O(d p²), but when most of a risk set dies at
     // once it subtracts nearly equal sums and loses up to eight digits; with many rows on
-    // few times the cost is spread over both cores instead, in `evaluate_by_runs`.)
+    // few times the cost is spread over threads instead, in `evaluate_by_runs`.)
     let mut loglik = 0.0;
     let mut mean = vec![0.0; p];
     for j in 0..d {

@@ -46,7 +46,7 @@ pub struct Cox {
 #[serde(untagged)]
 pub enum CoxResult {
     Fitted(Box<Fitted>),
-    NoModel(NoModel),
+    NoModel(Box<NoModel>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,7 +272,7 @@ impl Analysis for Cox {
         let selection = selection(select, cx);
         if selection.selected.is_empty() {
             let warning = "no covariate met the selection rule, so there is no multivariable model";
-            return Ok(Outcome::new(CoxResult::NoModel(NoModel {
+            return Ok(Outcome::new(CoxResult::NoModel(Box::new(NoModel {
                 kind: Self::NAME,
                 endpoint: self.endpoint.clone(),
                 ties: self.ties.name(),
@@ -281,7 +281,7 @@ impl Analysis for Cox {
                 terms: Vec::new(),
                 warnings: vec![warning.to_string()],
                 selection,
-            }))
+            })))
             .with_warnings(vec![warning.to_string()]));
         }
         let chosen = selection.selected.clone();
