@@ -277,7 +277,12 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
         header,
         rows,
         notes: vec![format!(
-            "Restricted mean survival time (RMST): the area under the Kaplan-Meier curve from 0 to {horizon}, with Miller's variance and {level} normal confidence intervals; differences against the first group."
+            "Restricted mean survival time (RMST): the area under the Kaplan-Meier curve from 0 to {horizon}, with Miller's variance and {level} normal confidence intervals{}.",
+            if compared {
+                "; differences against the first group"
+            } else {
+                ""
+            }
         )],
     }
 }
