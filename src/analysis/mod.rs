@@ -204,13 +204,6 @@ impl Planned {
     pub fn get<T: Any>(&self) -> Option<&T> {
         downcast::<T>(self.analysis.as_ref())
     }
-
-    pub fn entry(&self) -> &'static Entry {
-        KINDS
-            .iter()
-            .find(|k| k.name == self.kind)
-            .expect("planned from a registered kind")
-    }
 }
 
 /// Plans every analysis of the spec in order: each is checked by its kind, with the

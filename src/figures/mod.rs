@@ -19,7 +19,7 @@ use crate::spec::{FigureKind, Seg, Study};
 use crate::tables::Table;
 
 pub use crate::spec::FigureSpec;
-pub use draw::{nice_breaks, tick_label};
+pub use draw::nice_breaks;
 
 #[derive(Debug, Clone)]
 pub struct Figure {

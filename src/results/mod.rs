@@ -43,12 +43,4 @@ impl Results {
     pub fn lookup(&self, path: &str) -> std::result::Result<Option<f64>, NotFound> {
         lookup(|id| self.analyses.get(id).map(|o| &o.json), path)
     }
-
-    /// Every analysis's JSON by id, for templates.
-    pub fn json(&self) -> IndexMap<String, serde_json::Value> {
-        self.analyses
-            .iter()
-            .map(|(id, o)| (id.clone(), o.json.clone()))
-            .collect()
-    }
 }
