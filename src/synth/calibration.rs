@@ -3,6 +3,7 @@
 //! back from the generated times (Kaplan-Meier), so the table shows how close the cohort
 //! comes to each published rate and median.
 
+use super::Synthesised;
 use super::spec::{Ctx, EndpointSynth, endpoint_key};
 use super::survival::members;
 use crate::error::Result;
@@ -14,6 +15,27 @@ pub struct Calibration {
     pub what: String,
     pub target: String,
     pub achieved: String,
+}
+
+/// The table as `reprise synth` prints it: one line per target, under a header.
+pub fn calibration_table(made: &Synthesised) -> String {
+    let width = made
+        .calibration
+        .iter()
+        .map(|c| c.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut table = format!(
+        "{:width$}  {:>14}  {:>14}\n",
+        "calibration", "target", "achieved"
+    );
+    for c in &made.calibration {
+        table.push_str(&format!(
+            "{:width$}  {:>14}  {:>14}\n",
+            c.what, c.target, c.achieved
+        ));
+    }
+    table
 }
 
 /// Each of an endpoint's targets beside the Kaplan-Meier estimate from the generated
@@ -64,4 +86,33 @@ pub(super) fn endpoint(
         }
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lines_up_under_its_header() {
+        let line = |what: &str, target: &str, achieved: &str| Calibration {
+            what: what.into(),
+            target: target.into(),
+            achieved: achieved.into(),
+        };
+        let made = Synthesised {
+            csv: String::new(),
+            calibration: vec![
+                line("age median", "56", "56"),
+                line("os survival at 12 months", "96.4%", "96.5%"),
+            ],
+        };
+        assert_eq!(
+            calibration_table(&made),
+            "\
+calibration                       target        achieved
+age median                            56              56
+os survival at 12 months           96.4%           96.5%
+"
+        );
+    }
 }
