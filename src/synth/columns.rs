@@ -2,9 +2,11 @@
 //! categories with exact counts, continuous values spread through their published points,
 //! and recodes of a column defined above. Each adds its calibration lines as it goes.
 
+use std::collections::BTreeSet;
+
 use super::spec::{ColumnKind, ColumnSynth, Ctx, Published, When, column_key, scalar};
 use super::{Calibration, Draft, round};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rng::Rng;
 
 /// Generates column `name` and adds it to the draft.
@@ -35,18 +37,33 @@ pub(super) fn add(
 }
 
 /// The patients a column applies to.
-struct Selected {
+struct Selected<'a> {
     rows: Vec<usize>,
     /// How the calibration table names them: ` (among 116 with site in ["liver"])`, or
     /// nothing when the column applies to everyone.
     scope: String,
+    when: Option<&'a When>,
 }
 
-fn select(ctx: &Ctx, draft: &Draft, name: &str, when: Option<&When>) -> Result<Selected> {
+impl Selected<'_> {
+    /// The `when` that selects nobody, if it does. Without a `when` everyone is selected,
+    /// and there is at least one patient.
+    fn nobody(&self) -> Option<&When> {
+        self.when.filter(|_| self.rows.is_empty())
+    }
+}
+
+fn select<'a>(
+    ctx: &Ctx,
+    draft: &Draft,
+    name: &str,
+    when: Option<&'a When>,
+) -> Result<Selected<'a>> {
     let Some(w) = when else {
         return Ok(Selected {
             rows: (0..draft.n).collect(),
             scope: String::new(),
+            when: None,
         });
     };
     let Some(source) = draft.cells.get(&w.column) else {
@@ -63,7 +80,69 @@ fn select(ctx: &Ctx, draft: &Draft, name: &str, when: Option<&When>) -> Result<S
         .filter(|&i| source[i].as_ref().is_some_and(|v| wanted.contains(v)))
         .collect();
     let scope = format!(" (among {} with {} in {:?})", rows.len(), w.column, wanted);
-    Ok(Selected { rows, scope })
+    Ok(Selected {
+        rows,
+        scope,
+        when: Some(w),
+    })
+}
+
+/// A `when` that selects no patient for a column that needs some. The condition then
+/// names values nobody has, most often a misspelt level, so the hint offers the level
+/// meant or, failing that, the levels there are.
+fn nobody_selected(ctx: &Ctx, draft: &Draft, name: &str, w: &When, consequence: &str) -> Error {
+    let wanted: Vec<String> = w.values.iter().map(scalar).collect();
+    let levels: BTreeSet<&str> = draft.cells[&w.column]
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut error = ctx.err(
+        &column_key(name, "when"),
+        format!(
+            "column `{name}`: no patient matches `when` ({} in {wanted:?}), {consequence}",
+            w.column
+        ),
+    );
+    let mut suggested = false;
+    for value in &wanted {
+        if let Some(level) = nearest_level(value, &levels) {
+            error = error.hint(format!(
+                "no patient has {} `{value}`: did you mean `{level}`?",
+                w.column
+            ));
+            suggested = true;
+        }
+    }
+    if !suggested {
+        error = error.hint(levels_of(&w.column, &levels));
+    }
+    error
+}
+
+/// The level a value most likely meant: the same but for case, else the closest spelling.
+fn nearest_level<'a>(value: &str, levels: &BTreeSet<&'a str>) -> Option<&'a str> {
+    levels
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(value))
+        .copied()
+        .or_else(|| crate::error::nearest(value, levels.iter().copied()))
+}
+
+fn levels_of(column: &str, levels: &BTreeSet<&str>) -> String {
+    const SHOWN: usize = 12;
+    if levels.is_empty() {
+        return format!("`{column}` has no value for any patient");
+    }
+    let mut list: Vec<String> = levels
+        .iter()
+        .take(SHOWN)
+        .map(|l| format!("`{l}`"))
+        .collect();
+    if levels.len() > SHOWN {
+        list.push(format!("and {} more", levels.len() - SHOWN));
+    }
+    format!("the values of `{column}` are {}", list.join(", "))
 }
 
 fn categorical(
@@ -78,6 +157,10 @@ fn categorical(
     let total: usize = counts.values().sum();
     let rows = &selected.rows;
     if total != rows.len() {
+        if let Some(w) = selected.nobody() {
+            let consequence = format!("but the counts add up to {total}");
+            return Err(nobody_selected(ctx, draft, name, w, &consequence));
+        }
         return Err(ctx.err(
             &column_key(name, "counts"),
             format!(
@@ -153,6 +236,10 @@ fn continuous(
     selected: &Selected,
 ) -> Result<Vec<Option<String>>> {
     let published = col.published(ctx, name)?;
+    if let Some(w) = selected.nobody() {
+        let consequence = "so there is no one to give its median and range";
+        return Err(nobody_selected(ctx, draft, name, w, consequence));
+    }
     let digits = col.digits.unwrap_or(1);
     let mut xs = spread(&published, col.log, selected.rows.len(), digits);
     rng.shuffle(&mut xs);
@@ -217,5 +304,100 @@ fn quantile_fn(points: &[(f64, f64)], log: bool) -> impl Fn(f64) -> f64 + '_ {
         } else {
             x0 + (x1 - x0) * w
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+
+    const SITES: &str = "\
+synth: 1
+n: 10
+columns:
+  site: { kind: categorical, counts: { liver: 6, lung: 4 } }
+";
+
+    fn generate(columns: &str) -> Result<crate::synth::Synthesised> {
+        let text = format!("{SITES}{columns}");
+        let spec = serde_yaml::from_str(&text).expect("a well-formed spec");
+        crate::synth::generate(std::path::Path::new("s.yaml"), &spec, &text, None)
+    }
+
+    #[test]
+    fn a_continuous_column_whose_when_matches_nobody_is_refused_at_the_when() {
+        let e = generate(
+            "  size: { kind: continuous, when: { column: site, in: [Liver] }, median: 2, min: 1, max: 5 }\n",
+        )
+        .err()
+        .expect("no patient to spread the values over");
+        assert_eq!(e.location, Some(Location::at("s.yaml", 5, 29)));
+        assert!(e.message.contains("no patient matches `when`"), "{e}");
+        assert_eq!(
+            e.hints,
+            ["no patient has site `Liver`: did you mean `liver`?"]
+        );
+    }
+
+    #[test]
+    fn categorical_counts_for_nobody_are_refused_at_the_when() {
+        let e = generate(
+            "  number:\n    kind: categorical\n    when: { column: site, in: [livr] }\n    counts: { few: 3, many: 3 }\n",
+        )
+        .err()
+        .expect("counts for a selection that is empty");
+        assert_eq!(e.location, Some(Location::at("s.yaml", 7, 5)));
+        assert!(
+            e.message.ends_with(
+                "no patient matches `when` (site in [\"livr\"]), but the counts add up to 6"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            e.hints,
+            ["no patient has site `livr`: did you mean `liver`?"]
+        );
+    }
+
+    #[test]
+    fn without_a_likely_level_the_hint_lists_the_levels() {
+        let e = generate(
+            "  size: { kind: continuous, when: { column: site, in: [bone] }, median: 2, min: 1, max: 5 }\n",
+        )
+        .err()
+        .expect("no patient has bone");
+        assert_eq!(e.hints, ["the values of `site` are `liver`, `lung`"]);
+    }
+
+    #[test]
+    fn counts_of_zero_for_nobody_still_add_up() {
+        let made = generate(
+            "  number: { kind: categorical, when: { column: site, in: [bone] }, counts: { few: 0 } }\n",
+        )
+        .expect("zero counts among zero patients");
+        assert!(made.csv.lines().skip(1).all(|l| l.ends_with(',')));
+    }
+
+    #[test]
+    fn the_level_meant_is_found_despite_case_or_a_slip() {
+        let levels = BTreeSet::from(["liver", "lung", "liver and lung"]);
+        assert_eq!(nearest_level("LIVER", &levels), Some("liver"));
+        assert_eq!(nearest_level("lvier", &levels), Some("liver"));
+        assert_eq!(nearest_level("bone", &levels), None);
+    }
+
+    #[test]
+    fn spread_puts_median_and_extremes_exactly() {
+        let published = Published {
+            median: 2.0,
+            min: 1.0,
+            max: 5.0,
+            points: vec![(0.0, 1.0), (0.5, 2.0), (1.0, 5.0)],
+        };
+        assert_eq!(spread(&published, false, 0, 1), Vec::<f64>::new());
+        assert_eq!(spread(&published, false, 1, 1), [2.0]);
+        assert_eq!(spread(&published, false, 4, 1), [1.0, 2.0, 2.0, 5.0]);
+        assert_eq!(spread(&published, false, 5, 1), [1.0, 1.5, 2.0, 3.5, 5.0]);
     }
 }
