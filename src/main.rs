@@ -189,23 +189,7 @@ fn synth(spec: PathBuf, output: Option<PathBuf>, seed: Option<u64>) -> Result<Ex
         None => print!("{}", made.csv),
     }
     // The calibration table goes to stderr when the CSV goes to stdout.
-    let mut table = String::new();
-    let width = made
-        .calibration
-        .iter()
-        .map(|c| c.what.chars().count())
-        .max()
-        .unwrap_or(0);
-    table.push_str(&format!(
-        "{:width$}  {:>14}  {:>14}\n",
-        "calibration", "target", "achieved"
-    ));
-    for c in &made.calibration {
-        table.push_str(&format!(
-            "{:width$}  {:>14}  {:>14}\n",
-            c.what, c.target, c.achieved
-        ));
-    }
+    let table = reprise::synth::calibration_table(&made);
     match &output {
         Some(path) => {
             println!("wrote {} ({} rows)", display_path(path), parsed.n);

@@ -86,3 +86,48 @@ fn counts_that_do_not_add_up_are_refused_with_their_line() {
         stderr(&out)
     );
 }
+
+/// A misspelt level in a `when` selects nobody; a continuous column then has no patient
+/// to spread its values over.
+#[test]
+fn a_when_that_matches_nobody_is_refused_at_the_when_not_a_panic() {
+    let spec = "synth: 1\nn: 10\ncolumns:\n  id: { kind: id }\n  site: { kind: categorical, counts: { liver: 6, lung: 4 } }\n  size: { kind: continuous, when: { column: site, in: [Liver] }, median: 2, min: 1, max: 5 }\n";
+    let dir = Dir::new(&[("s.yaml", spec)]);
+    let out = dir.run(&["synth", "s.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        [
+            "error: s.yaml:6:29: column `size`: no patient matches `when` (site in [\"Liver\"]), so there is no one to give its median and range"
+        ],
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: no patient has site `Liver`: did you mean `liver`?"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn categorical_counts_among_nobody_are_refused_at_the_when() {
+    let spec = "synth: 1\nn: 10\ncolumns:\n  site: { kind: categorical, counts: { liver: 6, lung: 4 } }\n  number:\n    kind: categorical\n    when: { column: site, in: [Liver] }\n    counts: { few: 3, many: 3 }\n";
+    let dir = Dir::new(&[("s.yaml", spec)]);
+    let out = dir.run(&["synth", "s.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.starts_with("error: s.yaml:7:5: column `number`: no patient matches `when`")
+            && err.contains("did you mean `liver`?"),
+        "{err}"
+    );
+}
