@@ -7,6 +7,7 @@ use super::Synthesised;
 use super::spec::{Ctx, EndpointSynth, endpoint_key};
 use super::survival::members;
 use crate::error::Result;
+use crate::present::format;
 use crate::stats::{KmOptions, kaplan_meier};
 
 /// One line of the calibration table.
@@ -72,8 +73,10 @@ pub(super) fn endpoint(
             let got = curve.at.iter().find(|r| r.time == tf).and_then(|r| r.surv);
             lines.push(Calibration {
                 what: format!("{name} survival at {t} {unit}{group}"),
-                target: format!("{:.1}%", 100.0 * s),
-                achieved: got.map_or("–".into(), |g| format!("{:.1}%", 100.0 * g)),
+                target: format!("{}%", format::percent(Some(*s), 1)),
+                achieved: got.map_or(format::MISSING.into(), |g| {
+                    format!("{}%", format::percent(Some(g), 1))
+                }),
             });
         }
         if let Some(m) = target.median {
@@ -81,7 +84,9 @@ pub(super) fn endpoint(
             lines.push(Calibration {
                 what: format!("{name} median{group}"),
                 target: format!("{m} {unit}"),
-                achieved: got.map_or("not reached".into(), |g| format!("{g:.1} {unit}")),
+                achieved: got.map_or("not reached".into(), |g| {
+                    format!("{} {unit}", format::num(Some(g), 1))
+                }),
             });
         }
     }
