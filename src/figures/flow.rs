@@ -21,6 +21,11 @@ const WIDTH: f64 = 760.0;
 const BOX_H: f64 = 46.0;
 const GAP: f64 = 34.0;
 const TEXT: f64 = 13.0;
+// The steps go down the main column, those excluded to its right.
+const MAIN_W: f64 = 300.0;
+const SIDE_W: f64 = 220.0;
+const MAIN_X: f64 = 40.0 + MAIN_W / 2.0;
+const SIDE_X: f64 = MAIN_X + MAIN_W / 2.0 + 40.0 + SIDE_W / 2.0;
 
 /// Splits a label into lines that fit a box `chars` wide.
 fn wrap(s: &str, chars: usize) -> Vec<String> {
@@ -82,14 +87,10 @@ fn box_height(label: &str, width: f64) -> f64 {
 }
 
 pub fn svg(flow: &Flow) -> String {
-    let main_w = 300.0;
-    let side_w = 220.0;
-    let main_x = 40.0 + main_w / 2.0;
-    let side_x = main_x + main_w / 2.0 + 40.0 + side_w / 2.0;
     let heights: Vec<f64> = flow
         .steps
         .iter()
-        .map(|(l, _)| box_height(l, main_w))
+        .map(|(l, _)| box_height(l, MAIN_W))
         .collect();
     let steps_h: f64 =
         heights.iter().sum::<f64>() + GAP * flow.steps.len().saturating_sub(1) as f64;
@@ -118,61 +119,80 @@ pub fn svg(flow: &Flow) -> String {
         let backend = SVGBackend::with_string(&mut out, (WIDTH as u32, height.ceil() as u32));
         let c: Canvas = backend.into_drawing_area();
         let _ = c.fill(&WHITE);
-        let mut y = 20.0;
-        for (i, (label, n)) in flow.steps.iter().enumerate() {
-            let h = heights[i];
-            boxed(&c, (main_x, y + h / 2.0), main_w, h, label, *n);
-            if i + 1 < flow.steps.len() {
-                arrow_down(&c, (main_x, y + h), y + h + GAP);
-                if let Some(Some((why, k))) = flow.excluded.get(i) {
-                    let mid = y + h + GAP / 2.0;
-                    let eh = box_height(why, side_w);
-                    draw::line(&c, &[(main_x, mid), (side_x - side_w / 2.0, mid)], BLACK, 1);
-                    draw::line(
-                        &c,
-                        &[
-                            (side_x - side_w / 2.0 - 6.0, mid - 4.0),
-                            (side_x - side_w / 2.0, mid),
-                            (side_x - side_w / 2.0 - 6.0, mid + 4.0),
-                        ],
-                        BLACK,
-                        1,
-                    );
-                    boxed(&c, (side_x, mid), side_w, eh, why, *k);
-                }
-            }
-            y += h + GAP;
-        }
+        let last_bottom = steps(&c, flow, &heights);
         if groups > 0 {
-            let last_bottom = y - GAP;
-            let branch_y = last_bottom + GAP / 2.0 + 8.0;
-            draw::line(&c, &[(main_x, last_bottom), (main_x, branch_y)], BLACK, 1);
-            let span = (WIDTH - 40.0) / groups as f64;
-            let centres: Vec<f64> = (0..groups)
-                .map(|g| 20.0 + span * (g as f64 + 0.5))
-                .collect();
-            draw::line(
-                &c,
-                &[(centres[0], branch_y), (centres[groups - 1], branch_y)],
-                BLACK,
-                1,
-            );
-            let top = branch_y + GAP / 2.0 + 8.0;
-            for (g, (label, n)) in flow.groups.iter().enumerate() {
-                arrow_down(&c, (centres[g], branch_y), top);
-                boxed(
-                    &c,
-                    (centres[g], top + group_h / 2.0),
-                    group_w,
-                    group_h,
-                    label,
-                    *n,
-                );
-            }
+            final_groups(&c, flow, last_bottom, (group_w, group_h));
         }
         let _ = c.present();
     }
     out
+}
+
+/// The steps down the main column, each joined to the next by an arrow with the exclusion
+/// between them, if any, to its right. Returns the bottom of the last step's box.
+fn steps(c: &Canvas, flow: &Flow, heights: &[f64]) -> f64 {
+    let mut y = 20.0;
+    for (i, (label, n)) in flow.steps.iter().enumerate() {
+        let h = heights[i];
+        boxed(c, (MAIN_X, y + h / 2.0), MAIN_W, h, label, *n);
+        if i + 1 < flow.steps.len() {
+            arrow_down(c, (MAIN_X, y + h), y + h + GAP);
+            if let Some(Some((why, k))) = flow.excluded.get(i) {
+                exclusion(c, y + h + GAP / 2.0, why, *k);
+            }
+        }
+        y += h + GAP;
+    }
+    y - GAP
+}
+
+/// An arrow from the main column at height `mid` to a box of those excluded there.
+fn exclusion(c: &Canvas, mid: f64, why: &str, k: u64) {
+    let eh = box_height(why, SIDE_W);
+    let edge = SIDE_X - SIDE_W / 2.0;
+    draw::line(c, &[(MAIN_X, mid), (edge, mid)], BLACK, 1);
+    draw::line(
+        c,
+        &[
+            (edge - 6.0, mid - 4.0),
+            (edge, mid),
+            (edge - 6.0, mid + 4.0),
+        ],
+        BLACK,
+        1,
+    );
+    boxed(c, (SIDE_X, mid), SIDE_W, eh, why, k);
+}
+
+/// The final groups side by side across the figure, branching from the last step's box
+/// (whose bottom is at `last_bottom`), each box `size` (width, height).
+fn final_groups(c: &Canvas, flow: &Flow, last_bottom: f64, size: (f64, f64)) {
+    let (group_w, group_h) = size;
+    let groups = flow.groups.len();
+    let branch_y = last_bottom + GAP / 2.0 + 8.0;
+    draw::line(c, &[(MAIN_X, last_bottom), (MAIN_X, branch_y)], BLACK, 1);
+    let span = (WIDTH - 40.0) / groups as f64;
+    let centres: Vec<f64> = (0..groups)
+        .map(|g| 20.0 + span * (g as f64 + 0.5))
+        .collect();
+    draw::line(
+        c,
+        &[(centres[0], branch_y), (centres[groups - 1], branch_y)],
+        BLACK,
+        1,
+    );
+    let top = branch_y + GAP / 2.0 + 8.0;
+    for (g, (label, n)) in flow.groups.iter().enumerate() {
+        arrow_down(c, (centres[g], branch_y), top);
+        boxed(
+            c,
+            (centres[g], top + group_h / 2.0),
+            group_w,
+            group_h,
+            label,
+            *n,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -101,22 +101,64 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     ticks
 }
 
-pub fn svg(plot: &ForestPlot) -> String {
-    let models = plot.models.len().max(1);
-    let label_width = plot
-        .rows
-        .iter()
-        .map(|r| r.label.chars().count() as f64 * TEXT * 0.5)
-        .fold(60.0, f64::max)
-        + 16.0;
-    let number_width = NUMBERS * models as f64;
-    let panel_left = label_width + 8.0;
-    let panel_width = (WIDTH - panel_left - number_width - 16.0).max(180.0);
-    let width = panel_left + panel_width + number_width + 16.0;
-    let top = 52.0;
-    let height = top + ROW * plot.rows.len() as f64 + 56.0;
+/// The columns of the figure and the log scale of its panel.
+struct Frame {
+    /// How many models' numbers are printed, at least one.
+    models: usize,
+    panel_left: f64,
+    panel_width: f64,
+    width: f64,
+    top: f64,
+    /// The natural logs of the scale's ends.
+    lo: f64,
+    hi: f64,
+}
 
-    // The scale covers every interval that is finite, in log space, with some air.
+impl Frame {
+    /// The panel gets what the labels and the numbers leave of `WIDTH`, but never less
+    /// than 180 pixels: the figure widens instead.
+    fn new(plot: &ForestPlot) -> Frame {
+        let models = plot.models.len().max(1);
+        let label_width = plot
+            .rows
+            .iter()
+            .map(|r| r.label.chars().count() as f64 * TEXT * 0.5)
+            .fold(60.0, f64::max)
+            + 16.0;
+        let number_width = NUMBERS * models as f64;
+        let panel_left = label_width + 8.0;
+        let panel_width = (WIDTH - panel_left - number_width - 16.0).max(180.0);
+        let (lo, hi) = scale(plot);
+        Frame {
+            models,
+            panel_left,
+            panel_width,
+            width: panel_left + panel_width + number_width + 16.0,
+            top: 52.0,
+            lo,
+            hi,
+        }
+    }
+
+    /// A hazard ratio's position; values off the scale are drawn at its ends.
+    fn x(&self, v: f64) -> f64 {
+        self.panel_left
+            + (v.max(1e-300).ln().clamp(self.lo, self.hi) - self.lo) / (self.hi - self.lo)
+                * self.panel_width
+    }
+
+    /// Where model `m`'s numbers start.
+    fn column(&self, m: usize) -> f64 {
+        self.panel_left + self.panel_width + 16.0 + NUMBERS * m as f64
+    }
+
+    fn bottom(&self, plot: &ForestPlot) -> f64 {
+        self.top + ROW * plot.rows.len() as f64
+    }
+}
+
+/// The scale's ends in log space: every interval that is finite, with some air.
+fn scale(plot: &ForestPlot) -> (f64, f64) {
     let finite: Vec<f64> = plot
         .rows
         .iter()
@@ -131,120 +173,152 @@ pub fn svg(plot: &ForestPlot) -> String {
     let lo = finite.iter().copied().fold(1.0, f64::min).max(1e-3).ln();
     let hi = finite.iter().copied().fold(1.0, f64::max).min(1e3).ln();
     let pad = ((hi - lo) * 0.06).max(0.05);
-    let (lo, hi) = (lo - pad, hi + pad);
-    let ticks = ticks(lo, hi);
+    (lo - pad, hi + pad)
+}
+
+pub fn svg(plot: &ForestPlot) -> String {
+    let f = Frame::new(plot);
+    let height = f.top + ROW * plot.rows.len() as f64 + 56.0;
 
     let mut out = String::new();
     {
         let backend =
-            SVGBackend::with_string(&mut out, (width.ceil() as u32, height.ceil() as u32));
+            SVGBackend::with_string(&mut out, (f.width.ceil() as u32, height.ceil() as u32));
         let c: Canvas = backend.into_drawing_area();
         let _ = c.fill(&WHITE);
-        let x =
-            |v: f64| panel_left + (v.max(1e-300).ln().clamp(lo, hi) - lo) / (hi - lo) * panel_width;
-        let bottom = top + ROW * plot.rows.len() as f64;
-
-        draw::bold(&c, "Term", (8.0, 22.0), TEXT, HPos::Left, VPos::Center);
-        for (m, name) in plot.models.iter().enumerate() {
-            let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
-            draw::bold(&c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
-            numbers(&c, col, 32.0, &format!("HR ({} CI)", plot.levels[m]), "p");
-            if models > 1 {
-                let color = PALETTE[m % PALETTE.len()];
-                draw::rect(&c, (col - 12.0, 10.0), (col - 4.0, 18.0), color, true);
-            }
-        }
-        draw::dashed(&c, (x(1.0), top - 4.0), (x(1.0), bottom), GREY);
+        header(&c, plot, &f);
+        draw::dashed(
+            &c,
+            (f.x(1.0), f.top - 4.0),
+            (f.x(1.0), f.bottom(plot)),
+            GREY,
+        );
         for (i, row) in plot.rows.iter().enumerate() {
-            let cy = top + ROW * (i as f64 + 0.5);
-            if i % 2 == 1 {
-                draw::rect(
-                    &c,
-                    (0.0, cy - ROW / 2.0),
-                    (width, cy + ROW / 2.0),
-                    RGBColor(246, 246, 246),
-                    true,
-                );
-            }
-            draw::text(
-                &c,
-                &row.label,
-                (8.0, cy),
-                TEXT,
-                BLACK,
-                HPos::Left,
-                VPos::Center,
-            );
-            for (m, est) in row.estimates.iter().enumerate() {
-                let col = panel_left + panel_width + 16.0 + NUMBERS * m as f64;
-                let color = PALETTE[m % PALETTE.len()];
-                let offset = if models > 1 {
-                    (m as f64 - (models as f64 - 1.0) / 2.0) * 6.0
-                } else {
-                    0.0
-                };
-                match est {
-                    Some(e) if e.hr.is_finite() => {
-                        let py = cy + offset;
-                        draw::line(&c, &[(x(e.lower), py), (x(e.upper), py)], color, 1);
-                        if e.lower.ln() < lo {
-                            draw::line(
-                                &c,
-                                &[
-                                    (x(e.lower) + 5.0, py - 3.0),
-                                    (x(e.lower), py),
-                                    (x(e.lower) + 5.0, py + 3.0),
-                                ],
-                                color,
-                                1,
-                            );
-                        }
-                        if e.upper.ln() > hi {
-                            draw::line(
-                                &c,
-                                &[
-                                    (x(e.upper) - 5.0, py - 3.0),
-                                    (x(e.upper), py),
-                                    (x(e.upper) - 5.0, py + 3.0),
-                                ],
-                                color,
-                                1,
-                            );
-                        }
-                        draw::rect(
-                            &c,
-                            (x(e.hr) - 3.5, py - 3.5),
-                            (x(e.hr) + 3.5, py + 3.5),
-                            color,
-                            true,
-                        );
-                        let hr = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
-                        numbers(&c, col, cy, &hr, &crate::present::format::p_cell(e.p));
-                    }
-                    _ => draw::text(&c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
-                }
-            }
+            draw_row(&c, &f, i, row);
         }
-        draw::line(
-            &c,
-            &[(panel_left, bottom), (panel_left + panel_width, bottom)],
-            BLACK,
-            1,
-        );
-        let marks: Vec<(f64, f64)> = ticks.iter().map(|t| (x(*t), *t)).collect();
-        draw::x_ticks(&c, &marks, bottom, TEXT);
-        draw::text(
-            &c,
-            &plot.xlab,
-            (panel_left + panel_width / 2.0, bottom + 30.0),
-            TEXT,
-            BLACK,
-            HPos::Center,
-            VPos::Top,
-        );
+        axis(&c, plot, &f);
         let _ = c.present();
     }
     out
+}
+
+/// The column titles: "Term", then each model's name (with its colour's key when there are
+/// several) over its "HR (CI)" and "p".
+fn header(c: &Canvas, plot: &ForestPlot, f: &Frame) {
+    draw::bold(c, "Term", (8.0, 22.0), TEXT, HPos::Left, VPos::Center);
+    for (m, name) in plot.models.iter().enumerate() {
+        let col = f.column(m);
+        draw::bold(c, name, (col, 14.0), TEXT, HPos::Left, VPos::Center);
+        numbers(c, col, 32.0, &format!("HR ({} CI)", plot.levels[m]), "p");
+        if f.models > 1 {
+            let color = PALETTE[m % PALETTE.len()];
+            draw::rect(c, (col - 12.0, 10.0), (col - 4.0, 18.0), color, true);
+        }
+    }
+}
+
+/// Row `i`: shaded when odd, its label, and per model the estimate drawn and printed, or a
+/// dash where the model has none.
+fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row) {
+    let cy = f.top + ROW * (i as f64 + 0.5);
+    if i % 2 == 1 {
+        draw::rect(
+            c,
+            (0.0, cy - ROW / 2.0),
+            (f.width, cy + ROW / 2.0),
+            RGBColor(246, 246, 246),
+            true,
+        );
+    }
+    draw::text(
+        c,
+        &row.label,
+        (8.0, cy),
+        TEXT,
+        BLACK,
+        HPos::Left,
+        VPos::Center,
+    );
+    for (m, est) in row.estimates.iter().enumerate() {
+        let col = f.column(m);
+        let color = PALETTE[m % PALETTE.len()];
+        // Models side by side in one row sit a little apart, centred on the row.
+        let offset = if f.models > 1 {
+            (m as f64 - (f.models as f64 - 1.0) / 2.0) * 6.0
+        } else {
+            0.0
+        };
+        match est {
+            Some(e) if e.hr.is_finite() => {
+                estimate(c, f, e, cy + offset, color);
+                let hr = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
+                numbers(c, col, cy, &hr, &crate::present::format::p_cell(e.p));
+            }
+            _ => draw::text(c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
+        }
+    }
+}
+
+/// One estimate at height `py`: the whiskers, an arrowhead at each end that runs off the
+/// scale, and the point.
+fn estimate(c: &Canvas, f: &Frame, e: &Estimate, py: f64, color: RGBColor) {
+    draw::line(c, &[(f.x(e.lower), py), (f.x(e.upper), py)], color, 1);
+    if e.lower.ln() < f.lo {
+        draw::line(
+            c,
+            &[
+                (f.x(e.lower) + 5.0, py - 3.0),
+                (f.x(e.lower), py),
+                (f.x(e.lower) + 5.0, py + 3.0),
+            ],
+            color,
+            1,
+        );
+    }
+    if e.upper.ln() > f.hi {
+        draw::line(
+            c,
+            &[
+                (f.x(e.upper) - 5.0, py - 3.0),
+                (f.x(e.upper), py),
+                (f.x(e.upper) - 5.0, py + 3.0),
+            ],
+            color,
+            1,
+        );
+    }
+    draw::rect(
+        c,
+        (f.x(e.hr) - 3.5, py - 3.5),
+        (f.x(e.hr) + 3.5, py + 3.5),
+        color,
+        true,
+    );
+}
+
+/// The axis under the rows, its ticks and its title.
+fn axis(c: &Canvas, plot: &ForestPlot, f: &Frame) {
+    let bottom = f.bottom(plot);
+    draw::line(
+        c,
+        &[
+            (f.panel_left, bottom),
+            (f.panel_left + f.panel_width, bottom),
+        ],
+        BLACK,
+        1,
+    );
+    let marks: Vec<(f64, f64)> = ticks(f.lo, f.hi).iter().map(|t| (f.x(*t), *t)).collect();
+    draw::x_ticks(c, &marks, bottom, TEXT);
+    draw::text(
+        c,
+        &plot.xlab,
+        (f.panel_left + f.panel_width / 2.0, bottom + 30.0),
+        TEXT,
+        BLACK,
+        HPos::Center,
+        VPos::Top,
+    );
 }
 
 #[cfg(test)]

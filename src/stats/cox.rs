@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::concordance::concordance;
-use super::coxfit::{EPS, TOLER_CHOL, coxfit6, few_runs, run_cap};
+use super::coxfit::{EPS, Newton, TOLER_CHOL, coxfit6, few_runs, run_cap};
 use super::linalg::{cholesky2, chsolve2};
 use super::sorted::Sorted;
 use super::zph::zph;
@@ -61,6 +61,9 @@ pub struct CoxFit {
 /// R's `coxph.control()$toler.inf`: sqrt(eps).
 const TOLER_INF: f64 = 3.162_277_660_168_379_5e-5;
 
+/// Per covariate, then global, as `CoxFit::zph` holds them.
+type ZphTests = (Vec<(String, ChisqTest)>, ChisqTest);
+
 /// Fits the model; `design` (same row order as `time`) is consumed, since a registry's
 /// design is the largest thing in memory and the fit works on it in place.
 pub fn cox(
@@ -70,35 +73,11 @@ pub fn cox(
     ties: Ties,
     conf_level: f64,
 ) -> Result<CoxFit> {
+    refuse_unestimable(event, &design)?;
     let p = design.names.len();
-    if design.rows == 0 {
-        return Err(StatsError("no rows with complete data".into()));
-    }
-    if !event.iter().any(|&e| e) {
-        return Err(StatsError(
-            "there are no events among the rows used, so no hazard ratio can be estimated".into(),
-        ));
-    }
-    if let Some(j) = (0..p).find(|&j| (0..design.rows).all(|i| design.x[i * p + j] == design.x[j]))
-    {
-        return Err(StatsError(format!(
-            "term `{}` has the same value in every row used, so its effect cannot be estimated",
-            design.names[j]
-        )));
-    }
     // Rows in time order, times equal up to rounding error made equal (timefix).
     let sorted = Sorted::new(time, event);
-    let x: Vec<f64> = match &sorted.order {
-        None => std::mem::take(&mut design.x),
-        Some(order) => order
-            .par_iter()
-            .flat_map_iter(|&i| {
-                design.x[i as usize * p..(i as usize + 1) * p]
-                    .iter()
-                    .copied()
-            })
-            .collect(),
-    };
+    let x = in_time_order(&mut design, sorted.order.as_deref());
     let (time, event) = (&sorted.time[..], &sorted.event[..]);
     let efron = matches!(ties, Ties::Efron);
     // Many rows on few distinct times: the fit and cox.zph form each time's terms in
@@ -107,133 +86,28 @@ pub fn cox(
     let mut fit = coxfit6(time, event, x, p, efron, runs.as_deref());
     let x = std::mem::take(&mut fit.x);
 
-    // R's coxph.fit: when the information is rank deficient, the terms whose variance is
-    // zero are aliased and reported as NA.
-    let aliased: Vec<usize> = if fit.flag < p as i32 && fit.flag != 1000 {
-        (0..p).filter(|&j| fit.var[j * p + j] == 0.0).collect()
-    } else {
-        Vec::new()
-    };
-    let mut warnings = Vec::new();
-    if !aliased.is_empty() {
-        let names: Vec<&str> = aliased.iter().map(|&j| design.names[j].as_str()).collect();
-        warnings.push(format!(
-            "singular design: {} {} a linear combination of other terms; not estimable",
-            names.join(", "),
-            if names.len() == 1 { "is" } else { "are" }
-        ));
-    }
-    let converged = fit.flag != 1000;
-    if !converged {
-        warnings.push(format!(
-            "the fit did not converge in {} iterations; its estimates are not reliable",
-            fit.iter.saturating_sub(1)
-        ));
-    } else {
-        // A coefficient whose score, scaled by the variance, is still large when the
-        // log-likelihood has converged is heading for infinity.
-        let names: Vec<&str> = (0..p)
-            .filter(|j| !aliased.contains(j))
-            .filter(|&j| {
-                let inf: f64 = (0..p)
-                    .map(|k| fit.first[k] * fit.var[k * p + j])
-                    .sum::<f64>()
-                    .abs();
-                !fit.first[j].is_finite() || (inf > EPS && inf > TOLER_INF * fit.beta[j].abs())
-            })
-            .map(|j| design.names[j].as_str())
-            .collect();
-        if !names.is_empty() {
-            warnings.push(format!(
-                "the log-likelihood converged before {}; the coefficient may be infinite (a group with no events, or complete separation)",
-                names.join(", ")
-            ));
-        }
-    }
-
-    let z_crit = z_for(conf_level);
-    let terms = (0..p)
-        .map(|j| {
-            let coef = fit.beta[j];
-            let se = fit.var[j * p + j].sqrt();
-            let usable = !aliased.contains(&j);
-            let z = coef / se;
-            CoxTerm {
-                term: design.names[j].clone(),
-                coef: usable.then_some(coef).and_then(finite),
-                se: usable.then_some(se).and_then(finite),
-                hr: usable.then(|| coef.exp()).and_then(finite),
-                lower: usable.then(|| (coef - z_crit * se).exp()).and_then(finite),
-                upper: usable.then(|| (coef + z_crit * se).exp()).and_then(finite),
-                z: usable.then_some(z).and_then(finite),
-                p: usable.then(|| normal_p(z)).and_then(finite),
-            }
-        })
-        .collect();
-
+    let aliased = aliased(&fit, p);
+    let mut warnings = fit_warnings(&fit, &design.names, &aliased);
+    let terms = terms(&fit, &design.names, &aliased, conf_level);
     let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
-    let df = kept.len();
-    let lr = 2.0 * (fit.loglik[1] - fit.loglik[0]);
-    let wald = wald_test(&fit.var, p, &fit.beta, &kept);
+    let (lr, wald, score) = model_tests(&fit, &kept);
 
-    // R's linear predictor, x %*% coef - sum(coef * means), is the centred and scaled
-    // design times the coefficients on that scale.
-    let scaled_beta: Vec<f64> = fit
-        .beta
-        .iter()
-        .zip(&fit.scale)
-        .map(|(b, s)| b / s)
-        .collect();
-    let lp: Vec<f64> = x
-        .par_chunks(p)
-        .map(|row| {
-            row.iter()
-                .zip(&scaled_beta)
-                .fold(0.0, |s, (x, b)| s + x * b)
-        })
-        .collect();
-
-    let zph_job = || {
-        if !converged {
-            return None;
-        }
-        // Covariates whose columns are all aliased drop out of the test.
-        let mut names = Vec::new();
-        let mut cols = Vec::new();
-        for (name, columns) in &design.covariates {
-            let within: Vec<usize> = columns
-                .iter()
-                .filter_map(|c| kept.iter().position(|k| k == c))
-                .collect();
-            if !within.is_empty() {
-                names.push(name.clone());
-                cols.push(within);
-            }
-        }
-        let q = kept.len();
-        let xk: std::borrow::Cow<[f64]> = if q == p {
-            (&x[..]).into()
-        } else {
-            x.par_chunks(p)
-                .flat_map_iter(|row| kept.iter().map(move |&k| row[k]))
-                .collect::<Vec<f64>>()
-                .into()
-        };
-        let scale: Vec<f64> = kept.iter().map(|&k| fit.scale[k]).collect();
-        // cox.zph doubles the terms, so its sums take more room a run.
-        let zph_runs = runs.as_deref().filter(|r| r.len() <= run_cap(2 * q));
-        Some(
-            zph(time, event, &xk, &scale, &cols, &lp, efron, zph_runs).map(|(tests, global)| {
-                let rows = names
-                    .into_iter()
-                    .zip(tests)
-                    .map(|(name, t)| (name, ChisqTest::new(t.chisq, t.df)))
-                    .collect();
-                (rows, ChisqTest::new(global.chisq, global.df))
-            }),
-        )
+    let lp = linear_predictor(&fit, &x);
+    let converged = fit.flag != 1000;
+    let fitted = Fitted {
+        time,
+        event,
+        x: &x,
+        scale: &fit.scale,
+        kept: &kept,
+        lp: &lp,
+        efron,
+        runs: runs.as_deref(),
     };
-    let (zph, (c, c_se)) = rayon::join(zph_job, || concordance(time, event, &lp));
+    let (zph, (c, c_se)) = rayon::join(
+        || converged.then(|| zph_tests(&fitted, &design.covariates)),
+        || concordance(time, event, &lp),
+    );
     let zph = match zph {
         Some(Some(z)) => Some(z),
         Some(None) => {
@@ -252,13 +126,216 @@ pub fn cox(
         terms,
         loglik_null: fit.loglik[0],
         loglik: fit.loglik[1],
-        lr: ChisqTest::new(lr, df),
-        wald: ChisqTest::new(wald, df),
-        score: ChisqTest::new(fit.sctest, df),
+        lr,
+        wald,
+        score,
         concordance: (finite(c), finite(c_se)),
         zph,
         iterations: fit.iter,
         warnings,
+    })
+}
+
+/// Refuses a model with nothing to fit: no rows, no events, or a term with one value.
+fn refuse_unestimable(event: &[bool], design: &Design) -> Result<()> {
+    let p = design.names.len();
+    if design.rows == 0 {
+        return Err(StatsError("no rows with complete data".into()));
+    }
+    if !event.iter().any(|&e| e) {
+        return Err(StatsError(
+            "there are no events among the rows used, so no hazard ratio can be estimated".into(),
+        ));
+    }
+    if let Some(j) = (0..p).find(|&j| (0..design.rows).all(|i| design.x[i * p + j] == design.x[j]))
+    {
+        return Err(StatsError(format!(
+            "term `{}` has the same value in every row used, so its effect cannot be estimated",
+            design.names[j]
+        )));
+    }
+    Ok(())
+}
+
+/// The design's rows permuted into time order (`order`, or as they are when `None`),
+/// taking the design's matrix rather than copying it when no permutation is needed.
+fn in_time_order(design: &mut Design, order: Option<&[u32]>) -> Vec<f64> {
+    let p = design.names.len();
+    match order {
+        None => std::mem::take(&mut design.x),
+        Some(order) => order
+            .par_iter()
+            .flat_map_iter(|&i| {
+                design.x[i as usize * p..(i as usize + 1) * p]
+                    .iter()
+                    .copied()
+            })
+            .collect(),
+    }
+}
+
+/// R's coxph.fit: when the information is rank deficient, the terms whose variance is
+/// zero are aliased and reported as NA.
+fn aliased(fit: &Newton, p: usize) -> Vec<usize> {
+    if fit.flag < p as i32 && fit.flag != 1000 {
+        (0..p).filter(|&j| fit.var[j * p + j] == 0.0).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// What makes the fit untrustworthy: a singular design, non-convergence, or a coefficient
+/// running off to infinity.
+fn fit_warnings(fit: &Newton, names: &[String], aliased: &[usize]) -> Vec<String> {
+    let p = names.len();
+    let mut warnings = Vec::new();
+    if !aliased.is_empty() {
+        let names: Vec<&str> = aliased.iter().map(|&j| names[j].as_str()).collect();
+        warnings.push(format!(
+            "singular design: {} {} a linear combination of other terms; not estimable",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    if fit.flag == 1000 {
+        warnings.push(format!(
+            "the fit did not converge in {} iterations; its estimates are not reliable",
+            fit.iter.saturating_sub(1)
+        ));
+    } else {
+        // A coefficient whose score, scaled by the variance, is still large when the
+        // log-likelihood has converged is heading for infinity.
+        let names: Vec<&str> = (0..p)
+            .filter(|j| !aliased.contains(j))
+            .filter(|&j| {
+                let inf: f64 = (0..p)
+                    .map(|k| fit.first[k] * fit.var[k * p + j])
+                    .sum::<f64>()
+                    .abs();
+                !fit.first[j].is_finite() || (inf > EPS && inf > TOLER_INF * fit.beta[j].abs())
+            })
+            .map(|j| names[j].as_str())
+            .collect();
+        if !names.is_empty() {
+            warnings.push(format!(
+                "the log-likelihood converged before {}; the coefficient may be infinite (a group with no events, or complete separation)",
+                names.join(", ")
+            ));
+        }
+    }
+    warnings
+}
+
+/// Each term's coefficient, hazard ratio with its `conf_level` interval, and Wald test;
+/// all `None` for an aliased term, and any that is not finite `None` on its own.
+fn terms(fit: &Newton, names: &[String], aliased: &[usize], conf_level: f64) -> Vec<CoxTerm> {
+    let p = names.len();
+    let z_crit = z_for(conf_level);
+    (0..p)
+        .map(|j| {
+            let coef = fit.beta[j];
+            let se = fit.var[j * p + j].sqrt();
+            let usable = !aliased.contains(&j);
+            let z = coef / se;
+            CoxTerm {
+                term: names[j].clone(),
+                coef: usable.then_some(coef).and_then(finite),
+                se: usable.then_some(se).and_then(finite),
+                hr: usable.then(|| coef.exp()).and_then(finite),
+                lower: usable.then(|| (coef - z_crit * se).exp()).and_then(finite),
+                upper: usable.then(|| (coef + z_crit * se).exp()).and_then(finite),
+                z: usable.then_some(z).and_then(finite),
+                p: usable.then(|| normal_p(z)).and_then(finite),
+            }
+        })
+        .collect()
+}
+
+/// The likelihood-ratio, Wald and score tests of the model, on the `kept` terms' degrees
+/// of freedom.
+fn model_tests(fit: &Newton, kept: &[usize]) -> (ChisqTest, ChisqTest, ChisqTest) {
+    let df = kept.len();
+    let lr = 2.0 * (fit.loglik[1] - fit.loglik[0]);
+    let wald = wald_test(&fit.var, fit.beta.len(), &fit.beta, kept);
+    (
+        ChisqTest::new(lr, df),
+        ChisqTest::new(wald, df),
+        ChisqTest::new(fit.sctest, df),
+    )
+}
+
+/// R's linear predictor, x %*% coef - sum(coef * means), is the centred and scaled
+/// design `x` (the fit's) times the coefficients on that scale.
+fn linear_predictor(fit: &Newton, x: &[f64]) -> Vec<f64> {
+    let p = fit.beta.len();
+    let scaled_beta: Vec<f64> = fit
+        .beta
+        .iter()
+        .zip(&fit.scale)
+        .map(|(b, s)| b / s)
+        .collect();
+    x.par_chunks(p)
+        .map(|row| {
+            row.iter()
+                .zip(&scaled_beta)
+                .fold(0.0, |s, (x, b)| s + x * b)
+        })
+        .collect()
+}
+
+/// A fitted model as cox.zph reads it: rows in time order.
+struct Fitted<'a> {
+    time: &'a [f64],
+    event: &'a [bool],
+    /// The design as fitted (centred and scaled), row-major with every term's column.
+    x: &'a [f64],
+    /// What each column of `x` was multiplied by, which cox.zph undoes.
+    scale: &'a [f64],
+    /// The terms that are not aliased.
+    kept: &'a [usize],
+    lp: &'a [f64],
+    efron: bool,
+    /// The fit's runs of equal times, when it formed their terms in parallel.
+    runs: Option<&'a [(usize, usize)]>,
+}
+
+/// cox.zph on the kept terms, grouped by `covariates`; `None` when its information matrix
+/// is singular.
+fn zph_tests(f: &Fitted, covariates: &[(String, Vec<usize>)]) -> Option<ZphTests> {
+    let p = f.scale.len();
+    let kept = f.kept;
+    // Covariates whose columns are all aliased drop out of the test.
+    let mut names = Vec::new();
+    let mut cols = Vec::new();
+    for (name, columns) in covariates {
+        let within: Vec<usize> = columns
+            .iter()
+            .filter_map(|c| kept.iter().position(|k| k == c))
+            .collect();
+        if !within.is_empty() {
+            names.push(name.clone());
+            cols.push(within);
+        }
+    }
+    let q = kept.len();
+    let xk: std::borrow::Cow<[f64]> = if q == p {
+        f.x.into()
+    } else {
+        f.x.par_chunks(p)
+            .flat_map_iter(|row| kept.iter().map(move |&k| row[k]))
+            .collect::<Vec<f64>>()
+            .into()
+    };
+    let scale: Vec<f64> = kept.iter().map(|&k| f.scale[k]).collect();
+    // cox.zph doubles the terms, so its sums take more room a run.
+    let zph_runs = f.runs.filter(|r| r.len() <= run_cap(2 * q));
+    zph(f.time, f.event, &xk, &scale, &cols, f.lp, f.efron, zph_runs).map(|(tests, global)| {
+        let rows = names
+            .into_iter()
+            .zip(tests)
+            .map(|(name, t)| (name, ChisqTest::new(t.chisq, t.df)))
+            .collect();
+        (rows, ChisqTest::new(global.chisq, global.df))
     })
 }
 
