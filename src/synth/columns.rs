@@ -332,10 +332,10 @@ columns:
         )
         .err()
         .expect("no patient to spread the values over");
-        assert_eq!(e.location, Some(Location::at("s.yaml", 5, 29)));
-        assert!(e.message.contains("no patient matches `when`"), "{e}");
+        assert_eq!(e.location(), Some(&Location::at("s.yaml", 5, 29)));
+        assert!(e.message().contains("no patient matches `when`"), "{e}");
         assert_eq!(
-            e.hints,
+            e.hints(),
             ["no patient has site `Liver`: did you mean `liver`?"]
         );
     }
@@ -347,15 +347,15 @@ columns:
         )
         .err()
         .expect("counts for a selection that is empty");
-        assert_eq!(e.location, Some(Location::at("s.yaml", 7, 5)));
+        assert_eq!(e.location(), Some(&Location::at("s.yaml", 7, 5)));
         assert!(
-            e.message.ends_with(
+            e.message().ends_with(
                 "no patient matches `when` (site in [\"livr\"]), but the counts add up to 6"
             ),
             "{e}"
         );
         assert_eq!(
-            e.hints,
+            e.hints(),
             ["no patient has site `livr`: did you mean `liver`?"]
         );
     }
@@ -367,7 +367,7 @@ columns:
         )
         .err()
         .expect("no patient has bone");
-        assert_eq!(e.hints, ["the values of `site` are `liver`, `lung`"]);
+        assert_eq!(e.hints(), ["the values of `site` are `liver`, `lung`"]);
     }
 
     #[test]
