@@ -52,7 +52,7 @@ fn boxed(c: &Canvas, centre: (f64, f64), width: f64, height: f64, label: &str, n
         BLACK,
         false,
     );
-    let mut lines = wrap(label, (width / (TEXT * 0.5)) as usize - 2);
+    let mut lines = wrap(label, chars_in(width));
     lines.push(format!("n = {n}"));
     let first = centre.1 - (lines.len() as f64 - 1.0) * 8.0;
     for (i, l) in lines.iter().enumerate() {
@@ -82,8 +82,14 @@ fn arrow_down(c: &Canvas, from: (f64, f64), to_y: f64) {
     );
 }
 
+/// How many characters of a label fit on a line of a box `width` wide (one at least, so a
+/// crowded row of boxes still wraps rather than fails).
+fn chars_in(width: f64) -> usize {
+    ((width / (TEXT * 0.5)) as usize).saturating_sub(2).max(1)
+}
+
 fn box_height(label: &str, width: f64) -> f64 {
-    BOX_H.max(16.0 * (wrap(label, (width / (TEXT * 0.5)) as usize - 2).len() as f64 + 1.0) + 12.0)
+    BOX_H.max(16.0 * (wrap(label, chars_in(width)).len() as f64 + 1.0) + 12.0)
 }
 
 pub fn svg(flow: &Flow) -> String {
@@ -175,9 +181,13 @@ fn final_groups(c: &Canvas, flow: &Flow, last_bottom: f64, size: (f64, f64)) {
     let centres: Vec<f64> = (0..groups)
         .map(|g| 20.0 + span * (g as f64 + 0.5))
         .collect();
+    // The branch reaches from the line coming down to every group's arrow.
     draw::line(
         c,
-        &[(centres[0], branch_y), (centres[groups - 1], branch_y)],
+        &[
+            (centres[0].min(MAIN_X), branch_y),
+            (centres[groups - 1].max(MAIN_X), branch_y),
+        ],
         BLACK,
         1,
     );
@@ -198,6 +208,27 @@ fn final_groups(c: &Canvas, flow: &Flow, last_bottom: f64, size: (f64, f64)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_final_groups_are_drawn_not_refused() {
+        let flow = Flow {
+            steps: vec![("Enrolled".into(), 400)],
+            excluded: vec![],
+            groups: (0..40).map(|g| (format!("site {g}"), 10)).collect(),
+        };
+        assert!(svg(&flow).matches("site").count() >= 40);
+    }
+
+    #[test]
+    fn one_final_group_hangs_from_the_branch() {
+        let flow = Flow {
+            steps: vec![("Enrolled".into(), 10)],
+            excluded: vec![],
+            groups: vec![("all".into(), 10)],
+        };
+        let svg = svg(&flow);
+        assert!(svg.contains(&format!("{MAIN_X},")), "{svg}");
+    }
 
     #[test]
     fn labels_wrap_at_word_boundaries() {

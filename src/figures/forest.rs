@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::{self, Canvas, GREY, PALETTE};
+use crate::present::format;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Estimate {
@@ -187,6 +188,10 @@ pub fn svg(plot: &ForestPlot) -> String {
         let c: Canvas = backend.into_drawing_area();
         let _ = c.fill(&WHITE);
         header(&c, plot, &f);
+        // The shading goes under the reference line, the estimates over it.
+        for i in (1..plot.rows.len()).step_by(2) {
+            shade(&c, &f, i);
+        }
         draw::dashed(
             &c,
             (f.x(1.0), f.top - 4.0),
@@ -217,19 +222,22 @@ fn header(c: &Canvas, plot: &ForestPlot, f: &Frame) {
     }
 }
 
-/// Row `i`: shaded when odd, its label, and per model the estimate drawn and printed, or a
-/// dash where the model has none.
+/// The band behind row `i`, so that a reader's eye keeps to one row across the figure.
+fn shade(c: &Canvas, f: &Frame, i: usize) {
+    let cy = f.top + ROW * (i as f64 + 0.5);
+    draw::rect(
+        c,
+        (0.0, cy - ROW / 2.0),
+        (f.width, cy + ROW / 2.0),
+        RGBColor(246, 246, 246),
+        true,
+    );
+}
+
+/// Row `i`: its label, and per model the estimate drawn and printed, or a dash where the
+/// model has none.
 fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row) {
     let cy = f.top + ROW * (i as f64 + 0.5);
-    if i % 2 == 1 {
-        draw::rect(
-            c,
-            (0.0, cy - ROW / 2.0),
-            (f.width, cy + ROW / 2.0),
-            RGBColor(246, 246, 246),
-            true,
-        );
-    }
     draw::text(
         c,
         &row.label,
@@ -251,8 +259,8 @@ fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row) {
         match est {
             Some(e) if e.hr.is_finite() => {
                 estimate(c, f, e, cy + offset, color);
-                let hr = format!("{:.2} ({:.2} to {:.2})", e.hr, e.lower, e.upper);
-                numbers(c, col, cy, &hr, &crate::present::format::p_cell(e.p));
+                let hr = format::estimate_ci(Some(e.hr), Some(e.lower), Some(e.upper), 2);
+                numbers(c, col, cy, &hr, &format::p_cell(e.p));
             }
             _ => draw::text(c, "—", (col, cy), TEXT, GREY, HPos::Left, VPos::Center),
         }
