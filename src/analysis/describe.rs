@@ -17,7 +17,9 @@ use crate::tables::{Row, Table};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
     variables: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
 }
 
@@ -131,6 +133,7 @@ impl Test {
 
 impl Kind for Describe {
     const NAME: &'static str = "describe";
+    const NOUN: &'static str = "Table 1";
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Describe> {

@@ -15,6 +15,7 @@ use crate::stats::StatsError;
 #[serde(deny_unknown_fields)]
 pub struct Params {
     steps: Option<Vec<FlowStep>>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
 }
 
@@ -48,6 +49,7 @@ pub struct Group {
 
 impl Kind for Flow {
     const NAME: &'static str = "flow";
+    const NOUN: &'static str = "flows";
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Flow> {

@@ -13,6 +13,7 @@ use crate::stats::{self, StatsError};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
     conf_level: Option<f64>,
 }
@@ -39,12 +40,15 @@ pub struct FollowupResult {
 
 impl Kind for Followup {
     const NAME: &'static str = "followup";
+    const NOUN: &'static str = "follow-up";
+    const ON_COUNTS: bool = true;
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Followup> {
+        let conf_level = cx.conf_level(p.conf_level)?;
         Ok(Followup {
             endpoint: cx.endpoint(p.endpoint.as_ref())?,
-            conf_level: cx.conf_level(p.conf_level)?,
+            conf_level,
         })
     }
 
@@ -59,10 +63,6 @@ impl Kind for Followup {
 impl Analysis for Followup {
     fn endpoint(&self) -> Option<&str> {
         Some(&self.endpoint)
-    }
-
-    fn runs_on_counts(&self) -> bool {
-        true
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {

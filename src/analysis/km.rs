@@ -17,7 +17,9 @@ use crate::tables::{Row, Table};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
     times: Option<Vec<f64>>,
     conf_type: Option<ConfType>,
@@ -58,9 +60,12 @@ pub struct Stratum {
 
 impl Kind for Km {
     const NAME: &'static str = "km";
+    const NOUN: &'static str = "Kaplan-Meier";
+    const ON_COUNTS: bool = true;
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Km> {
+        let conf_level = cx.conf_level(p.conf_level)?;
         let times = p.times.unwrap_or_default();
         if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
             return Err(cx.error_at(
@@ -82,7 +87,7 @@ impl Kind for Km {
             by: p.by,
             times,
             conf_type: p.conf_type.unwrap_or(ConfType::Log),
-            conf_level: cx.conf_level(p.conf_level)?,
+            conf_level,
         })
     }
 
@@ -115,10 +120,6 @@ impl Analysis for Km {
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
         self.by.iter().map(|b| ("by", b.as_str())).collect()
-    }
-
-    fn runs_on_counts(&self) -> bool {
-        true
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {

@@ -13,7 +13,9 @@ use crate::stats::{self, StatsError};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
 }
 
@@ -46,6 +48,8 @@ pub struct Group {
 
 impl Kind for Logrank {
     const NAME: &'static str = "logrank";
+    const NOUN: &'static str = "log-rank";
+    const ON_COUNTS: bool = true;
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Logrank> {
@@ -76,10 +80,6 @@ impl Analysis for Logrank {
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
         vec![("by", self.by.as_str())]
-    }
-
-    fn runs_on_counts(&self) -> bool {
-        true
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {

@@ -7,9 +7,10 @@
 //! report: a default figure, tables, a methods sentence, the opening of the results.
 //!
 //! The spec, the data stage, the scheduler, the tables, the figures and the methods text
-//! loop over [`KINDS`] and over the planned analyses; none of them names a kind. Adding a
-//! kind is its module, its numerics in `stats`, one line in [`KINDS`], its tests and its
-//! README section.
+//! loop over [`KINDS`] and over the planned analyses; none of them names an analysis kind.
+//! Adding a kind is its module, its numerics in `stats`, one line in [`KINDS`], its tests
+//! and its README section. Figure kinds (km, forest, flow) are a smaller registry of their
+//! own in `figures`: a kind that draws a new sort of figure adds one there too.
 
 pub mod cox;
 pub mod describe;
@@ -70,12 +71,6 @@ pub trait Analysis: AsAny + std::fmt::Debug + Send + Sync {
         Vec::new()
     }
 
-    /// Whether it can run on data that are counts per row (`data.count`), which carry no
-    /// patient's own values.
-    fn runs_on_counts(&self) -> bool {
-        false
-    }
-
     /// Analyses whose results it reads: it runs after them.
     fn reads(&self) -> Vec<&str> {
         Vec::new()
@@ -109,6 +104,11 @@ pub trait Analysis: AsAny + std::fmt::Debug + Send + Sync {
 pub trait Kind: Analysis + Sized + 'static {
     /// The `kind:` that selects it.
     const NAME: &'static str;
+    /// What the methods and messages call such analyses ("Kaplan-Meier", "Cox models").
+    const NOUN: &'static str;
+    /// Whether it can run on data that are counts per row (`data.count`), which carry no
+    /// patient's own values.
+    const ON_COUNTS: bool = false;
     /// Its keys in `study.yaml`, besides `kind` and `title`.
     type Params: DeserializeOwned;
 
@@ -124,7 +124,10 @@ pub trait Kind: Analysis + Sized + 'static {
 /// A registry line: a kind's name and its functions, type-erased.
 pub struct Entry {
     pub name: &'static str,
+    pub noun: &'static str,
+    pub on_counts: bool,
     keys: fn() -> Vec<&'static str>,
+    read: fn(&ParseCx) -> Result<()>,
     plan: fn(&ParseCx) -> Result<Arc<dyn Analysis>>,
     methods: fn(&[&dyn Analysis], &Present) -> Vec<Sentence>,
 }
@@ -143,7 +146,10 @@ impl Entry {
 const fn entry<K: Kind>() -> Entry {
     Entry {
         name: K::NAME,
+        noun: K::NOUN,
+        on_counts: K::ON_COUNTS,
         keys: keys_of::<K>,
+        read: read_as::<K>,
         plan: plan_as::<K>,
         methods: methods_of::<K>,
     }
@@ -154,6 +160,12 @@ fn keys_of<K: Kind>() -> Vec<&'static str> {
     keys.extend(params::field_names::<K::Params>());
     keys.push("title");
     keys
+}
+
+fn read_as<K: Kind>(cx: &ParseCx) -> Result<()> {
+    cx.params::<K::Params>(&keys_of::<K>())?;
+    cx.title()?;
+    Ok(())
 }
 
 fn plan_as<K: Kind>(cx: &ParseCx) -> Result<Arc<dyn Analysis>> {
@@ -204,6 +216,21 @@ impl Planned {
     pub fn get<T: Any>(&self) -> Option<&T> {
         downcast::<T>(self.analysis.as_ref())
     }
+}
+
+/// Reads every analysis's keys into its kind's params, so that an unknown key or a value
+/// of the wrong type is reported before any check of meaning, as a parse error is.
+pub fn read(study: &Study) -> Result<()> {
+    for (id, raw) in study.spec.analyses.iter() {
+        let cx = ParseCx::new(study, id, raw, &[])?;
+        (cx.entry()?.read)(&cx)?;
+    }
+    Ok(())
+}
+
+/// The registry's entry for a kind name.
+pub fn kind(name: &str) -> Option<&'static Entry> {
+    KINDS.iter().find(|k| k.name == name)
 }
 
 /// Plans every analysis of the spec in order: each is checked by its kind, with the

@@ -1,9 +1,8 @@
 //! Reading one analysis's keys into its kind's params, and the checks many kinds share.
 //!
 //! The spec keeps each analysis as YAML until its `kind` is known; the kind's params
-//! struct is then read from it with the path of any failing key recorded, and the key is
-//! found again in the spec's text, so an error names the line and column as serde_yaml's
-//! own would.
+//! struct is then read from it with the path of any failing key recorded, and the key (or
+//! its value) is found again in the spec's text, so an error names its line and column.
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
@@ -83,19 +82,21 @@ impl<'a> ParseCx<'a> {
     pub(super) fn title(&self) -> Result<Option<String>> {
         match self.map.get("title") {
             None | Some(serde_yaml::Value::Null) => Ok(None),
-            Some(serde_yaml::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.value_error(
-                &["title"],
-                format!("analyses.{}.title: expected text", self.id),
-            )),
+            Some(v) => crate::spec::scalar_text::<serde_yaml::Error>(v.clone())
+                .map(Some)
+                .map_err(|e| {
+                    self.value_error(&["title"], format!("analyses.{}.title: {e}", self.id))
+                }),
         }
     }
 
     /// The kind's params, read from every key but `kind` and `title`.
     pub(super) fn params<P: DeserializeOwned>(&self, keys: &[&'static str]) -> Result<P> {
         let mut map = self.map.clone();
-        map.remove("kind");
-        map.remove("title");
+        // shift_remove keeps the keys in the order written, so the first bad key reported
+        // is the first in the file.
+        map.shift_remove("kind");
+        map.shift_remove("title");
         let kind = self.map.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         serde_path_to_error::deserialize(serde_yaml::Value::Mapping(map))
             .map_err(|e| self.params_error(kind, keys, e))
@@ -146,7 +147,15 @@ impl<'a> ParseCx<'a> {
             return err;
         }
         let (message, hints) = crate::spec::serde_message(&inner);
-        let dotted: String = path
+        // An unknown key below the analysis is placed at the key, under its mapping's
+        // name, as serde_yaml placed it; any other error at the value.
+        let unknown_key = inner.starts_with("unknown field");
+        let named = if unknown_key {
+            &path[..path.len().saturating_sub(1)]
+        } else {
+            &path[..]
+        };
+        let dotted: String = named
             .iter()
             .map(|s| match s {
                 OwnedSeg::Key(k) => format!(".{k}"),
@@ -155,7 +164,11 @@ impl<'a> ParseCx<'a> {
             .collect();
         let mut full = vec![Seg::Key("analyses"), Seg::Key(id)];
         full.extend(path.iter().map(OwnedSeg::seg));
-        let location = crate::spec::value_location(&self.study.path, &self.study.text, &full);
+        let location = if unknown_key {
+            self.study.location(&full)
+        } else {
+            crate::spec::value_location(&self.study.path, &self.study.text, &full)
+        };
         let mut err = Error::in_file(location, format!("analyses.{id}{dotted}: {message}"));
         for h in hints {
             err = err.hint(h);

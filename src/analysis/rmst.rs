@@ -16,7 +16,9 @@ use crate::tables::{Row, Table};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
     /// The horizon: the area under the curve from 0 to `tau`, in the endpoint's unit.
     tau: Option<f64>,
@@ -82,9 +84,12 @@ pub struct Ratio {
 
 impl Kind for Rmst {
     const NAME: &'static str = "rmst";
+    const NOUN: &'static str = "restricted means";
+    const ON_COUNTS: bool = true;
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Rmst> {
+        let conf_level = cx.conf_level(p.conf_level)?;
         let tau = match p.tau {
             Some(t) if t.is_finite() && t > 0.0 => t,
             Some(t) => {
@@ -106,16 +111,21 @@ impl Kind for Rmst {
             endpoint: cx.endpoint(p.endpoint.as_ref())?,
             by: p.by,
             tau,
-            conf_level: cx.conf_level(p.conf_level)?,
+            conf_level,
         })
     }
 
     fn methods(all: &[&Rmst], _cx: &Present) -> Vec<Sentence> {
         let levels = format::distinct(all.iter().map(|r| format::level(r.conf_level)));
+        let compared = if all.iter().any(|r| r.by.is_some()) {
+            "; groups were compared by the difference and the ratio of their restricted means"
+        } else {
+            ""
+        };
         vec![Sentence::new(
             Paragraph::Estimation,
             format!(
-                "Restricted mean survival times were estimated as the area under the Kaplan-Meier curve up to a fixed horizon, with Miller's variance and {} normal confidence intervals; groups were compared by the difference and the ratio of their restricted means.",
+                "Restricted mean survival times were estimated as the area under the Kaplan-Meier curve up to a fixed horizon, with Miller's variance and {} normal confidence intervals{compared}.",
                 format::list(&levels)
             ),
         )]
@@ -129,10 +139,6 @@ impl Analysis for Rmst {
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
         self.by.iter().map(|b| ("by", b.as_str())).collect()
-    }
-
-    fn runs_on_counts(&self) -> bool {
-        true
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
@@ -155,6 +161,19 @@ impl Analysis for Rmst {
             self.tau,
             self.conf_level,
         )?;
+        // R carries a curve that ends before tau flat to it; survRM2 refuses such a tau.
+        let warnings: Vec<String> = means
+            .iter()
+            .zip(&labels)
+            .filter(|(m, _)| m.last_time < self.tau)
+            .map(|(m, label)| {
+                format!(
+                    "the curve of `{label}` ends at {}, before tau {}: its restricted mean carries the last survival flat to tau (as R's survfit does; survRM2 would refuse this tau)",
+                    format::trimmed(m.last_time, 4),
+                    format::trimmed(self.tau, 4)
+                )
+            })
+            .collect();
         let contrasts = means
             .iter()
             .zip(&labels)
@@ -183,12 +202,17 @@ impl Analysis for Rmst {
             n_dropped_missing: b.dropped,
             strata,
             contrasts,
-        }))
+        })
+        .with_warnings(warnings))
     }
 
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
         let r = out.get::<RmstResult>().expect("an rmst result");
-        vec![table(at, r, cx)]
+        let mut table = table(at, r, cx);
+        table
+            .notes
+            .extend(out.warnings.iter().map(|w| format!("Note: {w}.")));
+        vec![table]
     }
 }
 
@@ -277,7 +301,7 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
         header,
         rows,
         notes: vec![format!(
-            "Restricted mean survival time (RMST): the area under the Kaplan-Meier curve from 0 to {horizon}, with Miller's variance and {level} normal confidence intervals{}.",
+            "Restricted mean survival time (RMST): the area under the Kaplan-Meier curve from 0 to {horizon}, with Miller's variance and {level} normal confidence intervals{}; events are counted over the whole follow-up.",
             if compared {
                 "; differences against the first group"
             } else {

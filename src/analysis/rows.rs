@@ -103,8 +103,8 @@ impl Subset {
 }
 
 /// The rows complete on the endpoint and the columns, in row order, with their times and
-/// events: for the estimators that work from counts per time (Kaplan-Meier, log-rank),
-/// which need no sort.
+/// events: for the estimators that work from counts per time (Kaplan-Meier, log-rank,
+/// follow-up, restricted means), which need no sort.
 pub fn by_rows(cohort: &Cohort, e: &EndpointData, columns: &[&Column]) -> ByRows {
     let _step = crate::progress::timed("  complete rows");
     // A row standing for no patients (count 0) is no data: it must not make a group, a

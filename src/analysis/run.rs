@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indexmap::IndexMap;
 
-use super::{Outcome, Planned, RunCx};
+use super::{KINDS, Outcome, Planned, RunCx};
 use crate::data::Cohort;
 use crate::error::{Error, Result};
+use crate::present::format;
 use crate::results::{Meta, Results, Warning};
 use crate::spec::{Seg, Study};
 use crate::stats::StatsError;
@@ -99,10 +100,20 @@ fn in_parallel(
 
 /// Runs one analysis: refused on count data unless it can use them.
 pub fn run_one(planned: &Planned, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-    if cx.cohort.count.is_some() && !planned.analysis.runs_on_counts() {
-        return Err(StatsError(
-            "the data are counts per row (`data.count`), and this analysis needs each patient's own values: Kaplan-Meier, log-rank, follow-up and restricted means run on counts; Cox models, Table 1 and flows need patient-level data".into(),
-        ));
+    let on_counts = super::kind(planned.kind).is_some_and(|e| e.on_counts);
+    if cx.cohort.count.is_some() && !on_counts {
+        let nouns = |on: bool| -> Vec<String> {
+            KINDS
+                .iter()
+                .filter(|k| k.on_counts == on)
+                .map(|k| k.noun.to_string())
+                .collect()
+        };
+        return Err(StatsError(format!(
+            "the data are counts per row (`data.count`), and this analysis needs each patient's own values: {} run on counts; {} need patient-level data",
+            format::list(&nouns(true)),
+            format::list(&nouns(false))
+        )));
     }
     let _step = crate::progress::timed(format!("analysis {}", planned.id));
     planned.analysis.run(cx)

@@ -92,12 +92,7 @@ pub fn p_cell(p: Option<f64>) -> String {
 
 /// A confidence level as a percentage: 0.95 → "95%", 0.975 → "97.5%".
 pub fn level(level: f64) -> String {
-    let p = level * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{}%", p.round())
-    } else {
-        format!("{p}%")
-    }
+    format!("{}%", trimmed(level * 100.0, 3))
 }
 
 /// "a", "a and b", "a, b and c".
@@ -178,6 +173,7 @@ mod tests {
         assert_eq!(level(0.95), "95%");
         assert_eq!(level(0.9), "90%");
         assert_eq!(level(0.975), "97.5%");
+        assert_eq!(level(0.901), "90.1%");
         let once = distinct(["log".to_string(), "log-log".into(), "log".into()]);
         assert_eq!(list(&once), "log and log-log");
         assert_eq!(ci(Some(0.5), None, 2), "(0.50 to –)");

@@ -15,7 +15,7 @@ impl std::fmt::Display for NotFound {
 impl std::error::Error for NotFound {}
 
 /// The value a claim's path names: object keys by name, list elements by their `label`,
-/// `time` or `term`. `Ok(None)` when the path exists but holds no number (null).
+/// `term`, `group` (an rmst contrast) or `time`. `Ok(None)` when the path exists but holds no number (null).
 pub fn lookup<'a>(
     analysis: impl Fn(&str) -> Option<&'a Value>,
     path: &str,
@@ -41,7 +41,7 @@ pub fn lookup<'a>(
             },
             Value::Array(items) => {
                 let found = items.iter().find(|item| {
-                    ["label", "term"]
+                    ["label", "term", "group"]
                         .iter()
                         .any(|k| item.get(k).and_then(Value::as_str) == Some(seg))
                         || item
@@ -56,11 +56,15 @@ pub fn lookup<'a>(
                         let names: Vec<String> = items
                             .iter()
                             .filter_map(|i| {
-                                i.get("label").or(i.get("term")).or(i.get("time")).map(|v| {
-                                    v.as_str()
-                                        .map(str::to_string)
-                                        .unwrap_or_else(|| v.to_string())
-                                })
+                                i.get("label")
+                                    .or(i.get("term"))
+                                    .or(i.get("group"))
+                                    .or(i.get("time"))
+                                    .map(|v| {
+                                        v.as_str()
+                                            .map(str::to_string)
+                                            .unwrap_or_else(|| v.to_string())
+                                    })
                             })
                             .collect();
                         return Err(NotFound(format!(

@@ -47,7 +47,9 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
             match find_flow_key(lines[line], from, key) {
                 Some(col) => {
                     found = Some((line + 1, col + 1));
-                    flow = Some((line, col + key.len()));
+                    // Past the key (and its opening quote), on a character boundary.
+                    let quoted = matches!(lines[line].as_bytes()[col], b'"' | b'\'');
+                    flow = Some((line, col + quoted as usize + key.len()));
                     continue;
                 }
                 None => break,

@@ -76,6 +76,7 @@ impl Study {
             analyses: Vec::new(),
             date: (1970, 1, 1),
         };
+        crate::analysis::read(&study)?;
         study.validate_meta()?;
         study.date = parse_date(&study.spec.study.date).expect("checked by validate_meta");
         study.validate_derive()?;

@@ -16,7 +16,8 @@ pub struct Spec {
     /// Each analysis as written: read into its kind's params once the kind is known
     /// (`crate::analysis`).
     pub analyses: UniqueMap<serde_yaml::Value>,
-    /// Figures drawn from analyses; when absent, every KM and Cox analysis gets one.
+    /// Figures drawn from analyses; when absent, each analysis gets its kind's default
+    /// (KM curves, a forest plot, a flow diagram).
     #[serde(default)]
     pub figures: Option<UniqueMap<FigureSpec>>,
     #[serde(default)]
@@ -56,8 +57,8 @@ pub struct DataSpec {
     pub synth: Option<String>,
     /// A column saying how many patients each row stands for: the data are then counts
     /// per (time, event, group) summarised elsewhere, a warehouse's `GROUP BY`.
-    /// Kaplan-Meier, log-rank and follow-up run on such data; analyses that need each
-    /// patient's own values (Cox, Table 1, flows) are refused.
+    /// The kinds that need only counts per time run on such data (each kind says so);
+    /// those that need each patient's own values (Cox, Table 1, flows) are refused.
     #[serde(default)]
     pub count: Option<String>,
 }
@@ -196,6 +197,7 @@ pub struct EventCodes {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Select {
+    #[serde(deserialize_with = "scalar_list")]
     pub from: Vec<String>,
     #[serde(default = "five_percent")]
     pub p_below: f64,
@@ -210,12 +212,13 @@ fn five_percent() -> f64 {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowStep {
+    #[serde(deserialize_with = "scalar_string")]
     pub label: String,
     /// A SQL expression over the data's columns; absent means everyone (the first box).
     #[serde(default)]
     pub filter: Option<String>,
     /// The label of the box for those this step removes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_opt")]
     pub excluded: Option<String>,
 }
 
@@ -286,12 +289,16 @@ impl FigureSpec {
 
     /// The analyses it draws (not a km figure's log-rank test, whose p it only quotes).
     pub fn drawn(&self) -> Vec<&str> {
-        self.analysis
-            .iter()
-            .chain(self.analyses.iter().flatten())
-            .chain(self.univariable.iter().flatten())
-            .map(String::as_str)
-            .collect()
+        match self.kind {
+            FigureKind::Km | FigureKind::Flow => self.analysis.iter().map(String::as_str).collect(),
+            FigureKind::Forest => self
+                .analyses
+                .iter()
+                .flatten()
+                .chain(self.univariable.iter().flatten())
+                .map(String::as_str)
+                .collect(),
+        }
     }
 }
 
@@ -505,20 +512,30 @@ fn kind_name(v: &serde_yaml::Value) -> &'static str {
     }
 }
 
-fn scalar_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+pub(crate) fn scalar_string<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
+    scalar_text(serde_yaml::Value::deserialize(d)?)
+}
+
+pub(crate) fn scalar_opt<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
     Option::<serde_yaml::Value>::deserialize(d)?
         .map(scalar_text)
         .transpose()
 }
 
-fn scalar_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+pub(crate) fn scalar_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
     Vec::<serde_yaml::Value>::deserialize(d)?
         .into_iter()
         .map(scalar_text)
         .collect()
 }
 
-fn scalar_list_opt<'de, D: Deserializer<'de>>(
+pub(crate) fn scalar_list_opt<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<Vec<String>>, D::Error> {
     Option::<Vec<serde_yaml::Value>>::deserialize(d)?

@@ -17,6 +17,8 @@ pub struct Rmst {
     pub se: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
+    /// The curve's last observed time: beyond it, up to `tau`, the curve is carried flat.
+    pub last_time: f64,
 }
 
 /// A group against the reference: the difference of the restricted means, and their
@@ -44,6 +46,17 @@ pub fn rmst(
     conf_level: f64,
 ) -> Result<Vec<Rmst>> {
     let (fit, sizes) = fit(time, event, group, weight, ConfType::Log, conf_level)?;
+    let first = fit.time.iter().copied().fold(f64::INFINITY, f64::min);
+    if tau < first {
+        return Err(StatsError(format!(
+            "tau {tau} is before the first observed time ({first}): there is no area under the curve to restrict"
+        )));
+    }
+    let last: Vec<f64> = fit
+        .curve_ranges()
+        .iter()
+        .map(|r| fit.time[r.end - 1])
+        .collect();
     let table = survmean(&fit, 1.0, RmeanOption::At(tau))?;
     let (Some(means), Some(ses)) = (&table.rmean, &table.se_rmean) else {
         return Err(StatsError("no restricted mean was computed".into()));
@@ -54,8 +67,10 @@ pub fn rmst(
         .zip(ses)
         .zip(&table.events)
         .zip(sizes)
-        .map(|(((&m, &se), &events), n)| Rmst {
+        .zip(last)
+        .map(|((((&m, &se), &events), n), last_time)| Rmst {
             n,
+            last_time,
             events: events.round() as u64,
             rmst: finite(m),
             se: finite(se),

@@ -420,3 +420,39 @@ fn a_restricted_mean_needs_its_horizon() {
         &["study.yaml:15:", "tau -1 is not a time > 0"],
     );
 }
+
+#[test]
+fn the_first_bad_key_in_the_file_is_the_one_reported() {
+    refused(
+        &edit(
+            "kind: km, endpoint: os",
+            "kind: km, endpont: os, conf_levl: 0.9",
+        ),
+        DATA,
+        &["study.yaml:12:19", "unknown key `endpont`"],
+    );
+}
+
+#[test]
+fn numbers_in_text_keys_read_as_text() {
+    let study = edit(
+        "kind: logrank, endpoint: os, by: arm",
+        "kind: logrank, endpoint: os, by: arm, title: 2021",
+    );
+    let dir = Dir::new(&[("study.yaml", &study), ("data.csv", DATA)]);
+    let out = dir.run(&["check", "study.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_horizon_before_the_first_time_is_refused_with_the_times() {
+    let study = format!("{STUDY}  mean: {{ kind: rmst, endpoint: os, tau: 1 }}\n");
+    refused(
+        &study,
+        DATA,
+        &[
+            "study.yaml:15:3",
+            "analysis `mean`: tau 1 is before the first observed time (5)",
+        ],
+    );
+}

@@ -22,7 +22,9 @@ use crate::stats::{self, ChisqTest, CoxTerm, StatsError};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
     covariates: Option<Vec<String>>,
     /// Choose the covariates from univariable models by their p-value.
     select: Option<Select>,
@@ -169,10 +171,12 @@ impl CoxResult {
 
 impl Kind for Cox {
     const NAME: &'static str = "cox";
+    const NOUN: &'static str = "Cox models";
     type Params = Params;
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Cox> {
         let id = cx.id;
+        let conf_level = cx.conf_level(p.conf_level)?;
         let mut covariates = p.covariates.clone().unwrap_or_default();
         if let Some(select) = &p.select {
             if p.covariates.is_some() {
@@ -220,7 +224,7 @@ impl Kind for Cox {
             endpoint: cx.endpoint(p.endpoint.as_ref())?,
             covariates,
             ties: p.ties.unwrap_or(Ties::Efron),
-            conf_level: cx.conf_level(p.conf_level)?,
+            conf_level,
             select: p.select,
         })
     }
