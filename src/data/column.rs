@@ -79,7 +79,7 @@ impl Column {
                 )?
             }
             Some(ColType::Date) => Values::Num(
-                super::dates(name, series, rows)?
+                dates(name, series, rows)?
                     .into_iter()
                     .map(|d| d.map(|d| d as f64))
                     .collect(),
@@ -253,6 +253,34 @@ pub fn as_text(series: &Series, rows: &Rows) -> Result<Vec<Option<String>>> {
         .iter()
         .map(|v| v.map(str::to_string))
         .collect())
+}
+
+/// A date column as days since 1970-01-01: a Date column, or text `YYYY-MM-DD`.
+pub fn dates(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<i64>>> {
+    if let Ok(ca) = series.date() {
+        return Ok(ca.physical().iter().map(|d| d.map(i64::from)).collect());
+    }
+    let text = series.cast(&DataType::String).map_err(|e| rows.polars(e))?;
+    let text = text.str().map_err(|e| rows.polars(e))?;
+    let mut bad = Bad::default();
+    let out = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.and_then(|s| match crate::spec::parse_date(s) {
+                Some((y, m, d)) => Some(crate::spec::days_from_civil(y, m, d)),
+                None => {
+                    bad.push(i, || format!("`{s}`"));
+                    None
+                }
+            })
+        })
+        .collect();
+    bad.check(
+        rows,
+        &format!("column `{name}` has a value that is not a date (YYYY-MM-DD)"),
+    )?;
+    Ok(out)
 }
 
 fn booleans(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<bool>>> {

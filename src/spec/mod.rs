@@ -5,14 +5,18 @@
 //! any data is touched; checks against the data's columns run in [`crate::data`] as soon as
 //! the header is known. Every error names `file:line:column`.
 
+mod endpoint;
 mod locate;
 mod model;
 mod validate;
 
+pub use endpoint::{DateEvent, EndpointSource, EventColumn};
 pub use locate::{OwnedSeg, Seg, locate};
 pub use model::*;
 
 use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
 
 use crate::analysis::Planned;
 use crate::error::{Error, Location, Result, nearest};
@@ -30,6 +34,8 @@ pub struct Study {
     pub root: PathBuf,
     /// The spec's text, kept to place later errors at a line and column.
     pub text: String,
+    /// Each endpoint's source, read from `spec.endpoints`, in spec order.
+    pub endpoints: IndexMap<String, EndpointSource>,
     /// The analyses, each read and checked by its kind, in spec order.
     pub analyses: Vec<Planned>,
     /// `study.date`, the report's date.
@@ -73,6 +79,7 @@ impl Study {
             path: path.to_path_buf(),
             root,
             text: text.to_string(),
+            endpoints: IndexMap::new(),
             analyses: Vec::new(),
             date: (1970, 1, 1),
         };
@@ -80,7 +87,7 @@ impl Study {
         study.validate_meta()?;
         study.date = parse_date(&study.spec.study.date).expect("checked by validate_meta");
         study.validate_derive()?;
-        study.validate_endpoints()?;
+        study.endpoints = study.endpoint_sources()?;
         study.analyses = crate::analysis::plan(&study)?;
         study.validate_figures()?;
         study.validate_claims()?;
