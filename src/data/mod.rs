@@ -201,7 +201,7 @@ fn analysis_columns(
             }
         }
     }
-    // Each column converts on its own; at registry scale that is worth both cores. The
+    // Each column converts on its own; at registry scale that is worth a thread each. The
     // first error in spec order is the one reported, as if done in turn.
     let converted: Vec<Result<Column>> = names
         .par_iter()
