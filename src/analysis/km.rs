@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::logrank::{Logrank, LogrankResult};
-use super::rows::{by_rows, column, endpoint};
+use super::rows::grouped;
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
 use crate::error::Result;
 use crate::figures::km::{Curve, KmPlot, Step};
@@ -123,17 +123,7 @@ impl Analysis for Km {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-        let cohort = cx.cohort;
-        let e = endpoint(cohort, &self.endpoint);
-        let by_col = self.by.as_deref().map(|b| column(cohort, b));
-        let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
-        let (codes, labels) = match by_col {
-            Some(c) => {
-                let (codes, labels) = c.groups(&b.rows);
-                (Some(codes), labels)
-            }
-            None => (None, vec!["all".to_string()]),
-        };
+        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
         let options = stats::KmOptions {
             conf_type: self.conf_type,
             conf_level: self.conf_level,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rows::{by_rows, column, endpoint};
+use super::rows::grouped;
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
@@ -142,17 +142,7 @@ impl Analysis for Rmst {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-        let cohort = cx.cohort;
-        let e = endpoint(cohort, &self.endpoint);
-        let by_col = self.by.as_deref().map(|b| column(cohort, b));
-        let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
-        let (codes, labels) = match by_col {
-            Some(c) => {
-                let (codes, labels) = c.groups(&b.rows);
-                (Some(codes), labels)
-            }
-            None => (None, vec!["all".to_string()]),
-        };
+        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
         let means = stats::rmst(
             &b.time,
             &b.event,
