@@ -162,8 +162,7 @@ impl<'a> ParseCx<'a> {
                 OwnedSeg::Index(i) => format!("[{i}]"),
             })
             .collect();
-        let mut full = vec![Seg::Key("analyses"), Seg::Key(id)];
-        full.extend(path.iter().map(OwnedSeg::seg));
+        let full = self.path(path.iter().map(OwnedSeg::seg));
         let location = if unknown_key {
             self.study.location(&full)
         } else {
@@ -178,30 +177,34 @@ impl<'a> ParseCx<'a> {
 
     /// An error placed at the analysis.
     pub fn error(&self, message: impl Into<String>) -> Error {
-        self.study
-            .error_at(&[Seg::Key("analyses"), Seg::Key(self.id)], message)
+        self.study.error_at(&self.path([]), message)
     }
 
     /// An error placed at a key below the analysis.
     pub fn error_at(&self, keys: &[&str], message: impl Into<String>) -> Error {
-        let mut path = vec![Seg::Key("analyses"), Seg::Key(self.id)];
-        path.extend(keys.iter().map(|k| Seg::Key(k)));
-        self.study.error_at(&path, message)
+        self.study
+            .error_at(&self.path(keys.iter().map(|k| Seg::Key(k))), message)
     }
 
     fn error_at_owned(&self, keys: &[OwnedSeg], message: impl Into<String>) -> Error {
-        let mut path = vec![Seg::Key("analyses"), Seg::Key(self.id)];
-        path.extend(keys.iter().map(OwnedSeg::seg));
-        self.study.error_at(&path, message)
+        self.study
+            .error_at(&self.path(keys.iter().map(OwnedSeg::seg)), message)
     }
 
+    /// An error placed at the value of a key below the analysis.
     fn value_error(&self, keys: &[&str], message: String) -> Error {
-        let mut path = vec![Seg::Key("analyses"), Seg::Key(self.id)];
-        path.extend(keys.iter().map(|k| Seg::Key(k)));
+        let path = self.path(keys.iter().map(|k| Seg::Key(k)));
         Error::in_file(
             crate::spec::value_location(&self.study.path, &self.study.text, &path),
             message,
         )
+    }
+
+    /// The path of keys below this analysis, from the top of the spec.
+    fn path<'s>(&'s self, below: impl IntoIterator<Item = Seg<'s>>) -> Vec<Seg<'s>> {
+        let mut path = vec![Seg::Key("analyses"), Seg::Key(self.id)];
+        path.extend(below);
+        path
     }
 
     /// The analysis planned above this one under `id`, if any.

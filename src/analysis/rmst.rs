@@ -49,12 +49,8 @@ pub struct RmstResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct Stratum {
     pub label: String,
-    pub n: u64,
-    pub events: u64,
-    pub rmst: Option<f64>,
-    pub se: Option<f64>,
-    pub lower: Option<f64>,
-    pub upper: Option<f64>,
+    #[serde(flatten)]
+    pub mean: stats::Rmst,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,15 +169,7 @@ impl Analysis for Rmst {
         let strata = means
             .iter()
             .zip(labels)
-            .map(|(m, label)| Stratum {
-                label,
-                n: m.n,
-                events: m.events,
-                rmst: m.rmst,
-                se: m.se,
-                lower: m.lower,
-                upper: m.upper,
-            })
+            .map(|(&mean, label)| Stratum { label, mean })
             .collect();
         Ok(Outcome::new(RmstResult {
             kind: Self::NAME,
@@ -257,9 +245,9 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
         .map(|(k, s)| {
             let mut cells = vec![
                 labels.group(r.by.as_deref(), &s.label),
-                s.n.to_string(),
-                s.events.to_string(),
-                format::estimate_ci(s.rmst, s.lower, s.upper, 1),
+                s.mean.n.to_string(),
+                s.mean.events.to_string(),
+                format::estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
             ];
             if compared {
                 match k.checked_sub(1).and_then(|c| r.contrasts.get(c)) {

@@ -112,23 +112,9 @@ impl Column {
             });
         }
         let text = as_text(series, rows)?;
-        let mut bad = Bad::default();
-        let out = text
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let s = v.as_deref()?;
-                match s.trim().parse::<f64>() {
-                    Ok(x) => Some(x),
-                    Err(_) => {
-                        bad.push(i, || format!("`{s}`"));
-                        None
-                    }
-                }
-            })
-            .collect();
-        bad.check(rows, what)?;
-        Ok(out)
+        parse_each(text.iter().map(Option::as_deref), rows, what, |s| {
+            s.trim().parse::<f64>().ok()
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -262,25 +248,12 @@ pub fn dates(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<i64>
     }
     let text = series.cast(&DataType::String).map_err(|e| rows.polars(e))?;
     let text = text.str().map_err(|e| rows.polars(e))?;
-    let mut bad = Bad::default();
-    let out = text
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.and_then(|s| match crate::spec::parse_date(s) {
-                Some((y, m, d)) => Some(crate::spec::days_from_civil(y, m, d)),
-                None => {
-                    bad.push(i, || format!("`{s}`"));
-                    None
-                }
-            })
-        })
-        .collect();
-    bad.check(
+    parse_each(
+        text.iter(),
         rows,
         &format!("column `{name}` has a value that is not a date (YYYY-MM-DD)"),
-    )?;
-    Ok(out)
+        |s| crate::spec::parse_date(s).map(|(y, m, d)| crate::spec::days_from_civil(y, m, d)),
+    )
 }
 
 fn booleans(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<bool>>> {
@@ -288,26 +261,12 @@ fn booleans(name: &str, series: &Series, rows: &Rows) -> Result<Vec<Option<bool>
         return Ok(b.iter().collect());
     }
     let text = as_text(series, rows)?;
-    let mut bad = Bad::default();
-    let out = text
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let s = v.as_deref()?;
-            match parse_bool(s) {
-                Some(b) => Some(b),
-                None => {
-                    bad.push(i, || format!("`{s}`"));
-                    None
-                }
-            }
-        })
-        .collect();
-    bad.check(
+    parse_each(
+        text.iter().map(Option::as_deref),
         rows,
         &format!("column `{name}` is declared bool but has a value that is not 0/1 or true/false"),
-    )?;
-    Ok(out)
+        parse_bool,
+    )
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -339,25 +298,14 @@ fn category(
         .enumerate()
         .map(|(i, l)| (l.as_str(), i as u32))
         .collect();
-    let mut bad = Bad::default();
-    let codes = text
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let s = v.as_deref()?;
-            let code = index.get(s).copied();
-            if code.is_none() {
-                bad.push(i, || format!("`{s}`"));
-            }
-            code
-        })
-        .collect();
-    bad.check(
+    let codes = parse_each(
+        text.iter().map(Option::as_deref),
         rows,
         &format!(
             "column `{name}` has a value outside its declared levels [{}]",
             levels.join(", ")
         ),
+        |s| index.get(s).copied(),
     )?;
     let reference = reference
         .and_then(|r| levels.iter().position(|l| l == r))
@@ -408,4 +356,29 @@ fn undeclared(
         }
     }
     category(name, &text, levels, None, rows)
+}
+
+/// Each present text value read by `read`; the rows where it gives nothing are one error
+/// saying `what`, with the first few values shown.
+fn parse_each<'a, T>(
+    text: impl IntoIterator<Item = Option<&'a str>>,
+    rows: &Rows,
+    what: &str,
+    read: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<Option<T>>> {
+    let mut bad = Bad::default();
+    let out = text
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = v?;
+            let x = read(s);
+            if x.is_none() {
+                bad.push(i, || format!("`{s}`"));
+            }
+            x
+        })
+        .collect();
+    bad.check(rows, what)?;
+    Ok(out)
 }

@@ -143,12 +143,7 @@ pub fn p_precise(p: f64) -> String {
 
 /// A number for an axis or a table: integers without decimals, others with up to two.
 pub fn tick(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
-    } else {
-        let s = format!("{x:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    trimmed(x, 2)
 }
 
 #[cfg(test)]

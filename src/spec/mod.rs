@@ -84,8 +84,7 @@ impl Study {
             date: (1970, 1, 1),
         };
         crate::analysis::read(&study)?;
-        study.validate_meta()?;
-        study.date = parse_date(&study.spec.study.date).expect("checked by validate_meta");
+        study.date = study.validate_meta()?;
         study.validate_derive()?;
         study.endpoints = study.endpoint_sources()?;
         study.analyses = crate::analysis::plan(&study)?;
@@ -123,7 +122,7 @@ impl Study {
 }
 
 /// Where the value of the key `segs` names starts, after `key:` on the key's line; the
-/// key itself when the value is on lines below.
+/// key itself when the value is on lines below. Columns count bytes, as [`locate`]'s do.
 pub fn value_location(file: &Path, text: &str, segs: &[Seg]) -> Location {
     let Some((line, column)) = locate(text, segs) else {
         return Location::file(file);
@@ -133,9 +132,8 @@ pub fn value_location(file: &Path, text: &str, segs: &[Seg]) -> Location {
     };
     let here = text.lines().nth(line - 1).unwrap_or("");
     let after_key = here
-        .char_indices()
-        .nth(column - 1)
-        .map(|(i, _)| &here[i..])
+        .get(column - 1..)
+        .map(|rest| rest.trim_start_matches(['"', '\'']))
         .and_then(|rest| rest.strip_prefix(key))
         .and_then(|rest| {
             rest.trim_start_matches(['"', '\''])
@@ -144,7 +142,7 @@ pub fn value_location(file: &Path, text: &str, segs: &[Seg]) -> Location {
         });
     match after_key {
         Some(value) if !value.trim().is_empty() => {
-            let skipped = here.chars().count() - value.trim_start().chars().count();
+            let skipped = here.len() - value.trim_start().len();
             Location::at(file, line, skipped + 1)
         }
         _ => Location::at(file, line, column),

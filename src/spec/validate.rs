@@ -6,8 +6,9 @@ use super::{Seg, Study};
 use crate::error::{Result, nearest};
 
 impl Study {
-    /// The study's own facts: id, version, date, the data file and its declared columns.
-    pub(super) fn validate_meta(&self) -> Result<()> {
+    /// The study's own facts: id, version, date, the data file and its declared columns;
+    /// the date, read.
+    pub(super) fn validate_meta(&self) -> Result<(i32, u32, u32)> {
         let spec = &self.spec;
         let meta = &spec.study;
         let at = |path: &[Seg], msg: String| self.error_at(path, msg);
@@ -32,15 +33,15 @@ impl Study {
             )
             .hint("use a version such as 1.0.0 (letters, digits, `.`, `-`, `_`, `+`)"));
         }
-        if parse_date(&meta.date).is_none() {
+        let Some(date) = parse_date(&meta.date) else {
             return Err(at(
                 &[Seg::Key("study"), Seg::Key("date")],
                 format!("study date `{}` is not a date", meta.date),
             )
             .hint("write it as YYYY-MM-DD, e.g. 2021-12-13"));
-        }
-
-        self.validate_data()
+        };
+        self.validate_data()?;
+        Ok(date)
     }
 
     fn validate_data(&self) -> Result<()> {

@@ -2,6 +2,7 @@
 //! τ, as R's `summary(survfit(...), rmean = tau)$table` gives it (`rmean`, `se(rmean)`,
 //! the variance of Miller 1981), and the contrasts between groups as survRM2 forms them.
 
+use serde::Serialize;
 use survival::surv_analysis::{RmeanOption, survmean};
 
 use super::km::fit;
@@ -9,7 +10,7 @@ use super::{Result, StatsError, finite, normal_p, z_for};
 use crate::spec::ConfType;
 
 /// One curve's restricted mean with its standard error and normal limits.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rmst {
     pub n: u64,
     pub events: u64,
@@ -18,6 +19,7 @@ pub struct Rmst {
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     /// The curve's last observed time: beyond it, up to `tau`, the curve is carried flat.
+    #[serde(skip)]
     pub last_time: f64,
 }
 
