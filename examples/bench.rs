@@ -109,10 +109,7 @@ fn main() {
     );
     let mut total = load;
     let done = Default::default();
-    let cx = RunCx {
-        cohort: &cohort,
-        done: &done,
-    };
+    let cx = RunCx::new(&cohort, &done);
     for planned in &study.analyses {
         let id = &planned.id;
         let t = Instant::now();

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::{column, complete_rows};
-use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::{Cohort, Column, Values};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
@@ -21,12 +21,15 @@ pub struct Params {
     variables: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Describe {
     pub variables: Vec<String>,
     pub by: Option<String>,
+    pub scope: Scope,
 }
 
 /// `results.json` for a Table 1.
@@ -38,6 +41,8 @@ pub struct DescribeResult {
     pub n_dropped_missing: usize,
     pub groups: Vec<GroupN>,
     pub variables: Vec<Variable>,
+    #[serde(flatten)]
+    pub scope: WhereResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +152,7 @@ impl Kind for Describe {
         Ok(Describe {
             variables,
             by: p.by,
+            scope: Scope::plan(cx, None, p.where_, None, None, None)?,
         })
     }
 
@@ -170,8 +176,14 @@ impl Analysis for Describe {
             .collect()
     }
 
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-        Ok(Outcome::new(self.table(cx.cohort)))
+        let mut table = self.table(cx.cohort);
+        table.scope = cx.scope.where_only();
+        Ok(Outcome::new(table))
     }
 
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
@@ -227,6 +239,7 @@ impl Describe {
             n_dropped_missing: cohort.n - g.rows.len(),
             groups,
             variables,
+            scope: WhereResult::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::column;
-use super::{Analysis, Filter, Kind, Outcome, ParseCx, RunCx};
+use super::{Analysis, Filter, Kind, Outcome, ParseCx, RunCx, Scope, WhereResult};
 use crate::error::Result;
 use crate::figures::flow::Flow as FlowPlot;
 use crate::present::{Present, relabel};
@@ -17,12 +17,15 @@ pub struct Params {
     steps: Option<Vec<FlowStep>>,
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flow {
     pub steps: Vec<FlowStep>,
     pub by: Option<String>,
+    pub scope: Scope,
 }
 
 /// `results.json` for a flow.
@@ -32,6 +35,8 @@ pub struct FlowResult {
     pub by: Option<String>,
     pub steps: Vec<Step>,
     pub groups: Vec<Group>,
+    #[serde(flatten)]
+    pub scope: WhereResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,13 +65,21 @@ impl Kind for Flow {
                 cx.id
             )));
         }
-        Ok(Flow { steps, by: p.by })
+        Ok(Flow {
+            steps,
+            by: p.by,
+            scope: Scope::plan(cx, None, p.where_, None, None, None)?,
+        })
     }
 }
 
 impl Analysis for Flow {
     fn columns(&self) -> Vec<(&'static str, &str)> {
         self.by.iter().map(|b| ("by", b.as_str())).collect()
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
     }
 
     fn filters(&self) -> Vec<Filter<'_>> {
@@ -136,6 +149,7 @@ impl Analysis for Flow {
             by: self.by.clone(),
             steps,
             groups,
+            scope: cx.scope.where_only(),
         }))
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::{by_rows, endpoint};
-use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx, Scope, ScopeResult};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
@@ -16,12 +16,19 @@ pub struct Params {
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     endpoint: Option<String>,
     conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+    landmark: Option<f64>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    censor_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Followup {
     pub endpoint: String,
     pub conf_level: f64,
+    pub scope: Scope,
 }
 
 /// `results.json` for a follow-up summary.
@@ -36,6 +43,8 @@ pub struct FollowupResult {
     pub upper: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    #[serde(flatten)]
+    pub scope: ScopeResult,
 }
 
 impl Kind for Followup {
@@ -46,9 +55,19 @@ impl Kind for Followup {
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Followup> {
         let conf_level = cx.conf_level(p.conf_level)?;
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let scope = Scope::plan(
+            cx,
+            Some(&endpoint),
+            p.where_,
+            p.landmark,
+            p.cause,
+            p.censor_at,
+        )?;
         Ok(Followup {
-            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            endpoint,
             conf_level,
+            scope,
         })
     }
 
@@ -63,6 +82,10 @@ impl Kind for Followup {
 impl Analysis for Followup {
     fn endpoint(&self) -> Option<&str> {
         Some(&self.endpoint)
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
@@ -80,6 +103,7 @@ impl Analysis for Followup {
             upper: median.upper,
             min: b.time.iter().copied().reduce(f64::min),
             max: b.time.iter().copied().reduce(f64::max),
+            scope: cx.scope.clone(),
         }))
     }
 

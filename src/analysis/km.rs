@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logrank::{Logrank, LogrankResult};
 use super::rows::grouped;
-use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
 use crate::error::Result;
 use crate::figures::km::{Curve, KmPlot, Step};
 use crate::methods::{Paragraph, Sentence};
@@ -24,6 +24,12 @@ pub struct Params {
     times: Option<Vec<f64>>,
     conf_type: Option<ConfType>,
     conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+    landmark: Option<f64>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    censor_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +40,7 @@ pub struct Km {
     pub times: Vec<f64>,
     pub conf_type: ConfType,
     pub conf_level: f64,
+    pub scope: Scope,
 }
 
 /// `results.json` for a km analysis.
@@ -46,6 +53,8 @@ pub struct KmResult {
     pub conf_level: f64,
     pub n_dropped_missing: u64,
     pub strata: Vec<Stratum>,
+    #[serde(flatten)]
+    pub scope: ScopeResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +91,18 @@ impl Kind for Km {
                 ),
             ));
         }
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let scope = Scope::plan(
+            cx,
+            Some(&endpoint),
+            p.where_,
+            p.landmark,
+            p.cause,
+            p.censor_at,
+        )?;
         Ok(Km {
-            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            endpoint,
+            scope,
             by: p.by,
             times,
             conf_type: p.conf_type.unwrap_or(ConfType::Log),
@@ -122,6 +141,10 @@ impl Analysis for Km {
         self.by.iter().map(|b| ("by", b.as_str())).collect()
     }
 
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
         let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
         let options = stats::KmOptions {
@@ -156,6 +179,7 @@ impl Analysis for Km {
             conf_level: self.conf_level,
             n_dropped_missing: b.dropped,
             strata,
+            scope: cx.scope.clone(),
         }))
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::{by_rows, column, endpoint};
-use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx, Scope, ScopeResult};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::Present;
@@ -17,12 +17,19 @@ pub struct Params {
     endpoint: Option<String>,
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
     by: Option<String>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+    landmark: Option<f64>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    censor_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logrank {
     pub endpoint: String,
     pub by: String,
+    pub scope: Scope,
 }
 
 /// `results.json` for a log-rank test; df = groups − 1.
@@ -36,6 +43,8 @@ pub struct LogrankResult {
     pub df: usize,
     pub p: Option<f64>,
     pub groups: Vec<Group>,
+    #[serde(flatten)]
+    pub scope: ScopeResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,9 +68,19 @@ impl Kind for Logrank {
                 cx.id
             )));
         };
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let scope = Scope::plan(
+            cx,
+            Some(&endpoint),
+            p.where_,
+            p.landmark,
+            p.cause,
+            p.censor_at,
+        )?;
         Ok(Logrank {
-            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            endpoint,
             by,
+            scope,
         })
     }
 
@@ -80,6 +99,10 @@ impl Analysis for Logrank {
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
         vec![("by", self.by.as_str())]
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
@@ -120,6 +143,7 @@ impl Analysis for Logrank {
             df: lr.test.df,
             p: lr.test.p,
             groups,
+            scope: cx.scope.clone(),
         }))
     }
 }

@@ -22,9 +22,11 @@ mod params;
 pub mod rmst;
 mod rows;
 mod run;
+pub mod scope;
 
 pub use params::ParseCx;
 pub use run::{run, run_one};
+pub use scope::{Scope, ScopeResult, WhereResult};
 
 use std::any::Any;
 use std::sync::Arc;
@@ -69,6 +71,12 @@ pub trait Analysis: AsAny + std::fmt::Debug + Send + Sync {
     /// the analysis. A SQL expression may read any column.
     fn filters(&self) -> Vec<Filter<'_>> {
         Vec::new()
+    }
+
+    /// Which rows and times it uses beyond complete cases (`where`, `landmark`, `cause`,
+    /// `censor_at`).
+    fn scope(&self) -> Option<&Scope> {
+        None
     }
 
     /// Analyses whose results it reads: it runs after them.
@@ -255,9 +263,19 @@ pub fn plan(study: &Study) -> Result<Vec<Planned>> {
 pub struct RunCx<'a> {
     pub cohort: &'a Cohort,
     pub done: &'a IndexMap<String, Outcome>,
+    /// What its scope did, for its results.
+    pub scope: ScopeResult,
 }
 
-impl RunCx<'_> {
+impl<'a> RunCx<'a> {
+    pub fn new(cohort: &'a Cohort, done: &'a IndexMap<String, Outcome>) -> RunCx<'a> {
+        RunCx {
+            cohort,
+            done,
+            scope: ScopeResult::default(),
+        }
+    }
+
     pub fn output<T: Any>(&self, id: &str) -> Option<&T> {
         self.done.get(id).and_then(Outcome::get::<T>)
     }
@@ -323,6 +341,10 @@ mod tests {
                 "times",
                 "conf_type",
                 "conf_level",
+                "where",
+                "landmark",
+                "cause",
+                "censor_at",
                 "title"
             ]
         );

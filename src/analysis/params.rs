@@ -238,6 +238,58 @@ impl<'a> ParseCx<'a> {
         Ok(e.clone())
     }
 
+    /// The causes of a competing-risks endpoint, in the order declared; none for an
+    /// endpoint with one kind of event.
+    pub fn causes(&self, endpoint: &str) -> Vec<String> {
+        self.study
+            .spec
+            .endpoints
+            .get(endpoint)
+            .and_then(|e| e.event_codes.as_ref())
+            .and_then(|c| c.causes.as_ref())
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A `cause:` of the endpoint: its name and its code (1 for the first declared).
+    pub fn cause(
+        &self,
+        endpoint: Option<&str>,
+        cause: &str,
+        causes: &[String],
+    ) -> Result<(String, u8)> {
+        let id = self.id;
+        let e = endpoint.unwrap_or("");
+        if causes.is_empty() {
+            return Err(self
+                .error_at(
+                    &["cause"],
+                    format!(
+                        "analysis `{id}`: `cause: {cause}`, but endpoint `{e}` has one kind of event, not competing risks"
+                    ),
+                )
+                .hint(format!(
+                    "declare the causes on the endpoint: `event_codes: {{ censored: [..], causes: {{ {cause}: [..], other: [..] }} }}`, or drop `cause`"
+                )));
+        }
+        match causes.iter().position(|c| c == cause) {
+            Some(k) => Ok((cause.to_string(), k as u8 + 1)),
+            None => {
+                let mut err = self.error_at(
+                    &["cause"],
+                    format!(
+                        "analysis `{id}`: endpoint `{e}` has no cause `{cause}`; its causes are {}",
+                        causes.join(", ")
+                    ),
+                );
+                if let Some(best) = nearest(cause, causes.iter().map(String::as_str)) {
+                    err = err.hint(format!("did you mean `{best}`?"));
+                }
+                Err(err)
+            }
+        }
+    }
+
     /// A confidence level: a fraction strictly between 0 and 1, 0.95 when not given.
     pub fn conf_level(&self, level: Option<f64>) -> Result<f64> {
         match level {

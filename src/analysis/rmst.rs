@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::grouped;
-use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
@@ -23,6 +23,12 @@ pub struct Params {
     /// The horizon: the area under the curve from 0 to `tau`, in the endpoint's unit.
     tau: Option<f64>,
     conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+    landmark: Option<f64>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    censor_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +37,7 @@ pub struct Rmst {
     pub by: Option<String>,
     pub tau: f64,
     pub conf_level: f64,
+    pub scope: Scope,
 }
 
 /// `results.json` for a restricted mean.
@@ -44,6 +51,8 @@ pub struct RmstResult {
     pub n_dropped_missing: u64,
     pub strata: Vec<Stratum>,
     pub contrasts: Vec<Contrast>,
+    #[serde(flatten)]
+    pub scope: ScopeResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,8 +112,18 @@ impl Kind for Rmst {
                     .hint("add `tau: 365` (in the endpoint's unit), a time most patients could be followed to"));
             }
         };
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let scope = Scope::plan(
+            cx,
+            Some(&endpoint),
+            p.where_,
+            p.landmark,
+            p.cause,
+            p.censor_at,
+        )?;
         Ok(Rmst {
-            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            endpoint,
+            scope,
             by: p.by,
             tau,
             conf_level,
@@ -137,6 +156,10 @@ impl Analysis for Rmst {
         self.by.iter().map(|b| ("by", b.as_str())).collect()
     }
 
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
         let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
         let means = stats::rmst(
@@ -147,19 +170,25 @@ impl Analysis for Rmst {
             self.tau,
             self.conf_level,
         )?;
-        // R carries a curve that ends before tau flat to it; survRM2 refuses such a tau.
-        let warnings: Vec<String> = means
+        // survRM2's rule: past the shortest group's last time a curve is not observed,
+        // and carrying it flat to tau (as survfit does) would make up the rest.
+        if let Some((m, label)) = means
             .iter()
             .zip(&labels)
             .filter(|(m, _)| m.last_time < self.tau)
-            .map(|(m, label)| {
-                format!(
-                    "the curve of `{label}` ends at {}, before tau {}: its restricted mean carries the last survival flat to tau (as R's survfit does; survRM2 would refuse this tau)",
-                    format::trimmed(m.last_time, 4),
-                    format::trimmed(self.tau, 4)
-                )
-            })
-            .collect();
+            .min_by(|a, b| a.0.last_time.total_cmp(&b.0.last_time))
+        {
+            let last = format::trimmed(m.last_time, 4);
+            return Err(StatsError(format!(
+                "tau {} is past the last follow-up time of {} ({last}): the curve is not observed up to tau there, and a restricted mean would have to guess the rest (survRM2 refuses such a tau); set `tau` to at most {last}",
+                format::trimmed(self.tau, 4),
+                if labels.len() > 1 {
+                    format!("group `{label}`")
+                } else {
+                    "the data".to_string()
+                },
+            )));
+        }
         let contrasts = means
             .iter()
             .zip(&labels)
@@ -180,8 +209,8 @@ impl Analysis for Rmst {
             n_dropped_missing: b.dropped,
             strata,
             contrasts,
-        })
-        .with_warnings(warnings))
+            scope: cx.scope.clone(),
+        }))
     }
 
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {

@@ -29,13 +29,7 @@ pub fn run(
     for (k, planned) in list.iter().enumerate() {
         let outcome = match ran[k].take() {
             Some(outcome) => outcome,
-            None => run_one(
-                planned,
-                &RunCx {
-                    cohort,
-                    done: &analyses,
-                },
-            ),
+            None => run_one(planned, &RunCx::new(cohort, &analyses)),
         }
         .map_err(|e| failed(study, planned, e))?;
         warnings.extend(outcome.warnings.iter().map(|w| Warning {
@@ -83,10 +77,7 @@ fn in_parallel(
                 loop {
                     let j = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&k) = jobs.get(j) else { break };
-                    let cx = RunCx {
-                        cohort,
-                        done: &nothing,
-                    };
+                    let cx = RunCx::new(cohort, &nothing);
                     let outcome = run_one(&list[k], &cx);
                     *ran[k].lock().expect("no panic while held") = Some(outcome);
                 }
@@ -116,7 +107,23 @@ pub fn run_one(planned: &Planned, cx: &RunCx) -> std::result::Result<Outcome, St
         )));
     }
     let _step = crate::progress::timed(format!("analysis {}", planned.id));
-    planned.analysis.run(cx)
+    match planned.analysis.scope() {
+        Some(scope) if !scope.is_empty() => {
+            let (cohort, result) =
+                super::scope::scoped(cx.cohort, planned.analysis.as_ref(), scope);
+            planned.analysis.run(&RunCx {
+                cohort: &cohort,
+                done: cx.done,
+                scope: result,
+            })
+        }
+        Some(scope) => planned.analysis.run(&RunCx {
+            cohort: cx.cohort,
+            done: cx.done,
+            scope: scope.unscoped(),
+        }),
+        None => planned.analysis.run(cx),
+    }
 }
 
 /// A statistic that could not be computed, placed at its analysis in the spec.

@@ -117,6 +117,30 @@ impl Column {
         })
     }
 
+    /// The column at `rows` only, in that order; a category keeps all its levels.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
+            rows.iter().map(|&i| v[i]).collect()
+        }
+        let values = match &self.values {
+            Values::Num(v) => Values::Num(pick(v, rows)),
+            Values::Bool(v) => Values::Bool(pick(v, rows)),
+            Values::Cat {
+                codes,
+                levels,
+                reference,
+            } => Values::Cat {
+                codes: pick(codes, rows),
+                levels: levels.clone(),
+                reference: *reference,
+            },
+        };
+        Column {
+            name: self.name.clone(),
+            values,
+        }
+    }
+
     pub fn len(&self) -> usize {
         match &self.values {
             Values::Num(v) => v.len(),

@@ -21,9 +21,13 @@ pub fn apply(
     for (name, d) in study.spec.derive.iter() {
         let here = |key: &str| study.location(&[Seg::Key("derive"), Seg::Key(name), Seg::Key(key)]);
         if let Some(expr) = &d.expr {
-            let parsed = polars::sql::sql_expr(expr).map_err(|e| {
-                Error::in_file(here("expr"), format!("derived column `{name}`: cannot parse `{expr}`: {}", first_line(&e)))
-                    .hint("`expr` is a SQL expression over the data's columns, e.g. \"age > 60\" or \"CASE WHEN stage = 4 THEN 'IV' ELSE 'I-III' END\"")
+            let parsed = super::sql::parse(expr).map_err(|e| {
+                let err = Error::in_file(here("expr"), format!("derived column `{name}`: cannot parse `{expr}`: {}", first_line(&e)));
+                if super::sql::unknown_function(&e) {
+                    err.hint(format!("the functions available: {}", super::sql::FUNCTIONS))
+                } else {
+                    err.hint("`expr` is a SQL expression over the data's columns, e.g. \"age > 60\", \"log(bili)\" or \"CASE WHEN stage = 4 THEN 'IV' ELSE 'I-III' END\"")
+                }
             })?;
             let out = df
                 .clone()
@@ -31,13 +35,21 @@ pub fn apply(
                 .with_column(parsed.alias(name.as_str()))
                 .collect()
                 .map_err(|e| {
-                    Error::in_file(
+                    let err = Error::in_file(
                         here("expr"),
                         format!(
                             "derived column `{name}`: cannot evaluate `{expr}`: {}",
                             first_line(&e)
                         ),
-                    )
+                    );
+                    if super::sql::unknown_function(&e) {
+                        err.hint(format!(
+                            "the functions available: {}",
+                            super::sql::FUNCTIONS
+                        ))
+                    } else {
+                        err
+                    }
                 })?;
             *df = out;
         } else if let Some(cut) = &d.cut {

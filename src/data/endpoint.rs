@@ -22,7 +22,13 @@ pub(super) fn read_all(
     let sources: Vec<(&String, &EndpointSource)> = study.endpoints.iter().collect();
     let converted: Vec<Result<EndpointData>> = sources
         .par_iter()
-        .map(|(name, source)| endpoint(name, source, df, rows))
+        .map(|(name, source)| {
+            let mut e = endpoint(name, source, df, rows)?;
+            if let Some(at) = study.spec.endpoints[name.as_str()].censor_at {
+                e.censor_at(at);
+            }
+            Ok(e)
+        })
         .collect();
     let mut endpoints = IndexMap::new();
     for ((name, _), e) in sources.iter().zip(converted) {
@@ -55,7 +61,7 @@ fn from_time(
     df: &DataFrame,
     rows: &Rows,
 ) -> Result<EndpointData> {
-    let event = events(name, event, series(df, &event.column, rows)?, rows)?;
+    let (event, cause) = events(name, event, series(df, &event.column, rows)?, rows)?;
     let time = Column::numbers(
         time_col,
         series(df, time_col, rows)?,
@@ -77,6 +83,7 @@ fn from_time(
     Ok(EndpointData {
         time,
         event,
+        cause,
         order: Default::default(),
     })
 }
@@ -95,18 +102,18 @@ fn from_dates(
     let read = |col: &str| dates(col, series(df, col, rows)?, rows);
     // The columns are read in one order (event column, start, last contact, event date)
     // whichever marks the events, so the first bad column reported does not depend on it.
-    let (flags, start, last, event_dates) = match event {
+    let (flags, cause, start, last, event_dates) = match event {
         DateEvent::Column { event, event_date } => {
-            let flags = events(name, event, series(df, &event.column, rows)?, rows)?;
+            let (flags, cause) = events(name, event, series(df, &event.column, rows)?, rows)?;
             let (start, last) = (read(start_col)?, read(last_col)?);
             let event_dates = event_date.as_deref().map(read).transpose()?;
-            (flags, start, last, event_dates)
+            (flags, cause, start, last, event_dates)
         }
         DateEvent::Date(event_date) => {
             let (start, last) = (read(start_col)?, read(last_col)?);
             let event_dates = read(event_date)?;
             let flags = event_dates.iter().map(|d| Some(d.is_some())).collect();
-            (flags, start, last, Some(event_dates))
+            (flags, None, start, last, Some(event_dates))
         }
     };
     let mut time = Vec::with_capacity(flags.len());
@@ -135,17 +142,19 @@ fn from_dates(
     Ok(EndpointData {
         time,
         event: flags,
+        cause,
         order: Default::default(),
     })
 }
 
-/// An event indicator: 0/1, booleans, or the endpoint's declared event codes.
+/// An event indicator: 0/1, booleans, or the endpoint's declared event codes; with
+/// competing risks also each row's cause (1 for the first declared, 0 for a censoring).
 fn events(
     name: &str,
     event: &EventColumn,
     series: &Series,
     rows: &Rows,
-) -> Result<Vec<Option<bool>>> {
+) -> Result<(Vec<Option<bool>>, Option<Vec<u8>>)> {
     let col = &event.column;
     let zero_one = || format!("endpoint `{name}`: event column `{col}` must be 0/1 or true/false");
     match &event.codes {
@@ -169,7 +178,7 @@ fn events(
                 .collect();
             bad.check(rows, &zero_one())
                 .map_err(|err| err.hint(EVENT_CODES_HINT))?;
-            Ok(out)
+            Ok((out, None))
         }
         None => {
             let (out, bad) = decode(series, rows, |v| match v.to_ascii_lowercase().as_str() {
@@ -179,7 +188,46 @@ fn events(
             })?;
             bad.check(rows, &zero_one())
                 .map_err(|err| err.hint(EVENT_CODES_HINT))?;
-            Ok(out)
+            Ok((out, None))
+        }
+        Some(codes) if codes.causes.is_some() => {
+            let causes = codes.causes.as_ref().expect("matched");
+            let text = column::as_text(series, rows)?;
+            let mut bad = Bad::default();
+            let mut cause = vec![0u8; text.len()];
+            let out = text
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let v = v.as_deref()?;
+                    if codes.censored.iter().any(|c| c == v) {
+                        return Some(false);
+                    }
+                    match causes.values().position(|list| list.iter().any(|c| c == v)) {
+                        Some(k) => {
+                            cause[i] = k as u8 + 1;
+                            Some(true)
+                        }
+                        None => {
+                            bad.push(i, || format!("`{v}`"));
+                            None
+                        }
+                    }
+                })
+                .collect();
+            let listed = causes
+                .iter()
+                .map(|(name, list)| format!("{name}: {}", list.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ");
+            bad.check(
+                rows,
+                &format!(
+                    "endpoint `{name}`: event column `{col}` has a value that is neither a censoring code ({}) nor a cause's code ({listed})",
+                    codes.censored.join(", ")
+                ),
+            )?;
+            Ok((out, Some(cause)))
         }
         Some(codes) => {
             let (out, bad) = decode(series, rows, |v| {
@@ -199,7 +247,7 @@ fn events(
                     codes.censored.join(", ")
                 ),
             )?;
-            Ok(out)
+            Ok((out, None))
         }
     }
 }

@@ -18,7 +18,16 @@ pub(super) fn flow_masks(
     let mut masks = HashMap::new();
     for planned in &study.analyses {
         let id = &planned.id;
-        for f in planned.analysis.filters() {
+        let scope_where = planned.analysis.scope().and_then(|s| s.where_.as_deref());
+        let filters = planned
+            .analysis
+            .filters()
+            .into_iter()
+            .chain(scope_where.map(|sql| crate::analysis::Filter {
+                path: vec![OwnedSeg::Key("where".into())],
+                sql,
+            }));
+        for f in filters {
             if masks.contains_key(f.sql) {
                 continue;
             }
@@ -44,14 +53,25 @@ fn mask(
     rows: &Rows,
 ) -> Result<Vec<bool>> {
     let first_line = |e: PolarsError| e.to_string().lines().next().unwrap_or("").to_string();
-    let expr = polars::sql::sql_expr(filter).map_err(|e| {
-        Error::in_file(
+    let functions = |e: &PolarsError, err: Error| {
+        if super::sql::unknown_function(e) {
+            err.hint(format!(
+                "the functions available: {}",
+                super::sql::FUNCTIONS
+            ))
+        } else {
+            err
+        }
+    };
+    let expr = super::sql::parse(filter).map_err(|e| {
+        let err = Error::in_file(
             at(),
             format!(
                 "analysis `{id}`: cannot parse the filter `{filter}`: {}",
-                first_line(e)
+                first_line(e.clone())
             ),
-        )
+        );
+        functions(&e, err)
     })?;
     let out = df
         .clone()
@@ -59,13 +79,14 @@ fn mask(
         .select([expr.alias("__mask")])
         .collect()
         .map_err(|e| {
-            Error::in_file(
+            let err = Error::in_file(
                 at(),
                 format!(
                     "analysis `{id}`: cannot evaluate the filter `{filter}`: {}",
-                    first_line(e)
+                    first_line(e.clone())
                 ),
-            )
+            );
+            functions(&e, err)
         })?;
     let column = out.column("__mask").map_err(|e| rows.polars(e))?;
     let mask = column.bool().map_err(|_| {

@@ -14,6 +14,7 @@ mod filters;
 mod read;
 mod references;
 mod scan;
+mod sql;
 
 pub use column::{Column, Values, number_label};
 
@@ -32,9 +33,32 @@ use crate::spec::Study;
 pub struct EndpointData {
     pub time: Vec<Option<f64>>,
     pub event: Vec<Option<bool>>,
+    /// With competing risks: each row's cause, 1 for the first declared and 0 for a
+    /// censoring (where `event` is present).
+    pub cause: Option<Vec<u8>>,
     /// The complete rows in time order, computed once by the first Cox model of the
     /// endpoint and shared by the others (see `results`).
     pub order: std::sync::OnceLock<TimeOrder>,
+}
+
+impl EndpointData {
+    /// Administrative censoring: a time beyond `at` becomes a censoring at `at`.
+    pub fn censor_at(&mut self, at: f64) {
+        for i in 0..self.time.len() {
+            if let Some(t) = self.time[i]
+                && t > at
+            {
+                self.time[i] = Some(at);
+                if self.event[i].is_some() {
+                    self.event[i] = Some(false);
+                }
+                if let Some(c) = &mut self.cause {
+                    c[i] = 0;
+                }
+            }
+        }
+        self.order = Default::default();
+    }
 }
 
 /// An endpoint's complete rows sorted by time, with their times and events.

@@ -145,21 +145,73 @@ impl Study {
     }
 
     fn check_event_codes(&self, name: &str, e: &Endpoint) -> Result<()> {
+        let at = |msg: String| self.error_at(&[Seg::Key("endpoints"), Seg::Key(name)], msg);
+        if let Some(c) = e.censor_at
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(at(format!(
+                "endpoint `{name}`: `censor_at` {c} is not a time > 0"
+            )));
+        }
         let Some(codes) = &e.event_codes else {
             return Ok(());
         };
-        let at = |msg: String| self.error_at(&[Seg::Key("endpoints"), Seg::Key(name)], msg);
-        if codes.event.is_empty() {
-            return Err(at(format!(
-                "endpoint `{name}`: `event_codes.event` is empty"
-            )));
+        let mut seen: Vec<(&str, &str)> = codes
+            .censored
+            .iter()
+            .map(|c| (c.as_str(), "censored"))
+            .collect();
+        match &codes.causes {
+            None if codes.event.is_empty() => {
+                return Err(at(format!(
+                    "endpoint `{name}`: `event_codes.event` is empty"
+                ))
+                .hint("list the codes that mark an event, or with competing risks give `causes: { name: [codes], ... }`"));
+            }
+            None => seen.extend(codes.event.iter().map(|c| (c.as_str(), "an event"))),
+            Some(_) if !codes.event.is_empty() => {
+                return Err(at(format!(
+                    "endpoint `{name}`: `event_codes` has both `event` and `causes`"
+                ))
+                .hint("with competing risks every event code belongs to one cause: drop `event`"));
+            }
+            Some(causes) if causes.len() < 2 => {
+                return Err(at(format!(
+                    "endpoint `{name}`: `causes` names {} cause; competing risks need two or more",
+                    causes.len()
+                ))
+                .hint("with one kind of event use `event: [codes]` instead"));
+            }
+            Some(causes) => {
+                for (cause, list) in causes {
+                    if list.is_empty() {
+                        return Err(at(format!(
+                            "endpoint `{name}`: cause `{cause}` has no codes"
+                        )));
+                    }
+                    seen.extend(list.iter().map(|c| (c.as_str(), cause.as_str())));
+                }
+            }
         }
-        if let Some(both) = codes.event.iter().find(|c| codes.censored.contains(c)) {
-            return Err(at(format!(
-                "endpoint `{name}`: code `{both}` is both an event and a censoring"
-            )));
+        for (i, (code, what)) in seen.iter().enumerate() {
+            if let Some((_, other)) = seen[..i].iter().find(|(c, _)| c == code) {
+                return Err(at(format!(
+                    "endpoint `{name}`: code `{code}` is both {} and {}",
+                    describe(other),
+                    describe(what)
+                )));
+            }
         }
         Ok(())
+    }
+}
+
+/// "a censoring", "an event", "cause `pcm`".
+fn describe(what: &str) -> String {
+    match what {
+        "censored" => "a censoring".to_string(),
+        "an event" => "an event".to_string(),
+        cause => format!("cause `{cause}`"),
     }
 }
 

@@ -181,15 +181,42 @@ pub struct Endpoint {
     pub unit: Option<Unit>,
     #[serde(default)]
     pub label: Option<String>,
+    /// Administrative censoring: a time beyond it is censored at it.
+    #[serde(default)]
+    pub censor_at: Option<f64>,
 }
 
+/// How the event column's values read: `event` and `censored` codes, or with competing
+/// risks, `censored` and the codes of each cause.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventCodes {
-    #[serde(deserialize_with = "scalar_list")]
+    #[serde(default, deserialize_with = "scalar_list")]
     pub event: Vec<String>,
     #[serde(deserialize_with = "scalar_list")]
     pub censored: Vec<String>,
+    /// Competing risks: each cause's name and its codes, in the order written.
+    #[serde(default, deserialize_with = "causes_opt")]
+    pub causes: Option<IndexMap<String, Vec<String>>>,
+}
+
+fn causes_opt<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<IndexMap<String, Vec<String>>>, D::Error> {
+    let raw = Option::<IndexMap<serde_yaml::Value, Vec<serde_yaml::Value>>>::deserialize(d)?;
+    raw.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| {
+                Ok((
+                    scalar_text(k)?,
+                    v.into_iter()
+                        .map(scalar_text)
+                        .collect::<std::result::Result<_, _>>()?,
+                ))
+            })
+            .collect()
+    })
+    .transpose()
 }
 
 /// The rule a multivariable model's covariates are chosen by: those whose univariable

@@ -11,7 +11,7 @@ pub use forest::{figure as forest_figure, table as forest_table};
 use serde::{Deserialize, Serialize};
 
 use super::rows::{Subset, column, endpoint};
-use super::{Analysis, Kind, Outcome, ParseCx, RunCx};
+use super::{Analysis, Kind, Outcome, ParseCx, RunCx, Scope, ScopeResult};
 use crate::data::Column;
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
@@ -30,6 +30,22 @@ pub struct Params {
     select: Option<Select>,
     ties: Option<Ties>,
     conf_level: Option<f64>,
+    /// Columns whose levels each get a baseline hazard of their own (R's `strata()`).
+    #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    strata: Option<Vec<String>>,
+    /// Rows with the same value are one cluster for the robust variance.
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cluster: Option<String>,
+    robust: Option<bool>,
+    /// Case weights.
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    weights: Option<String>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+    landmark: Option<f64>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    censor_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +57,12 @@ pub struct Cox {
     pub ties: Ties,
     pub conf_level: f64,
     pub select: Option<Select>,
+    pub strata: Vec<String>,
+    pub cluster: Option<String>,
+    /// The robust (sandwich) variance: with `cluster`, or asked for with `robust: true`.
+    pub robust: bool,
+    pub weights: Option<String>,
+    pub scope: Scope,
 }
 
 /// `results.json` for a Cox model: a fit, or, when a selection chose nothing, no model.
@@ -72,6 +94,9 @@ pub struct Fitted {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    pub strata: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub scope: ScopeResult,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,8 +245,39 @@ impl Kind for Cox {
                 format!("analysis `{id}`: covariate `{dup}` is listed twice"),
             ));
         }
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let scope = Scope::plan(
+            cx,
+            Some(&endpoint),
+            p.where_,
+            p.landmark,
+            p.cause,
+            p.censor_at,
+        )?;
+        let strata = p.strata.unwrap_or_default();
+        if let Some(both) = strata.iter().find(|s| covariates.contains(s)) {
+            return Err(cx
+                .error_at(
+                    &["strata"],
+                    format!("analysis `{id}`: `{both}` is both a covariate and a stratum"),
+                )
+                .hint("a stratum gets its own baseline hazard and no hazard ratio: list it in one of the two"));
+        }
+        if p.robust == Some(false) && p.cluster.is_some() {
+            return Err(cx
+                .error_at(
+                    &["robust"],
+                    format!("analysis `{id}`: `cluster` with `robust: false`"),
+                )
+                .hint("a cluster is only used by the robust variance: drop one of the two"));
+        }
         Ok(Cox {
-            endpoint: cx.endpoint(p.endpoint.as_ref())?,
+            robust: p.robust.unwrap_or(false) || p.cluster.is_some(),
+            strata,
+            cluster: p.cluster,
+            weights: p.weights,
+            endpoint,
+            scope,
             covariates,
             ties: p.ties.unwrap_or(Ties::Efron),
             conf_level,
@@ -252,10 +308,19 @@ impl Analysis for Cox {
     }
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
-        self.covariates
+        let mut out: Vec<(&'static str, &str)> = self
+            .covariates
             .iter()
             .map(|c| ("covariates", c.as_str()))
-            .collect()
+            .collect();
+        out.extend(self.strata.iter().map(|s| ("strata", s.as_str())));
+        out.extend(self.cluster.iter().map(|c| ("cluster", c.as_str())));
+        out.extend(self.weights.iter().map(|w| ("weights", w.as_str())));
+        out
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
     }
 
     fn reads(&self) -> Vec<&str> {
@@ -360,6 +425,8 @@ impl Cox {
             iterations: fit.iterations,
             warnings: fit.warnings,
             selection,
+            strata: None,
+            scope: cx.scope.clone(),
         })))
         .with_warnings(warnings))
     }
