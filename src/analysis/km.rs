@@ -24,6 +24,9 @@ pub struct Params {
     times: Option<Vec<f64>>,
     conf_type: Option<ConfType>,
     conf_level: Option<f64>,
+    /// Case weights (R's `survfit(..., weights = w)`).
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    weights: Option<String>,
     #[serde(default, rename = "where")]
     where_: Option<String>,
     landmark: Option<f64>,
@@ -40,6 +43,7 @@ pub struct Km {
     pub times: Vec<f64>,
     pub conf_type: ConfType,
     pub conf_level: f64,
+    pub weights: Option<String>,
     pub scope: Scope,
 }
 
@@ -61,7 +65,7 @@ pub struct KmResult {
 pub struct Stratum {
     pub label: String,
     pub n: u64,
-    pub events: u64,
+    pub events: stats::Count,
     pub median: Estimate,
     pub at: Vec<stats::km::AtRow>,
     pub table: Vec<stats::km::TableRow>,
@@ -100,9 +104,21 @@ impl Kind for Km {
             p.cause,
             p.censor_at,
         )?;
+        if p.weights.is_some() && cx.study.spec.data.count.is_some() {
+            return Err(cx
+                .error_at(
+                    &["weights"],
+                    format!(
+                        "analysis `{}`: `weights` on data that are counts per row (`data.count`)",
+                        cx.id
+                    ),
+                )
+                .hint("each row already stands for `count` patients; give one or the other"));
+        }
         Ok(Km {
             endpoint,
             scope,
+            weights: p.weights,
             by: p.by,
             times,
             conf_type: p.conf_type.unwrap_or(ConfType::Log),
@@ -138,7 +154,9 @@ impl Analysis for Km {
     }
 
     fn columns(&self) -> Vec<(&'static str, &str)> {
-        self.by.iter().map(|b| ("by", b.as_str())).collect()
+        let by = self.by.iter().map(|b| ("by", b.as_str()));
+        by.chain(self.weights.iter().map(|w| ("weights", w.as_str())))
+            .collect()
     }
 
     fn scope(&self) -> Option<&Scope> {
@@ -146,19 +164,23 @@ impl Analysis for Km {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
+        let also: Vec<&str> = self.weights.iter().map(String::as_str).collect();
+        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref(), &also);
+        let case = self
+            .weights
+            .as_ref()
+            .map(|w| super::rows::column(cx.cohort, w).numbers_at(&b.rows));
+        let weights = match (&case, &b.weight) {
+            (Some(w), _) => stats::Weights::Case(w),
+            (None, Some(c)) => stats::Weights::Counts(c),
+            (None, None) => stats::Weights::None,
+        };
         let options = stats::KmOptions {
             conf_type: self.conf_type,
             conf_level: self.conf_level,
             times: self.times.clone(),
         };
-        let curves = stats::kaplan_meier(
-            &b.time,
-            &b.event,
-            codes.as_deref(),
-            b.weight.as_deref(),
-            &options,
-        )?;
+        let curves = stats::kaplan_meier(&b.time, &b.event, codes.as_deref(), weights, &options)?;
         let strata = curves
             .into_iter()
             .zip(labels)
@@ -285,9 +307,9 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
                     surv: row.surv.unwrap_or(0.0),
                     lower: row.lower,
                     upper: row.upper,
-                    n_risk: row.n_risk,
-                    n_event: row.n_event,
-                    n_censor: row.n_censor,
+                    n_risk: row.n_risk.whole(),
+                    n_event: row.n_event.0.ceil() as u64,
+                    n_censor: row.n_censor.0.ceil() as u64,
                 })
                 .collect(),
         })

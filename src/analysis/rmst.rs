@@ -161,7 +161,7 @@ impl Analysis for Rmst {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
-        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref());
+        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref(), &[]);
         let means = stats::rmst(
             &b.time,
             &b.event,

@@ -138,16 +138,20 @@ pub fn by_rows(cohort: &Cohort, e: &EndpointData, columns: &[&Column]) -> ByRows
     }
 }
 
-/// The rows of an endpoint complete on `by`, each with its group's code, and the groups'
-/// labels; without `by`, one group labelled `all` and no codes.
+/// The rows of an endpoint complete on `by` (and the columns `also`), each with its
+/// group's code, and the groups' labels; without `by`, one group labelled `all` and no
+/// codes.
 pub fn grouped(
     cohort: &Cohort,
     endpoint_name: &str,
     by: Option<&str>,
+    also: &[&str],
 ) -> (ByRows, Option<Vec<u32>>, Vec<String>) {
     let e = endpoint(cohort, endpoint_name);
     let by_col = by.map(|b| column(cohort, b));
-    let b = by_rows(cohort, e, &by_col.into_iter().collect::<Vec<_>>());
+    let mut columns: Vec<&Column> = by_col.into_iter().collect();
+    columns.extend(also.iter().map(|c| column(cohort, c)));
+    let b = by_rows(cohort, e, &columns);
     let (codes, labels) = match by_col {
         Some(c) => {
             let (codes, labels) = c.groups(&b.rows);

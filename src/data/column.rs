@@ -141,6 +141,17 @@ impl Column {
         }
     }
 
+    /// The values at `rows` as numbers (a boolean as 0/1); the rows must be complete.
+    pub fn numbers_at(&self, rows: &[usize]) -> Vec<f64> {
+        rows.iter()
+            .map(|&i| match &self.values {
+                Values::Num(v) => v[i].expect("complete row"),
+                Values::Bool(v) => f64::from(u8::from(v[i].expect("complete row"))),
+                Values::Cat { codes, .. } => f64::from(codes[i].expect("complete row")),
+            })
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         match &self.values {
             Values::Num(v) => v.len(),

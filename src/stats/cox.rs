@@ -34,6 +34,9 @@ pub struct CoxTerm {
     pub term: String,
     pub coef: Option<f64>,
     pub se: Option<f64>,
+    /// With the robust variance: its standard error, which the interval, z and p use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust_se: Option<f64>,
     pub hr: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
@@ -241,6 +244,7 @@ fn terms(fit: &Newton, names: &[String], aliased: &[usize], conf_level: f64) -> 
                 term: names[j].clone(),
                 coef: usable.then_some(coef).and_then(finite),
                 se: usable.then_some(se).and_then(finite),
+                robust_se: None,
                 hr: usable.then(|| coef.exp()).and_then(finite),
                 lower: usable.then(|| (coef - z_crit * se).exp()).and_then(finite),
                 upper: usable.then(|| (coef + z_crit * se).exp()).and_then(finite),

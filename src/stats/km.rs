@@ -9,7 +9,7 @@ use survival::surv_analysis::{
 };
 
 use super::sorted::Counts;
-use super::{Estimate, Result, StatsError, finite};
+use super::{Count, Estimate, Result, StatsError, finite};
 use crate::spec::ConfType;
 
 #[derive(Debug, Clone)]
@@ -27,16 +27,16 @@ pub struct AtRow {
     pub surv: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
-    pub n_risk: u64,
+    pub n_risk: Count,
 }
 
 /// One row per distinct time (event or censoring), as `summary(fit, censored = TRUE)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableRow {
     pub time: f64,
-    pub n_risk: u64,
-    pub n_event: u64,
-    pub n_censor: u64,
+    pub n_risk: Count,
+    pub n_event: Count,
+    pub n_censor: Count,
     pub surv: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
@@ -46,7 +46,7 @@ pub struct TableRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curve {
     pub n: u64,
-    pub events: u64,
+    pub events: Count,
     pub median: Estimate,
     pub at: Vec<AtRow>,
     pub table: Vec<TableRow>,
@@ -69,13 +69,20 @@ pub(super) fn fit(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,
-    weight: Option<&[u64]>,
+    weights: Weights,
     conf_type: ConfType,
     conf_level: f64,
 ) -> Result<(SurvfitKMResult, Vec<u64>)> {
     if time.is_empty() {
         return Err(StatsError("no rows with complete data".into()));
     }
+    if let Weights::Case(w) = weights {
+        return case_weighted(time, event, group, w, conf_type, conf_level);
+    }
+    let weight = match weights {
+        Weights::Counts(c) => Some(c),
+        _ => None,
+    };
     let groups = group.map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
     let counts = Counts::of_rows(time, event, group, groups, weight);
     let (mut t, mut status, mut weight, mut strata) = (vec![], vec![], vec![], vec![]);
@@ -107,20 +114,70 @@ pub(super) fn fit(
     Ok((survfitkm(&data, &options)?, sizes))
 }
 
-/// Kaplan-Meier curves, one per group code 0..k (or one curve when `group` is `None`);
-/// `weight`, when given, is how many patients each row stands for.
+/// How much each row counts: one patient, a count of patients (`data.count`), or a case
+/// weight (R's `survfit(..., weights = w)`).
+#[derive(Debug, Clone, Copy)]
+pub enum Weights<'a> {
+    None,
+    Counts(&'a [u64]),
+    Case(&'a [f64]),
+}
+
+impl<'a> Weights<'a> {
+    pub fn counts(c: Option<&'a [u64]>) -> Weights<'a> {
+        c.map_or(Weights::None, Weights::Counts)
+    }
+}
+
+/// With case weights the rows go to survfit as they are: weighted sums do not collapse
+/// into whole counts, and R's `n` is the number of rows.
+fn case_weighted(
+    time: &[f64],
+    event: &[bool],
+    group: Option<&[u32]>,
+    weights: &[f64],
+    conf_type: ConfType,
+    conf_level: f64,
+) -> Result<(SurvfitKMResult, Vec<u64>)> {
+    let groups = group.map_or(1, |g| g.iter().max().map_or(1, |m| *m as usize + 1));
+    let mut sizes = vec![0u64; groups];
+    for k in 0..time.len() {
+        sizes[group.map_or(0, |g| g[k] as usize)] += 1;
+    }
+    let data = SurvfitKMData::try_new(
+        None,
+        time.to_vec(),
+        event.iter().map(|&e| e as i32).collect(),
+        Some(weights.to_vec()),
+        group.map(|g| g.iter().map(|&c| c as i32).collect()),
+        None,
+        None,
+    )?;
+    // R's rule: weights that are not whole numbers are sampling weights, whose variance
+    // is the robust (infinitesimal jackknife) one; whole ones are counts (Greenwood).
+    let options = SurvfitKMOptions {
+        conf_type: conf(conf_type),
+        conf_int: conf_level,
+        robust: None,
+        ..Default::default()
+    };
+    let sizes = sizes.into_iter().filter(|&n| n > 0).collect();
+    Ok((survfitkm(&data, &options)?, sizes))
+}
+
+/// Kaplan-Meier curves, one per group code 0..k (or one curve when `group` is `None`).
 pub fn kaplan_meier(
     time: &[f64],
     event: &[bool],
     group: Option<&[u32]>,
-    weight: Option<&[u64]>,
+    weights: Weights,
     options: &KmOptions,
 ) -> Result<Vec<Curve>> {
     let (fit, sizes) = fit(
         time,
         event,
         group,
-        weight,
+        weights,
         options.conf_type,
         options.conf_level,
     )?;
@@ -149,9 +206,9 @@ pub fn kaplan_meier(
             .clone()
             .map(|i| TableRow {
                 time: fit.time[i],
-                n_risk: fit.n_risk[i].round() as u64,
-                n_event: fit.n_event[i].round() as u64,
-                n_censor: fit.n_censor[i].round() as u64,
+                n_risk: Count(fit.n_risk[i]),
+                n_event: Count(fit.n_event[i]),
+                n_censor: Count(fit.n_censor[i]),
                 surv: finite(fit.surv[i]),
                 lower: limit(fit.surv[i], lower.map(|l| l[i])),
                 upper: limit(fit.surv[i], upper.map(|u| u[i])),
@@ -165,7 +222,7 @@ pub fn kaplan_meier(
                     surv: finite(a.surv[i]),
                     lower: limit(a.surv[i], a.lower.as_ref().map(|l| l[i])),
                     upper: limit(a.surv[i], a.upper.as_ref().map(|u| u[i])),
-                    n_risk: a.n_risk[i].round() as u64,
+                    n_risk: Count(a.n_risk[i]),
                 })
                 .collect(),
             _ => Vec::new(),
@@ -177,7 +234,7 @@ pub fn kaplan_meier(
         };
         curves.push(Curve {
             n: sizes[k],
-            events: table.iter().map(|r| r.n_event).sum(),
+            events: Count(table.iter().map(|r| r.n_event.0).sum()),
             median,
             at: at_rows,
             table,
@@ -194,7 +251,14 @@ pub fn reverse_km_median(
     conf_level: f64,
 ) -> Result<Estimate> {
     let flipped: Vec<bool> = event.iter().map(|e| !e).collect();
-    let (fit, _) = fit(time, &flipped, None, weight, ConfType::Log, conf_level)?;
+    let (fit, _) = fit(
+        time,
+        &flipped,
+        None,
+        Weights::counts(weight),
+        ConfType::Log,
+        conf_level,
+    )?;
     let q = quantile_survfit(&fit, &[0.5], true, 1.0, None)?;
     Ok(Estimate {
         estimate: finite(q.quantile[0][0]),
@@ -220,7 +284,7 @@ mod tests {
             conf_level: 0.95,
             times: vec![20.0, 200.0],
         };
-        let curves = kaplan_meier(&time, &event, None, None, &opts).unwrap();
+        let curves = kaplan_meier(&time, &event, None, Weights::None, &opts).unwrap();
         let c = &curves[0];
         assert_eq!((c.n, c.events), (11, 7));
         // 10/11 after the death at 9; at 13 one death among 10 at risk (and one censored)

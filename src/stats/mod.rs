@@ -17,6 +17,7 @@
 pub mod concordance;
 pub mod cox;
 pub mod coxfit;
+pub mod coxph;
 pub mod describe;
 pub mod km;
 pub mod linalg;
@@ -27,7 +28,8 @@ pub mod tests;
 pub mod zph;
 
 pub use cox::{CoxFit, CoxTerm, Design, cox};
-pub use km::{Curve, KmOptions, kaplan_meier, reverse_km_median};
+pub use coxph::{CoxOptions, coxph};
+pub use km::{Curve, KmOptions, Weights, kaplan_meier, reverse_km_median};
 pub use logrank::{LogRank, logrank};
 pub use rmst::{Rmst, RmstContrast, rmst, rmst_contrast};
 
@@ -60,6 +62,38 @@ pub struct Estimate {
     pub estimate: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
+}
+
+/// A number of patients, at risk or with an event: whole without case weights, and
+/// written as a whole number then, so that counts read as counts; a weighted sum with them.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Count(pub f64);
+
+impl Count {
+    /// For a number-at-risk table: the nearest whole number.
+    pub fn whole(self) -> u64 {
+        self.0.round().max(0.0) as u64
+    }
+}
+
+impl Serialize for Count {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            s.serialize_u64(self.0 as u64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.fract() == 0.0 {
+            write!(f, "{}", self.0 as u64)
+        } else {
+            write!(f, "{:.1}", self.0)
+        }
+    }
 }
 
 /// A chi-square test: statistic, degrees of freedom, upper-tail p.

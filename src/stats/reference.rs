@@ -9,7 +9,7 @@ use survival::regression::{CoxPHFit, CoxphData, CoxphOptions, TieMethod, ZphTran
 use survival::surv_analysis::{SurvdiffData, survdiff};
 
 use super::cox::{Design, cox};
-use super::km::{KmOptions, kaplan_meier};
+use super::km::{KmOptions, Weights, kaplan_meier};
 use super::logrank::logrank;
 use crate::rng::Rng;
 use crate::spec::{ConfType, Ties};
@@ -162,7 +162,7 @@ fn km_and_logrank_over_counts_match_the_survival_crate_over_rows() {
         conf_level: 0.9,
         times: vec![5.0, 10.0, 40.0],
     };
-    let ours = kaplan_meier(&c.time, &c.event, Some(&c.group), None, &opts).unwrap();
+    let ours = kaplan_meier(&c.time, &c.event, Some(&c.group), Weights::None, &opts).unwrap();
     let status: Vec<i32> = c.event.iter().map(|&e| e as i32).collect();
     let strata: Vec<i32> = c.group.iter().map(|&g| g as i32).collect();
     let data = survival::surv_analysis::SurvfitKMData::try_new(

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use survival::surv_analysis::{RmeanOption, survmean};
 
-use super::km::fit;
+use super::km::{Weights, fit};
 use super::{Result, StatsError, finite, normal_p, z_for};
 use crate::spec::ConfType;
 
@@ -47,7 +47,14 @@ pub fn rmst(
     tau: f64,
     conf_level: f64,
 ) -> Result<Vec<Rmst>> {
-    let (fit, sizes) = fit(time, event, group, weight, ConfType::Log, conf_level)?;
+    let (fit, sizes) = fit(
+        time,
+        event,
+        group,
+        Weights::counts(weight),
+        ConfType::Log,
+        conf_level,
+    )?;
     let first = fit.time.iter().copied().fold(f64::INFINITY, f64::min);
     if tau < first {
         return Err(StatsError(format!(

@@ -61,8 +61,14 @@ pub(super) fn endpoint(
             conf_level: 0.95,
             times: at,
         };
-        let curves = kaplan_meier(&time, &event, None, None, &options)
-            .map_err(|err| ctx.err(&endpoint_key(name, "targets"), err.0))?;
+        let curves = kaplan_meier(
+            &time,
+            &event,
+            None,
+            crate::stats::km::Weights::None,
+            &options,
+        )
+        .map_err(|err| ctx.err(&endpoint_key(name, "targets"), err.0))?;
         let curve = &curves[0];
         let group = match &e.by {
             Some(by) => format!(", {by} = {label}"),

@@ -97,3 +97,21 @@ pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> 
         covariates,
     })
 }
+
+/// Per row, one code for each combination of the columns' values (R's `strata(a, b)`),
+/// numbered in the order the combinations sort by the columns' own level order.
+pub fn strata(cols: &[&Column], rows: &[usize]) -> Vec<i32> {
+    let per: Vec<(Vec<u32>, usize)> = cols
+        .iter()
+        .map(|c| {
+            let (codes, labels) = c.groups(rows);
+            (codes, labels.len())
+        })
+        .collect();
+    (0..rows.len())
+        .map(|k| {
+            per.iter()
+                .fold(0i64, |acc, (codes, n)| acc * *n as i64 + codes[k] as i64) as i32
+        })
+        .collect()
+}

@@ -366,6 +366,21 @@ impl Analysis for Cox {
 }
 
 impl Cox {
+    /// Whether the model is the plain `coxph(Surv(time, event) ~ x)`, which the fast path
+    /// fits at registry scale.
+    fn plain(&self) -> bool {
+        self.strata.is_empty() && self.cluster.is_none() && !self.robust && self.weights.is_none()
+    }
+
+    /// The columns the model reads besides its covariates.
+    fn extra_columns(&self) -> Vec<&String> {
+        self.strata
+            .iter()
+            .chain(&self.cluster)
+            .chain(&self.weights)
+            .collect()
+    }
+
     fn fit(
         &self,
         cx: &RunCx,
@@ -375,16 +390,57 @@ impl Cox {
         let cohort = cx.cohort;
         let e = endpoint(cohort, &self.endpoint);
         let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
-        let sub = Subset::new(e, &cols);
-        let design = {
-            let _step = crate::progress::timed("  cox design in time order");
-            let mut design = design::design(&cols, &sub.rows)?;
-            design.x = sub.in_time_order(&design.x, design.names.len());
-            design
-        };
-        let fit = {
+        let mut all = cols.clone();
+        all.extend(self.extra_columns().iter().map(|c| column(cohort, c)));
+        let sub = Subset::new(e, &all);
+        let fit = if self.plain() {
+            let design = {
+                let _step = crate::progress::timed("  cox design in time order");
+                let mut design = design::design(&cols, &sub.rows)?;
+                design.x = sub.in_time_order(&design.x, design.names.len());
+                design
+            };
             let _step = crate::progress::timed("  cox fit, concordance, zph");
             stats::cox(&sub.time, &sub.event, design, self.ties, self.conf_level)?
+        } else {
+            let design = design::design(&cols, &sub.rows)?;
+            let time: Vec<f64> = sub
+                .rows
+                .iter()
+                .map(|&i| e.time[i].expect("complete"))
+                .collect();
+            let event: Vec<bool> = sub
+                .rows
+                .iter()
+                .map(|&i| e.event[i].expect("complete"))
+                .collect();
+            let strata = (!self.strata.is_empty()).then(|| {
+                let columns: Vec<&Column> = self.strata.iter().map(|s| column(cohort, s)).collect();
+                design::strata(&columns, &sub.rows)
+            });
+            let cluster = self
+                .cluster
+                .as_ref()
+                .map(|c| design::strata(&[column(cohort, c)], &sub.rows));
+            let weights = self
+                .weights
+                .as_ref()
+                .map(|w| column(cohort, w).numbers_at(&sub.rows));
+            let _step = crate::progress::timed("  cox fit, concordance, zph");
+            stats::coxph(
+                &time,
+                &event,
+                design,
+                self.ties,
+                self.conf_level,
+                stats::CoxOptions {
+                    strata: strata.as_deref(),
+                    weights: weights.as_deref(),
+                    cluster: cluster.as_deref(),
+                    robust: self.robust,
+                    entry: None,
+                },
+            )?
         };
         let zph = fit.zph.as_ref().map(|(terms, global)| Zph {
             transform: "km",
@@ -425,7 +481,7 @@ impl Cox {
             iterations: fit.iterations,
             warnings: fit.warnings,
             selection,
-            strata: None,
+            strata: (!self.strata.is_empty()).then(|| self.strata.clone()),
             scope: cx.scope.clone(),
         })))
         .with_warnings(warnings))
