@@ -13,6 +13,7 @@
 //! own in `figures`: a kind that draws a new sort of figure adds one there too.
 
 pub mod cox;
+pub mod cuminc;
 pub mod describe;
 pub mod flow;
 pub mod followup;
@@ -51,6 +52,7 @@ pub static KINDS: &[Entry] = &[
     entry::<cox::Cox>(),
     entry::<followup::Followup>(),
     entry::<rmst::Rmst>(),
+    entry::<cuminc::Cuminc>(),
     entry::<describe::Describe>(),
     entry::<flow::Flow>(),
 ];

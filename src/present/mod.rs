@@ -69,6 +69,23 @@ impl<'a> Labels<'a> {
             .map(|u| u.name())
     }
 
+    /// A cause of a competing-risks endpoint as printed: a name written in lower case
+    /// ("death", "pcm") starts with a capital, a short one is an abbreviation ("PCM").
+    pub fn cause(&self, cause: &str) -> String {
+        if cause.len() <= 3 && cause.chars().all(|c| c.is_ascii_lowercase()) {
+            return cause.to_ascii_uppercase();
+        }
+        let mut chars = cause.chars();
+        match chars.next() {
+            Some(first) => first
+                .to_uppercase()
+                .chain(chars)
+                .collect::<String>()
+                .replace('_', " "),
+            None => String::new(),
+        }
+    }
+
     /// A group's label as printed: a boolean grouping reads "Completed: yes" rather than
     /// "true".
     pub fn group(&self, by: Option<&str>, label: &str) -> String {

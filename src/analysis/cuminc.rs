@@ -1,0 +1,296 @@
+//! `kind: cuminc`: the cumulative incidence of each cause of a competing-risks endpoint,
+//! per group, as R's `survfit(Surv(time, status) ~ by)` with a factor status (the
+//! Aalen-Johansen estimate), and Gray's test between groups as `cmprsk::cuminc` gives it.
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::grouped;
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::stats::{self, StatsError};
+use crate::tables::{Row, Table};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    by: Option<String>,
+    times: Option<Vec<f64>>,
+    conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cuminc {
+    pub endpoint: String,
+    pub by: Option<String>,
+    pub times: Vec<f64>,
+    pub conf_level: f64,
+    pub causes: Vec<String>,
+    pub scope: Scope,
+}
+
+/// `results.json` for a cumulative incidence analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct CumincResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub by: Option<String>,
+    pub conf_level: f64,
+    pub n: u64,
+    pub n_dropped_missing: u64,
+    pub causes: Vec<Cause>,
+    pub gray_test: Option<Vec<GrayRow>>,
+    #[serde(flatten)]
+    pub scope: WhereResult,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cause {
+    pub cause: String,
+    pub strata: Vec<Stratum>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stratum {
+    pub label: String,
+    pub n: u64,
+    pub events: u64,
+    pub at: Vec<stats::cuminc::AtRow>,
+    pub table: Vec<stats::cuminc::TableRow>,
+}
+
+/// Gray's test for one cause; null statistic where cmprsk reports none.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrayRow {
+    pub cause: String,
+    pub statistic: Option<f64>,
+    pub df: usize,
+    pub p: Option<f64>,
+}
+
+impl Kind for Cuminc {
+    const NAME: &'static str = "cuminc";
+    const NOUN: &'static str = "cumulative incidence";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Cuminc> {
+        let id = cx.id;
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let causes = cx.causes(&endpoint);
+        if causes.is_empty() {
+            return Err(cx
+                .error_at(
+                    &["endpoint"],
+                    format!(
+                        "analysis `{id}`: cumulative incidence needs competing risks, but endpoint `{endpoint}` has one kind of event"
+                    ),
+                )
+                .hint("declare the causes: `event_codes: { censored: [..], causes: { relapse: [..], death: [..] } }`; with one kind of event use `kind: km`"));
+        }
+        let times = p.times.unwrap_or_default();
+        if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
+            return Err(cx.error_at(
+                &["times"],
+                format!("analysis `{id}`: time {t} is not a finite time ≥ 0"),
+            ));
+        }
+        if times.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(cx.error_at(
+                &["times"],
+                format!("analysis `{id}`: `times` must be increasing with no repeats"),
+            ));
+        }
+        Ok(Cuminc {
+            conf_level: cx.conf_level(p.conf_level)?,
+            scope: Scope::plan(cx, None, p.where_, None, None, None)?,
+            endpoint,
+            by: p.by,
+            times,
+            causes,
+        })
+    }
+
+    fn methods(all: &[&Cuminc], _cx: &Present) -> Vec<Sentence> {
+        let levels = format::distinct(all.iter().map(|c| format::level(c.conf_level)));
+        let gray = if all.iter().any(|c| c.by.is_some()) {
+            "; groups were compared with Gray's test"
+        } else {
+            ""
+        };
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "With competing risks, the cumulative incidence of each cause was estimated with the Aalen-Johansen estimator, which counts the other causes as competing events rather than as censorings, with {} confidence intervals on the log scale{gray}.",
+                format::list(&levels)
+            ),
+        )]
+    }
+}
+
+impl Analysis for Cuminc {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        self.by.iter().map(|b| ("by", b.as_str())).collect()
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let (b, codes, labels) = grouped(cx.cohort, &self.endpoint, self.by.as_deref(), &[]);
+        let e = super::rows::endpoint(cx.cohort, &self.endpoint);
+        let all = e.cause.as_ref().expect("an endpoint with causes");
+        let cause: Vec<u8> = b.rows.iter().map(|&i| all[i]).collect();
+        let curves = stats::cuminc::cumulative_incidence(
+            &b.time,
+            &cause,
+            self.causes.len(),
+            codes.as_deref(),
+            &self.times,
+            self.conf_level,
+        )?;
+        let causes = self
+            .causes
+            .iter()
+            .zip(curves)
+            .map(|(name, strata)| Cause {
+                cause: name.clone(),
+                strata: strata
+                    .into_iter()
+                    .zip(&labels)
+                    .map(|(c, label)| Stratum {
+                        label: label.clone(),
+                        n: c.n,
+                        events: c.events,
+                        at: c.at,
+                        table: c.table,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let gray_test = codes.as_ref().filter(|_| labels.len() > 1).map(|codes| {
+            let cause32: Vec<u32> = cause.iter().map(|&c| u32::from(c)).collect();
+            self.causes
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    let t = stats::gray::gray_test(
+                        &b.time,
+                        &cause32,
+                        codes,
+                        labels.len(),
+                        k as u32 + 1,
+                    );
+                    GrayRow {
+                        cause: name.clone(),
+                        statistic: t.map(|t| t.statistic),
+                        df: t.map_or(labels.len() - 1, |t| t.df),
+                        p: t.and_then(|t| stats::finite(stats::chisq_sf(t.statistic, t.df as f64))),
+                    }
+                })
+                .collect()
+        });
+        Ok(Outcome::new(CumincResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            by: self.by.clone(),
+            conf_level: self.conf_level,
+            n: b.patients,
+            n_dropped_missing: b.dropped,
+            causes,
+            gray_test,
+            scope: cx.scope.where_only(),
+        }))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<CumincResult>().expect("a cuminc result");
+        vec![self.table(at, r, cx)]
+    }
+}
+
+impl Cuminc {
+    /// Per cause and group: n, events, the incidence at each time with its interval, and
+    /// Gray's p.
+    fn table(&self, at: &Planned, r: &CumincResult, cx: &Present) -> Table {
+        let labels = &cx.labels;
+        let unit = labels.unit(&self.endpoint).unwrap_or_default();
+        let level = format::level(r.conf_level);
+        let mut header = vec![
+            "Cause".to_string(),
+            "Group".into(),
+            "n".into(),
+            "Events".into(),
+        ];
+        header.extend(self.times.iter().map(|t| {
+            let unit = if *t == 1.0 {
+                unit.trim_end_matches('s')
+            } else {
+                unit
+            };
+            format!("{} {unit}, % ({level} CI)", format::tick(*t)).replace("  ", " ")
+        }));
+        let gray = r.gray_test.is_some();
+        if gray {
+            header.push("Gray's p".into());
+        }
+        let mut rows = Vec::new();
+        for (k, c) in r.causes.iter().enumerate() {
+            for (g, s) in c.strata.iter().enumerate() {
+                let mut cells = vec![
+                    if g == 0 {
+                        labels.cause(&c.cause)
+                    } else {
+                        String::new()
+                    },
+                    labels.group(r.by.as_deref(), &s.label),
+                    s.n.to_string(),
+                    s.events.to_string(),
+                ];
+                cells.extend(s.at.iter().map(|a| {
+                    let pct = |x: Option<f64>| x.map(|v| 100.0 * v);
+                    format::estimate_ci(pct(a.estimate), pct(a.lower), pct(a.upper), 1)
+                }));
+                if gray {
+                    cells.push(if g == 0 {
+                        format::p_cell(r.gray_test.as_ref().and_then(|t| t[k].p))
+                    } else {
+                        String::new()
+                    });
+                }
+                rows.push(Row {
+                    cells,
+                    indent: g > 0,
+                });
+            }
+        }
+        let label = labels.endpoint(&self.endpoint);
+        Table {
+            id: at.id.clone(),
+            title: at
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Cumulative incidence, {}", label.to_lowercase())),
+            header,
+            rows,
+            notes: vec![format!(
+                "Aalen-Johansen estimates with {level} confidence intervals (log scale); each cause's competing causes are competing events, not censorings{}.",
+                if gray {
+                    "; p from Gray's test of equal incidence across groups"
+                } else {
+                    ""
+                }
+            )],
+        }
+    }
+}
