@@ -15,9 +15,11 @@
 pub mod cox;
 pub mod cuminc;
 pub mod describe;
+pub mod finegray;
 pub mod flow;
 pub mod followup;
 pub mod km;
+pub mod logistic;
 pub mod logrank;
 mod params;
 pub mod rmst;
@@ -53,6 +55,8 @@ pub static KINDS: &[Entry] = &[
     entry::<followup::Followup>(),
     entry::<rmst::Rmst>(),
     entry::<cuminc::Cuminc>(),
+    entry::<finegray::Finegray>(),
+    entry::<logistic::Logistic>(),
     entry::<describe::Describe>(),
     entry::<flow::Flow>(),
 ];

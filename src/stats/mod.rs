@@ -20,6 +20,7 @@ pub mod coxfit;
 pub mod coxph;
 pub mod cuminc;
 pub mod describe;
+pub mod finegray;
 pub mod gray;
 pub mod km;
 pub mod linalg;

@@ -3,7 +3,7 @@
 //! chosen from univariable models by their p-value. Drawn as a forest plot, printed as a
 //! table of hazard ratios with univariable and multivariable models side by side.
 
-mod design;
+pub(super) mod design;
 mod forest;
 
 pub use forest::{figure as forest_figure, table as forest_table};

@@ -1,0 +1,233 @@
+//! `kind: finegray`: the Fine-Gray model of one cause's subdistribution hazard, as R's
+//! `finegray()` followed by a weighted `coxph(..., cluster = id)`, printed as a table of
+//! subdistribution hazard ratios.
+
+use serde::{Deserialize, Serialize};
+
+use super::cox::design;
+use super::rows::{column, complete_rows, endpoint};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
+use crate::data::Column;
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::stats::{self, StatsError};
+use crate::tables::{Row, Table};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    covariates: Option<Vec<String>>,
+    conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finegray {
+    pub endpoint: String,
+    /// The cause modelled, and its code (1 for the first declared).
+    pub cause: (String, u8),
+    pub causes: Vec<String>,
+    pub covariates: Vec<String>,
+    pub conf_level: f64,
+    pub scope: Scope,
+}
+
+/// `results.json` for a Fine-Gray model.
+#[derive(Debug, Clone, Serialize)]
+pub struct FinegrayResult {
+    pub kind: &'static str,
+    pub endpoint: String,
+    pub cause: String,
+    pub conf_level: f64,
+    pub covariates: Vec<String>,
+    pub n: u64,
+    pub n_dropped_missing: u64,
+    pub events: u64,
+    pub competing_events: u64,
+    pub terms: Vec<Term>,
+    pub iterations: usize,
+    pub warnings: Vec<String>,
+    #[serde(flatten)]
+    pub scope: WhereResult,
+}
+
+/// A term: `se` is the robust one, which the interval, z and p use; `naive_se` the
+/// model-based one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub term: String,
+    pub coef: Option<f64>,
+    pub se: Option<f64>,
+    pub naive_se: Option<f64>,
+    pub hr: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub z: Option<f64>,
+    pub p: Option<f64>,
+}
+
+impl Kind for Finegray {
+    const NAME: &'static str = "finegray";
+    const NOUN: &'static str = "Fine-Gray models";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Finegray> {
+        let id = cx.id;
+        let endpoint = cx.endpoint(p.endpoint.as_ref())?;
+        let causes = cx.causes(&endpoint);
+        let Some(cause) = p.cause else {
+            let hint = if causes.is_empty() {
+                "a Fine-Gray model needs an endpoint with competing risks (`event_codes: { censored: [..], causes: {..} }`)".to_string()
+            } else {
+                format!("one of: {}", causes.join(", "))
+            };
+            return Err(cx
+                .error(format!(
+                    "analysis `{id}`: a Fine-Gray model needs `cause`, the event it models"
+                ))
+                .hint(hint));
+        };
+        let cause = cx.cause(Some(&endpoint), &cause, &causes)?;
+        let covariates = p.covariates.unwrap_or_default();
+        if covariates.is_empty() {
+            return Err(cx
+                .error(format!(
+                    "analysis `{id}`: a Fine-Gray model needs at least one covariate"
+                ))
+                .hint("add `covariates: [column, ...]`"));
+        }
+        Ok(Finegray {
+            conf_level: cx.conf_level(p.conf_level)?,
+            scope: Scope::plan(cx, None, p.where_, None, None, None)?,
+            endpoint,
+            cause,
+            causes,
+            covariates,
+        })
+    }
+
+    fn methods(all: &[&Finegray], _cx: &Present) -> Vec<Sentence> {
+        let levels = format::distinct(all.iter().map(|c| format::level(c.conf_level)));
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "Covariate effects on the cumulative incidence of a cause were estimated as subdistribution hazard ratios with the Fine-Gray model (patients with a competing event kept in the risk set with inverse-probability-of-censoring weights, as R's finegray builds them), with robust standard errors and {} confidence intervals.",
+                format::list(&levels)
+            ),
+        )]
+    }
+}
+
+impl Analysis for Finegray {
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        self.covariates
+            .iter()
+            .map(|c| ("covariates", c.as_str()))
+            .collect()
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
+    fn long(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let e = endpoint(cohort, &self.endpoint);
+        let cols: Vec<&Column> = self.covariates.iter().map(|c| column(cohort, c)).collect();
+        let rows: Vec<usize> = complete_rows(cohort, &cols)
+            .into_iter()
+            .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
+            .collect();
+        let all = e.cause.as_ref().expect("an endpoint with causes");
+        let time: Vec<f64> = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
+        let cause: Vec<u8> = rows.iter().map(|&i| all[i]).collect();
+        let design = design::design(&cols, &rows)?;
+        let fit = stats::finegray::finegray(&time, &cause, self.cause.1, design, self.conf_level)?;
+        let terms = fit
+            .terms
+            .iter()
+            .map(|t| Term {
+                term: t.term.clone(),
+                coef: t.coef,
+                se: t.robust_se,
+                naive_se: t.se,
+                hr: t.hr,
+                lower: t.lower,
+                upper: t.upper,
+                z: t.z,
+                p: t.p,
+            })
+            .collect();
+        let competing = cause
+            .iter()
+            .filter(|&&c| c > 0 && c != self.cause.1)
+            .count() as u64;
+        Ok(Outcome::new(FinegrayResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            cause: self.cause.0.clone(),
+            conf_level: self.conf_level,
+            covariates: self.covariates.clone(),
+            n: rows.len() as u64,
+            n_dropped_missing: (cohort.n - rows.len()) as u64,
+            events: fit.events,
+            competing_events: competing,
+            terms,
+            iterations: fit.iterations,
+            warnings: fit.warnings.clone(),
+            scope: cx.scope.where_only(),
+        })
+        .with_warnings(fit.warnings))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<FinegrayResult>().expect("a finegray result");
+        let labels = &cx.labels;
+        let level = format::level(r.conf_level);
+        let rows = r
+            .terms
+            .iter()
+            .map(|t| Row {
+                cells: vec![
+                    labels.term(&t.term, None),
+                    format::estimate_ci(t.hr, t.lower, t.upper, 2),
+                    format::p_cell(t.p),
+                ],
+                indent: false,
+            })
+            .collect();
+        let cause = labels.cause(&r.cause);
+        vec![Table {
+            id: at.id.clone(),
+            title: at
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Fine-Gray model of {}", cause)),
+            header: vec![
+                "Characteristic".into(),
+                format!("SHR ({level} CI)"),
+                "p".into(),
+            ],
+            rows,
+            notes: vec![format!(
+                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; {} patients, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events.",
+                r.n, r.events, r.competing_events
+            )],
+        }]
+    }
+}

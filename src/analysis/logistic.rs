@@ -1,0 +1,324 @@
+//! `kind: logistic`: logistic regression of a 0/1 outcome, as R's `glm(outcome ~ ...,
+//! family = binomial)`, with the profile-likelihood intervals `confint()` prints (and
+//! gtsummary shows) or Wald ones, and the likelihood-ratio test against the null model.
+
+use serde::{Deserialize, Serialize};
+
+use super::cox::design;
+use super::rows::{column, complete_rows};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
+use crate::data::{Column, Values};
+use crate::error::Result;
+use crate::methods::{Paragraph, Sentence};
+use crate::present::{Present, format};
+use crate::stats::{self, StatsError};
+use crate::tables::{Row, Table};
+
+/// Which interval `lower` and `upper` are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfInt {
+    /// Profile likelihood, as `confint(fit)`.
+    Profile,
+    /// Wald, as `confint.default(fit)`.
+    Wald,
+}
+
+impl ConfInt {
+    fn name(self) -> &'static str {
+        match self {
+            ConfInt::Profile => "profile",
+            ConfInt::Wald => "wald",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    outcome: Option<String>,
+    #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    covariates: Option<Vec<String>>,
+    conf_int: Option<ConfInt>,
+    conf_level: Option<f64>,
+    #[serde(default, rename = "where")]
+    where_: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logistic {
+    pub outcome: String,
+    pub covariates: Vec<String>,
+    pub conf_int: ConfInt,
+    pub conf_level: f64,
+    pub scope: Scope,
+}
+
+/// `results.json` for a logistic regression.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogisticResult {
+    pub kind: &'static str,
+    pub outcome: String,
+    pub covariates: Vec<String>,
+    pub conf_int: &'static str,
+    pub conf_level: f64,
+    pub n: u64,
+    pub n_dropped_missing: u64,
+    pub events: u64,
+    pub terms: Vec<Term>,
+    pub deviance: Deviance,
+    pub aic: Option<f64>,
+    pub lr_test: LrTest,
+    pub iterations: usize,
+    pub warnings: Vec<String>,
+    #[serde(flatten)]
+    pub scope: WhereResult,
+}
+
+/// A term, "(Intercept)" first; `or`, `lower`, `upper` and the Wald limits on the odds
+/// ratio scale.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub term: String,
+    pub coef: Option<f64>,
+    pub se: Option<f64>,
+    pub or: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub z: Option<f64>,
+    pub p: Option<f64>,
+    pub wald_lower: Option<f64>,
+    pub wald_upper: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deviance {
+    pub null: Option<f64>,
+    pub residual: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LrTest {
+    pub chisq: Option<f64>,
+    pub df: usize,
+    pub p: Option<f64>,
+}
+
+impl Kind for Logistic {
+    const NAME: &'static str = "logistic";
+    const NOUN: &'static str = "logistic regression";
+    type Params = Params;
+
+    fn plan(p: Params, cx: &ParseCx) -> Result<Logistic> {
+        let id = cx.id;
+        let Some(outcome) = p.outcome else {
+            return Err(cx
+                .error(format!("analysis `{id}`: a logistic regression needs `outcome`, a 0/1 or true/false column"))
+                .hint("e.g. `outcome: response`; derive one with `derive: { response: { expr: \"best_response IN ('CR', 'PR')\" } }`"));
+        };
+        let covariates = p.covariates.unwrap_or_default();
+        if covariates.is_empty() {
+            return Err(cx
+                .error(format!(
+                    "analysis `{id}`: a logistic regression needs at least one covariate"
+                ))
+                .hint("add `covariates: [column, ...]`"));
+        }
+        if covariates.contains(&outcome) {
+            return Err(cx.error_at(
+                &["covariates"],
+                format!("analysis `{id}`: the outcome `{outcome}` is also a covariate"),
+            ));
+        }
+        Ok(Logistic {
+            conf_level: cx.conf_level(p.conf_level)?,
+            conf_int: p.conf_int.unwrap_or(ConfInt::Profile),
+            scope: Scope::plan(cx, None, p.where_, None, None, None)?,
+            outcome,
+            covariates,
+        })
+    }
+
+    fn methods(all: &[&Logistic], _cx: &Present) -> Vec<Sentence> {
+        let levels = format::distinct(all.iter().map(|c| format::level(c.conf_level)));
+        let kinds = format::distinct(all.iter().map(|c| match c.conf_int {
+            ConfInt::Profile => "profile-likelihood".to_string(),
+            ConfInt::Wald => "Wald".to_string(),
+        }));
+        vec![Sentence::new(
+            Paragraph::Estimation,
+            format!(
+                "Odds ratios with {} {} confidence intervals were estimated by logistic regression (maximum likelihood); each model is compared with the intercept-only model by the likelihood-ratio test.",
+                format::list(&levels),
+                format::list(&kinds)
+            ),
+        )]
+    }
+}
+
+impl Analysis for Logistic {
+    fn columns(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![("outcome", self.outcome.as_str())];
+        out.extend(self.covariates.iter().map(|c| ("covariates", c.as_str())));
+        out
+    }
+
+    fn scope(&self) -> Option<&Scope> {
+        Some(&self.scope)
+    }
+
+    fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let cohort = cx.cohort;
+        let y_col = column(cohort, &self.outcome);
+        let cols: Vec<&Column> = self.covariates.iter().map(|c| column(cohort, c)).collect();
+        let mut all = vec![y_col];
+        all.extend(&cols);
+        let rows = complete_rows(cohort, &all);
+        let y = outcome(y_col, &rows)?;
+        let design = design::design(&cols, &rows)?;
+        let fit = stats::logistic::logistic(
+            &design.x,
+            design.names.len(),
+            &y,
+            None,
+            &design.names,
+            self.conf_level,
+        )
+        .map_err(StatsError)?;
+        let profile = self.conf_int == ConfInt::Profile;
+        let terms = fit
+            .terms
+            .iter()
+            .map(|t| Term {
+                term: t.term.clone(),
+                coef: t.coef,
+                se: t.se,
+                or: t.or,
+                lower: if profile { t.lower } else { t.wald_lower },
+                upper: if profile { t.upper } else { t.wald_upper },
+                z: t.z,
+                p: t.p,
+                wald_lower: t.wald_lower,
+                wald_upper: t.wald_upper,
+            })
+            .collect();
+        let mut warnings = fit.warnings.clone();
+        if profile {
+            warnings.extend(fit.terms.iter().filter_map(|t| {
+                t.profile_note
+                    .as_ref()
+                    .map(|n| format!("{}: profile interval incomplete: {n}", t.term))
+            }));
+        }
+        Ok(Outcome::new(LogisticResult {
+            kind: Self::NAME,
+            outcome: self.outcome.clone(),
+            covariates: self.covariates.clone(),
+            conf_int: self.conf_int.name(),
+            conf_level: self.conf_level,
+            n: rows.len() as u64,
+            n_dropped_missing: (cohort.n - rows.len()) as u64,
+            events: y.iter().filter(|&&v| v == 1.0).count() as u64,
+            terms,
+            deviance: Deviance {
+                null: stats::finite(fit.deviance.null),
+                residual: stats::finite(fit.deviance.residual),
+            },
+            aic: stats::finite(fit.aic),
+            lr_test: LrTest {
+                chisq: stats::finite(fit.lr_test.chisq),
+                df: fit.lr_test.df,
+                p: fit.lr_test.p,
+            },
+            iterations: fit.iterations,
+            warnings: warnings.clone(),
+            scope: cx.scope.where_only(),
+        })
+        .with_warnings(warnings))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<LogisticResult>().expect("a logistic result");
+        let labels = &cx.labels;
+        let level = format::level(r.conf_level);
+        let rows = r
+            .terms
+            .iter()
+            .filter(|t| t.term != "(Intercept)")
+            .map(|t| Row {
+                cells: vec![
+                    labels.term(&t.term, None),
+                    format::estimate_ci(t.or, t.lower, t.upper, 2),
+                    format::p_cell(t.p),
+                ],
+                indent: false,
+            })
+            .collect();
+        let outcome = labels.column(&r.outcome);
+        let interval = match self.conf_int {
+            ConfInt::Profile => "profile-likelihood",
+            ConfInt::Wald => "Wald",
+        };
+        let mut notes = vec![format!(
+            "OR: odds ratio of {outcome} ({} of {} patients), {level} {interval} confidence intervals, Wald p-values; likelihood-ratio test of the model: {}.",
+            r.events,
+            r.n,
+            match (r.lr_test.chisq, r.lr_test.p) {
+                (Some(c), p) => format!(
+                    "χ² = {} on {} df, {}",
+                    format::num(Some(c), 2),
+                    r.lr_test.df,
+                    format::P::of(p).stated("p")
+                ),
+                _ => "not available".to_string(),
+            }
+        )];
+        notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
+        vec![Table {
+            id: at.id.clone(),
+            title: at
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Logistic regression of {}", outcome.to_lowercase())),
+            header: vec![
+                "Characteristic".into(),
+                format!("OR ({level} CI)"),
+                "p".into(),
+            ],
+            rows,
+            notes,
+        }]
+    }
+}
+
+/// The outcome at `rows` as 0/1: a boolean, or numbers that are all 0 or 1.
+fn outcome(col: &Column, rows: &[usize]) -> std::result::Result<Vec<f64>, StatsError> {
+    match &col.values {
+        Values::Bool(v) => Ok(rows
+            .iter()
+            .map(|&i| f64::from(u8::from(v[i].expect("complete row"))))
+            .collect()),
+        Values::Num(v) => {
+            let y: Vec<f64> = rows.iter().map(|&i| v[i].expect("complete row")).collect();
+            match y.iter().find(|&&x| x != 0.0 && x != 1.0) {
+                None => Ok(y),
+                Some(bad) => Err(StatsError(format!(
+                    "the outcome `{}` must be 0/1 or true/false, but has the value {}; derive a 0/1 column, e.g. `{}_yes: {{ expr: \"{} = ...\" }}`",
+                    col.name,
+                    crate::data::number_label(*bad),
+                    col.name,
+                    col.name
+                ))),
+            }
+        }
+        Values::Cat { levels, .. } => Err(StatsError(format!(
+            "the outcome `{}` is a category ({}); a logistic outcome must be 0/1 or true/false: derive one, e.g. `{}_yes: {{ expr: \"{} = '{}'\" }}`",
+            col.name,
+            levels.join(", "),
+            col.name,
+            col.name,
+            levels.last().map_or("", String::as_str)
+        ))),
+    }
+}
