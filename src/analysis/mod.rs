@@ -26,6 +26,7 @@ pub mod rmst;
 mod rows;
 mod run;
 pub mod scope;
+pub mod subgroups;
 
 pub use params::ParseCx;
 pub use run::{run, run_one};
@@ -57,6 +58,7 @@ pub static KINDS: &[Entry] = &[
     entry::<cuminc::Cuminc>(),
     entry::<finegray::Finegray>(),
     entry::<logistic::Logistic>(),
+    entry::<subgroups::Subgroups>(),
     entry::<describe::Describe>(),
     entry::<flow::Flow>(),
 ];
@@ -347,6 +349,7 @@ mod tests {
                 "times",
                 "conf_type",
                 "conf_level",
+                "weights",
                 "where",
                 "landmark",
                 "cause",

@@ -286,12 +286,12 @@ mod tests {
         };
         let curves = kaplan_meier(&time, &event, None, Weights::None, &opts).unwrap();
         let c = &curves[0];
-        assert_eq!((c.n, c.events), (11, 7));
+        assert_eq!((c.n, c.events), (11, Count(7.0)));
         // 10/11 after the death at 9; at 13 one death among 10 at risk (and one censored)
         assert!((c.table[1].surv.unwrap() - 10.0 / 11.0 * 9.0 / 10.0).abs() < 1e-15);
-        assert_eq!(c.table[1].n_censor, 1);
+        assert_eq!(c.table[1].n_censor, Count(1.0));
         // past the last time: last survival kept, nobody at risk (extend = TRUE)
-        assert_eq!(c.at[1].n_risk, 0);
+        assert_eq!(c.at[1].n_risk, Count(0.0));
         assert_eq!(c.at[1].surv, c.table.last().unwrap().surv);
         // R: median 31, 95% CI 18 to NA
         assert_eq!(c.median.estimate, Some(31.0));

@@ -187,7 +187,7 @@ fn km_and_logrank_over_counts_match_the_survival_crate_over_rows() {
     assert_eq!(rows.len(), ours_rows.len());
     for (&i, r) in rows.iter().zip(&ours_rows) {
         assert_eq!(r.time, fit.time[i]);
-        assert_eq!(r.n_risk, fit.n_risk[i] as u64);
+        assert_eq!(r.n_risk.0, fit.n_risk[i]);
         close(r.surv.unwrap(), fit.surv[i], "surv");
         if let Some(l) = r.lower {
             close(l, fit.lower.as_ref().unwrap()[i], "lower");

@@ -399,7 +399,7 @@ fn an_unknown_kind_lists_every_registered_kind() {
         &[
             "study.yaml:12:15",
             "unknown value `rmts`",
-            "`km`, `logrank`, `cox`, `followup`, `rmst`, `describe`, `flow`",
+            "`km`, `logrank`, `cox`, `followup`, `rmst`, `cuminc`, `finegray`, `logistic`, `subgroups`, `describe`, `flow`",
             "did you mean `rmst`?",
         ],
     );

@@ -103,7 +103,7 @@ fn a_cox_model_on_counts_is_refused_with_the_reason() {
         "{err}"
     );
     assert!(
-        err.contains("Cox models, Table 1 and flows need patient-level data"),
+        err.contains("Cox models, cumulative incidence, Fine-Gray models, logistic regression, subgroup analyses, Table 1 and flows need patient-level data"),
         "{err}"
     );
 }

@@ -1,5 +1,6 @@
 //! Every number reprise writes for the four public data sets agrees with R's survival
-//! (tests/fixtures/*.json, made by tests/fixtures/regen.R) to 1e-9 relative.
+//! (tests/fixtures/*.json, made by tests/fixtures/regen.R) to 1e-9 relative: survival,
+//! cmprsk and stats::glm, with MASS's profile intervals.
 
 use serde_json::Value;
 
@@ -99,6 +100,11 @@ fn colon_death_agrees_with_r() {
 #[test]
 fn colon_recurrence_agrees_with_r() {
     agrees_with_r("colon_recurrence", 5000);
+}
+
+#[test]
+fn mgus2_competing_risks_agree_with_r_and_cmprsk() {
+    agrees_with_r("mgus2", 10000);
 }
 
 #[test]
