@@ -188,6 +188,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
     let columns = analysis_columns(study, &df, &levels, &rows)?;
     let endpoints = endpoint::read_all(study, &df, &rows)?;
     let masks = filters::flow_masks(study, &df, &rows)?;
+    check_weights(study, &columns, &masks, &rows)?;
     let count = match &study.spec.data.count {
         None => None,
         Some(col) => Some(counts(col, &df, &rows)?),
@@ -244,6 +245,53 @@ fn analysis_columns(
         columns.insert(name.to_string(), col?);
     }
     Ok(columns)
+}
+
+/// A column of case weights holds a number > 0 in every row: a missing weight is not a
+/// missing value to drop quietly, and a weight of 0 or below is no patient.
+fn check_weights(
+    study: &Study,
+    columns: &IndexMap<String, Column>,
+    masks: &HashMap<String, Vec<bool>>,
+    rows: &Rows,
+) -> Result<()> {
+    for planned in &study.analyses {
+        let used = planned
+            .analysis
+            .scope()
+            .and_then(|s| s.where_.as_ref())
+            .map(|w| &masks[w.as_str()]);
+        for (key, name) in planned.analysis.columns() {
+            if key != "weights" {
+                continue;
+            }
+            let id = &planned.id;
+            let column::Values::Num(values) = &columns[name].values else {
+                return Err(Error::in_file(
+                    Location::file(&rows.path),
+                    format!("analysis `{id}`: the weights column `{name}` is not numeric"),
+                )
+                .hint("case weights are numbers > 0, one per row"));
+            };
+            let mut bad = Bad::default();
+            for (i, v) in values.iter().enumerate() {
+                if used.is_some_and(|m| !m[i]) {
+                    continue;
+                }
+                match v {
+                    Some(w) if w.is_finite() && *w > 0.0 => {}
+                    Some(w) => bad.push(i, || format!("{w}")),
+                    None => bad.push(i, || "a missing value".into()),
+                }
+            }
+            bad.check(
+                rows,
+                &format!("analysis `{id}`: the weights column `{name}` must hold a number > 0"),
+            )
+            .map_err(|e| e.hint("give every row its weight; leave rows out with `where:`, not with a weight of 0 or a blank"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The `data.count` column: a whole number ≥ 0 in every row.

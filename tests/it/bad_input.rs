@@ -456,3 +456,178 @@ fn a_horizon_before_the_first_time_is_refused_with_the_times() {
         ],
     );
 }
+
+/// Competing risks: relapse (r) and death (d) against censoring (c).
+const CR_DATA: &str = "id,arm,age,w,time,status\n1,A,50,1.5,10,r\n2,A,61,1,12,c\n3,B,70,2,5,d\n4,B,45,1,20,r\n5,A,66,0.5,7,c\n6,B,58,1,9,d\n7,C,52,1,4,r\n";
+
+fn cr_study(analysis: &str) -> String {
+    format!(
+        "reprise: 1\nstudy: {{ id: cr, version: 1.0.0, title: CR, date: 2024-01-01 }}\n\
+         data: {{ path: data.csv }}\nendpoints:\n  \
+         efs: {{ time: time, event: status, event_codes: {{ censored: [c], causes: {{ relapse: [r], death: [d] }} }} }}\n\
+         analyses:\n  {analysis}\n"
+    )
+}
+
+#[test]
+fn a_km_on_competing_risks_without_a_cause_names_the_causes_and_says_why() {
+    refused(
+        &cr_study("km: { kind: km, endpoint: efs }"),
+        CR_DATA,
+        &[
+            "study.yaml:7:3",
+            "endpoint `efs` has competing risks (relapse, death)",
+            "with `cause: relapse` the other causes are censored",
+            "kind: cuminc",
+            "1 − Kaplan-Meier",
+        ],
+    );
+}
+
+#[test]
+fn a_cause_the_endpoint_does_not_declare_is_refused_with_the_ones_it_does() {
+    refused(
+        &cr_study("cox: { kind: cox, endpoint: efs, cause: relaps, covariates: [age] }"),
+        CR_DATA,
+        &[
+            "study.yaml:7:",
+            "has no cause `relaps`; its causes are relapse, death",
+            "did you mean `relapse`?",
+        ],
+    );
+}
+
+#[test]
+fn a_cause_on_an_endpoint_with_one_kind_of_event_is_refused() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "km: { kind: km, endpoint: os, cause: death }",
+        ),
+        DATA,
+        &["study.yaml:12:33", "has one kind of event", "causes:"],
+    );
+}
+
+#[test]
+fn cumulative_incidence_of_an_endpoint_without_causes_is_refused() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "cif: { kind: cuminc, endpoint: os }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:24",
+            "cumulative incidence needs competing risks",
+            "kind: km",
+        ],
+    );
+}
+
+#[test]
+fn a_status_value_that_is_no_declared_code_is_named_with_its_row() {
+    refused(
+        &cr_study("cif: { kind: cuminc, endpoint: efs }"),
+        &CR_DATA.replace("7,C,52,1,4,r", "7,C,52,1,4,x"),
+        &["data.csv", "row 7 (line 8): `x`", "relapse: r; death: d"],
+    );
+}
+
+#[test]
+fn a_tau_past_a_groups_follow_up_is_refused_with_the_longest_allowed() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "rm: { kind: rmst, endpoint: os, by: arm, tau: 15 }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:3",
+            "tau 15 is past the last follow-up time of group `A` (12)",
+            "survRM2",
+            "set `tau` to at most 12",
+        ],
+    );
+}
+
+#[test]
+fn a_subgroup_term_with_three_values_is_refused() {
+    refused(
+        &cr_study("sub: { kind: subgroups, endpoint: efs, term: arm, subgroups: [age] }")
+            .replace("time, event: status, event_codes: { censored: [c], causes: { relapse: [r], death: [d] } }", "time, event: status, event_codes: { censored: [c], event: [r, d] }"),
+        CR_DATA,
+        &[
+            "study.yaml:7:3",
+            "the term `arm` must have exactly two values among the rows used, but has 3 (A, B, C)",
+            "where:",
+        ],
+    );
+}
+
+#[test]
+fn a_logistic_outcome_that_is_not_zero_one_is_refused() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "lg: { kind: logistic, outcome: age, covariates: [arm] }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:3",
+            "the outcome `age` must be 0/1 or true/false, but has the value 50",
+            "derive",
+        ],
+    );
+}
+
+#[test]
+fn negative_or_missing_weights_are_refused_with_their_rows() {
+    let study = cr_study(
+        "cox: { kind: cox, endpoint: efs, cause: relapse, covariates: [age], weights: w }",
+    );
+    refused(
+        &study,
+        &CR_DATA
+            .replace("3,B,70,2,5,d", "3,B,70,-2,5,d")
+            .replace("5,A,66,0.5", "5,A,66,"),
+        &[
+            "data.csv",
+            "analysis `cox`: the weights column `w` must hold a number > 0 in 2 rows",
+            "row 3 (line 4): -2",
+            "row 5 (line 6): a missing value",
+            "where:",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_function_in_an_expression_lists_those_available() {
+    refused(
+        &STUDY.replace(
+            "endpoints:",
+            "derive:\n  la: { expr: \"logit(age)\" }\nendpoints:",
+        ),
+        DATA,
+        &[
+            "study.yaml:10:9",
+            "logit",
+            "the functions available: abs, sqrt, exp, log (natural",
+        ],
+    );
+}
+
+#[test]
+fn a_landmark_with_censoring_before_it_is_refused() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "km: { kind: km, endpoint: os, landmark: 6, censor_at: 5 }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:46",
+            "`censor_at` 5 is not after the landmark 6",
+        ],
+    );
+}
