@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::rows::grouped;
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::error::Result;
+use crate::figures::km::{Curve, KmPlot, Step};
 use crate::methods::{Paragraph, Sentence};
-use crate::present::{Present, format};
+use crate::present::{Present, format, relabel};
+use crate::spec::{FigureKind, FigureSpec};
 use crate::stats::{self, StatsError};
 use crate::tables::{Row, Table};
 
@@ -63,6 +65,8 @@ pub struct Stratum {
     pub events: u64,
     pub at: Vec<stats::cuminc::AtRow>,
     pub table: Vec<stats::cuminc::TableRow>,
+    #[serde(skip)]
+    pub steps: Vec<stats::cuminc::TableRow>,
 }
 
 /// Gray's test for one cause; null statistic where cmprsk reports none.
@@ -174,6 +178,7 @@ impl Analysis for Cuminc {
                         events: c.events,
                         at: c.at,
                         table: c.table,
+                        steps: c.steps,
                     })
                     .collect(),
             })
@@ -217,6 +222,159 @@ impl Analysis for Cuminc {
         let r = out.get::<CumincResult>().expect("a cuminc result");
         vec![self.table(at, r, cx)]
     }
+
+    fn default_figure(&self, id: &str) -> Option<FigureSpec> {
+        Some(FigureSpec {
+            analysis: Some(id.to_string()),
+            ..FigureSpec::blank(FigureKind::Cuminc)
+        })
+    }
+}
+
+/// Cumulative incidence curves: one per cause and group, with Gray's p per cause and the
+/// number still free of any event under them.
+pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
+    let id = spec.analysis.as_deref().expect("validated");
+    let r = cx.output::<CumincResult>(id).expect("a cuminc result");
+    let labels = &cx.labels;
+    let causes: Vec<&Cause> = r
+        .causes
+        .iter()
+        .filter(|c| spec.causes.as_ref().is_none_or(|s| s.contains(&c.cause)))
+        .collect();
+    let several = causes.len() > 1;
+    let grouped = r.by.is_some();
+    let mut curves = Vec::new();
+    for (ci, c) in causes.iter().enumerate() {
+        for (g, s) in c.strata.iter().enumerate() {
+            let group = relabel(
+                &labels.group(r.by.as_deref(), &s.label),
+                spec.labels.as_ref(),
+            );
+            let label = match (several, grouped) {
+                (true, true) => format!("{}, {group}", labels.cause(&c.cause)),
+                (true, false) => labels.cause(&c.cause),
+                _ => group,
+            };
+            // A group keeps its colour across causes; the second cause is dashed, a third
+            // and later ones take the next colours.
+            curves.push(Curve {
+                label,
+                color: if ci < 2 { g } else { g + ci * c.strata.len() },
+                dashed: ci == 1,
+                n: s.n,
+                steps: s
+                    .steps
+                    .iter()
+                    .map(|row| Step {
+                        time: row.time,
+                        surv: row.estimate.unwrap_or(0.0),
+                        lower: row.lower,
+                        upper: row.upper,
+                        n_risk: row.n_risk.whole(),
+                        n_event: row.n_event.0.ceil() as u64,
+                        n_censor: 0,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let last = curves
+        .iter()
+        .flat_map(|c| c.steps.last())
+        .map(|s| s.time)
+        .fold(0.0, f64::max);
+    let xmax = spec
+        .xmax
+        .unwrap_or_else(|| *crate::figures::nice_breaks(last, 6).last().unwrap_or(&1.0));
+    let breaks = spec
+        .breaks
+        .clone()
+        .unwrap_or_else(|| crate::figures::nice_breaks(xmax, 6))
+        .into_iter()
+        .filter(|b| *b <= xmax + 1e-9)
+        .collect();
+    let top = curves
+        .iter()
+        .flat_map(|c| c.steps.iter().filter(|s| s.time <= xmax))
+        .map(|s| {
+            if spec.ci.unwrap_or(false) {
+                s.upper.unwrap_or(s.surv)
+            } else {
+                s.surv
+            }
+        })
+        .fold(0.0, f64::max);
+    let ymax = if top > 0.6 {
+        1.0
+    } else {
+        (top * 1.15 * 10.0).ceil() / 10.0
+    }
+    .max(0.1);
+    let unit = labels.unit(&r.endpoint).unwrap_or("time");
+    let gray = r.gray_test.as_ref().map(|tests| {
+        tests
+            .iter()
+            .filter(|t| causes.iter().any(|c| c.cause == t.cause))
+            .map(|t| {
+                format::P::of(t.p).stated(&format!("Gray's test, {}: p", labels.cause(&t.cause)))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    // The number at risk (free of every event) is the same for each cause: one row per
+    // group, read from the first cause's curves.
+    let risk: Vec<(usize, String)> = causes
+        .first()
+        .map(|c| {
+            c.strata
+                .iter()
+                .enumerate()
+                .map(|(k, s)| {
+                    let l = relabel(
+                        &labels.group(r.by.as_deref(), &s.label),
+                        spec.labels.as_ref(),
+                    );
+                    (k, if grouped { l } else { "All".to_string() })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let plot = KmPlot {
+        curves,
+        xlab: spec
+            .xlab
+            .clone()
+            .unwrap_or_else(|| format!("Time ({unit})")),
+        ylab: spec.ylab.clone().unwrap_or_else(|| match &causes[..] {
+            [one] => format!("Cumulative incidence of {} (%)", labels.cause(&one.cause)),
+            _ => "Cumulative incidence (%)".to_string(),
+        }),
+        breaks,
+        xmax,
+        ci: spec.ci.unwrap_or(false),
+        risk_table: spec.risk_table.unwrap_or(true),
+        annotation: gray,
+        legend_title: r.by.as_ref().map(|b| labels.column(b)),
+        start: 0.0,
+        ymax,
+        risk_rows: several.then_some(risk),
+    };
+    let svg = crate::figures::km::svg(&plot);
+    let what = causes
+        .iter()
+        .map(|c| labels.cause(&c.cause))
+        .collect::<Vec<_>>();
+    let caption = format!(
+        "Cumulative incidence of {} ({}){}.",
+        format::list(&what),
+        labels.endpoint(&r.endpoint).to_lowercase(),
+        r.by.as_ref().map_or(String::new(), |b| format!(
+            " by {}",
+            labels.column(b).to_lowercase()
+        ))
+    );
+    (svg, caption)
 }
 
 impl Cuminc {

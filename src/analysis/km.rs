@@ -296,8 +296,11 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
     let curves: Vec<Curve> = r
         .strata
         .iter()
-        .map(|s| Curve {
+        .enumerate()
+        .map(|(k, s)| Curve {
             label: relabel(&s.label, spec.labels.as_ref()),
+            color: k,
+            dashed: false,
             n: s.n,
             steps: s
                 .table
@@ -362,6 +365,9 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         risk_table: spec.risk_table.unwrap_or(true),
         annotation,
         legend_title: km.by.as_ref().map(|b| labels.column(b)),
+        start: 1.0,
+        ymax: 1.0,
+        risk_rows: None,
     };
     let caption = match &km.by {
         Some(b) => format!("{label} by {}", labels.column(b).to_lowercase()),

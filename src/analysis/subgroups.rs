@@ -14,8 +14,8 @@ use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult
 use crate::data::{Column, Values};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
-use crate::present::{Present, format};
-use crate::spec::Ties;
+use crate::present::{Present, format, relabel};
+use crate::spec::{FigureKind, FigureSpec, Ties};
 use crate::stats::{self, Design, StatsError};
 use crate::tables::{Row, Table};
 
@@ -213,6 +213,86 @@ impl Analysis for Subgroups {
         let r = out.get::<SubgroupsResult>().expect("a subgroups result");
         vec![table(at, r, cx)]
     }
+
+    fn default_figure(&self, id: &str) -> Option<FigureSpec> {
+        Some(FigureSpec {
+            analysis: Some(id.to_string()),
+            ..FigureSpec::blank(FigureKind::Subgroups)
+        })
+    }
+}
+
+/// The subgroup forest plot: all patients, then each variable with its interaction p and
+/// its levels.
+pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
+    use crate::figures::forest::Estimate;
+    use crate::figures::subgroups::{Row as PlotRow, SubgroupPlot};
+    let id = spec.analysis.as_deref().expect("validated");
+    let r = cx
+        .output::<SubgroupsResult>(id)
+        .expect("a subgroups result");
+    let labels = &cx.labels;
+    let estimate = |l: &Level| match (l.hr, l.lower, l.upper) {
+        (Some(hr), Some(lower), Some(upper)) => Some(Estimate {
+            hr,
+            lower,
+            upper,
+            p: l.p,
+        }),
+        _ => None,
+    };
+    let counts = |l: &Level| {
+        l.per_arm
+            .iter()
+            .map(|a| format!("{}/{}", a.events, a.n))
+            .collect::<Vec<_>>()
+    };
+    let mut rows = vec![PlotRow {
+        label: "All patients".into(),
+        heading: true,
+        indent: false,
+        counts: counts(&r.overall),
+        estimate: estimate(&r.overall),
+        p: None,
+    }];
+    for s in &r.subgroups {
+        rows.push(PlotRow {
+            label: relabel(&labels.column(&s.variable), spec.labels.as_ref()),
+            heading: true,
+            indent: false,
+            counts: Vec::new(),
+            estimate: None,
+            p: Some(format::p_cell(s.interaction_p)),
+        });
+        for l in &s.levels {
+            let label = level_label(l.label.as_deref().unwrap_or(""));
+            rows.push(PlotRow {
+                label: relabel(&label, spec.labels.as_ref()),
+                heading: false,
+                indent: true,
+                counts: counts(l),
+                estimate: estimate(l),
+                p: None,
+            });
+        }
+    }
+    let arm = |a: &str| relabel(&labels.group(Some(&r.term), a), spec.labels.as_ref());
+    let plot = SubgroupPlot {
+        arms: r.arms.iter().map(|a| arm(a)).collect(),
+        rows,
+        xlab: spec
+            .xlab
+            .clone()
+            .unwrap_or_else(|| format!("Hazard ratio, {} vs {}", arm(&r.arms[1]), arm(&r.arms[0]))),
+        level: format::level(r.conf_level),
+    };
+    let caption = format!(
+        "{} by subgroup: hazard ratios of {} with {} confidence intervals, and the p-value of each subgroup's interaction.",
+        labels.endpoint(&r.endpoint),
+        labels.column(&r.term).to_lowercase(),
+        format::level(r.conf_level)
+    );
+    (crate::figures::subgroups::svg(&plot), caption)
 }
 
 /// The term as a 0/1 indicator over the rows, and its two values, the reference first
@@ -402,6 +482,15 @@ impl Fitter<'_> {
     }
 }
 
+/// A level under its variable's heading: a boolean's reads "yes" or "no".
+fn level_label(label: &str) -> String {
+    match label {
+        "true" => "yes".into(),
+        "false" => "no".into(),
+        other => other.to_string(),
+    }
+}
+
 /// A warning of the model within one subgroup level names it.
 fn within(label: Option<&str>, w: &str) -> String {
     match label {
@@ -477,7 +566,7 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
             indent: false,
         });
         for l in &s.levels {
-            let label = labels.group(Some(&s.variable), l.label.as_deref().unwrap_or(""));
+            let label = level_label(l.label.as_deref().unwrap_or(""));
             let mut c = cells(l, label);
             c.push(String::new());
             rows.push(Row {

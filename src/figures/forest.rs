@@ -56,7 +56,7 @@ fn numbers(c: &Canvas, col: f64, y: f64, hr: &str, p: &str) {
 
 /// Axis ticks for a log-scale range `lo..hi` (natural logs): round hazard ratios, 1 among
 /// them, three to seven where the range allows.
-fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+pub(super) fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let ticks: Vec<f64> = [
         0.01f64, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
     ]

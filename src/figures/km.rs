@@ -22,6 +22,10 @@ pub struct Step {
 #[derive(Debug, Clone)]
 pub struct Curve {
     pub label: String,
+    /// Its colour, an index into the palette.
+    pub color: usize,
+    /// Drawn in dashes: a second cause beside the first.
+    pub dashed: bool,
     pub n: u64,
     pub steps: Vec<Step>,
 }
@@ -51,12 +55,34 @@ pub struct KmPlot {
     /// Text in the panel's lower left, e.g. "Log-rank p = 0.003".
     pub annotation: Option<String>,
     pub legend_title: Option<String>,
+    /// What the curves start from at time 0: 1 for survival, 0 for cumulative incidence.
+    pub start: f64,
+    /// The top of the probability axis: 1, or lower for incidences that stay small.
+    pub ymax: f64,
+    /// The rows of the number-at-risk table, each a curve and its label; `None` for one
+    /// row per curve under its own label.
+    pub risk_rows: Option<Vec<(usize, String)>>,
+}
+
+impl KmPlot {
+    fn risk_rows(&self) -> Vec<(usize, &str)> {
+        match &self.risk_rows {
+            Some(rows) => rows.iter().map(|(k, l)| (*k, l.as_str())).collect(),
+            None => self
+                .curves
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (k, c.label.as_str()))
+                .collect(),
+        }
+    }
 }
 
 const WIDTH: f64 = 760.0;
 const PLOT_HEIGHT: f64 = 330.0;
 const ROW: f64 = 20.0;
 const TEXT: f64 = 13.0;
+const LEGEND_ROW: f64 = 18.0;
 
 /// Rough width of text in pixels, for margins only: typst draws the real glyphs.
 fn text_width(s: &str, px: f64) -> f64 {
@@ -70,6 +96,7 @@ struct Frame {
     /// The panel's width; its height is `PLOT_HEIGHT`.
     width: f64,
     xmax: f64,
+    ymax: f64,
 }
 
 impl Frame {
@@ -82,11 +109,15 @@ impl Frame {
             .fold(0.0, f64::max);
         let left = (labels_width + 44.0).max(78.0);
         let right = 24.0;
+        let rows = legend_items(plot, left)
+            .last()
+            .map_or(1, |(_, _, row)| row + 1);
         Frame {
             left,
-            top: 44.0,
+            top: 44.0 + LEGEND_ROW * (rows - 1) as f64,
             width: WIDTH - left - right,
             xmax: plot.xmax,
+            ymax: plot.ymax,
         }
     }
 
@@ -96,7 +127,7 @@ impl Frame {
     }
 
     fn y(&self, s: f64) -> f64 {
-        self.top + (1.0 - s.clamp(0.0, 1.0)) * PLOT_HEIGHT
+        self.top + (1.0 - s.clamp(0.0, self.ymax) / self.ymax) * PLOT_HEIGHT
     }
 
     fn bottom(&self) -> f64 {
@@ -115,7 +146,7 @@ fn shown_breaks(plot: &KmPlot) -> impl Iterator<Item = f64> + '_ {
 pub fn svg(plot: &KmPlot) -> String {
     let f = Frame::new(plot);
     let table_height = if plot.risk_table {
-        34.0 + ROW * plot.curves.len() as f64
+        34.0 + ROW * plot.risk_rows().len() as f64
     } else {
         0.0
     };
@@ -127,20 +158,31 @@ pub fn svg(plot: &KmPlot) -> String {
         let c: Canvas = backend.into_drawing_area();
         let _ = c.fill(&WHITE);
         axes(&c, plot, &f);
-        for (k, curve) in plot.curves.iter().enumerate() {
-            let color = PALETTE[k % PALETTE.len()];
+        for curve in &plot.curves {
+            let color = PALETTE[curve.color % PALETTE.len()];
             if plot.ci {
                 ci_bands(&c, &f, curve, color);
             }
-            draw::line(&c, &step_path(&f, curve), color, 2);
+            let path = step_path(&f, curve, plot.start);
+            if curve.dashed {
+                draw::dashed_path(&c, &path, color, 2);
+            } else {
+                draw::line(&c, &path, color, 2);
+            }
             censor_marks(&c, &f, curve, color);
         }
         legend(&c, plot, &f);
         if let Some(note) = &plot.annotation {
+            // Survival curves leave the lower left empty, incidence curves the upper left.
+            let y = if plot.start > 0.5 {
+                f.bottom() - 14.0
+            } else {
+                f.top + 14.0
+            };
             draw::text(
                 &c,
                 note,
-                (f.left + 12.0, f.bottom() - 14.0),
+                (f.left + 12.0, y),
                 TEXT,
                 BLACK,
                 HPos::Left,
@@ -158,7 +200,8 @@ pub fn svg(plot: &KmPlot) -> String {
 /// A light grid under the survival ticks, the axes, their ticks and their titles.
 fn axes(c: &Canvas, plot: &KmPlot, f: &Frame) {
     let (left, top, bottom) = (f.left, f.top, f.bottom());
-    for s in [0.25, 0.5, 0.75, 1.0] {
+    let ticks = y_ticks(plot.ymax);
+    for &s in ticks.iter().skip(1) {
         draw::line(
             c,
             &[(left, f.y(s)), (left + f.width, f.y(s))],
@@ -172,11 +215,11 @@ fn axes(c: &Canvas, plot: &KmPlot, f: &Frame) {
         BLACK,
         1,
     );
-    for s in [0.0, 0.25, 0.5, 0.75, 1.0] {
+    for &s in &ticks {
         draw::line(c, &[(left - 5.0, f.y(s)), (left, f.y(s))], BLACK, 1);
         draw::text(
             c,
-            &format!("{}", (s * 100.0).round()),
+            &crate::present::format::trimmed(s * 100.0, 1),
             (left - 8.0, f.y(s)),
             TEXT,
             BLACK,
@@ -223,11 +266,23 @@ fn ci_bands(c: &Canvas, f: &Frame, curve: &Curve, color: RGBColor) {
     }
 }
 
-/// The step curve from 1 at time 0, dropping at each event, to the last time within the
+/// The probability axis's ticks: quarters up to 1, else round steps up to `ymax`.
+fn y_ticks(ymax: f64) -> Vec<f64> {
+    if ymax >= 1.0 {
+        return vec![0.0, 0.25, 0.5, 0.75, 1.0];
+    }
+    crate::figures::nice_breaks(ymax * 100.0, 4)
+        .into_iter()
+        .map(|t| t / 100.0)
+        .filter(|t| *t <= ymax + 1e-12)
+        .collect()
+}
+
+/// The step curve from `start` at time 0, dropping at each event, to the last time within the
 /// axis.
-fn step_path(f: &Frame, curve: &Curve) -> Vec<(f64, f64)> {
-    let mut path = vec![(f.x(0.0), f.y(1.0))];
-    let mut current = 1.0;
+fn step_path(f: &Frame, curve: &Curve, start: f64) -> Vec<(f64, f64)> {
+    let mut path = vec![(f.x(0.0), f.y(start))];
+    let mut current = start;
     for s in &curve.steps {
         if s.time > f.xmax {
             break;
@@ -261,30 +316,61 @@ fn censor_marks(c: &Canvas, f: &Frame, curve: &Curve, color: RGBColor) {
 
 /// The legend above the panel, one entry per curve; a single curve needs none.
 fn legend(c: &Canvas, plot: &KmPlot, f: &Frame) {
-    let mut lx = f.left;
-    let legend = if plot.curves.len() > 1 {
-        plot.curves.as_slice()
-    } else {
-        &[]
-    };
-    if let (Some(title), false) = (&plot.legend_title, legend.is_empty()) {
-        draw::text(c, title, (lx, 20.0), TEXT, BLACK, HPos::Left, VPos::Center);
-        lx += text_width(title, TEXT) + 14.0;
-    }
-    for (k, curve) in legend.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
-        draw::line(c, &[(lx, 20.0), (lx + 22.0, 20.0)], color, 2);
+    let items = legend_items(plot, f.left);
+    if let (Some(title), false) = (&plot.legend_title, items.is_empty()) {
         draw::text(
             c,
-            &curve.label,
-            (lx + 28.0, 20.0),
+            title,
+            (f.left, 20.0),
             TEXT,
             BLACK,
             HPos::Left,
             VPos::Center,
         );
-        lx += 28.0 + text_width(&curve.label, TEXT) + 22.0;
     }
+    for (curve, lx, row) in items {
+        let color = PALETTE[curve.color % PALETTE.len()];
+        let y = 20.0 + LEGEND_ROW * row as f64;
+        if curve.dashed {
+            draw::dashed_path(c, &[(lx, y), (lx + 22.0, y)], color, 2);
+        } else {
+            draw::line(c, &[(lx, y), (lx + 22.0, y)], color, 2);
+        }
+        draw::text(
+            c,
+            &curve.label,
+            (lx + 28.0, y),
+            TEXT,
+            BLACK,
+            HPos::Left,
+            VPos::Center,
+        );
+    }
+}
+
+/// Where each legend entry goes: after the title, left to right, onto a new row when the
+/// next would run past the figure's edge.
+fn legend_items(plot: &KmPlot, left: f64) -> Vec<(&Curve, f64, usize)> {
+    if plot.curves.len() < 2 {
+        return Vec::new();
+    }
+    let start = left
+        + plot
+            .legend_title
+            .as_ref()
+            .map_or(0.0, |t| text_width(t, TEXT) + 14.0);
+    let (mut lx, mut row) = (start, 0);
+    let mut out = Vec::new();
+    for curve in &plot.curves {
+        let width = 28.0 + text_width(&curve.label, TEXT) + 22.0;
+        if lx > start && lx + width - 22.0 > WIDTH - 8.0 {
+            lx = start;
+            row += 1;
+        }
+        out.push((curve, lx, row));
+        lx += width;
+    }
+    out
 }
 
 /// The number at risk at each break, one row per curve in its colour, under the axis title.
@@ -298,12 +384,13 @@ fn risk_table(c: &Canvas, plot: &KmPlot, f: &Frame) {
         HPos::Left,
         VPos::Center,
     );
-    for (k, curve) in plot.curves.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
-        let ry = table_top + 30.0 + ROW * k as f64;
+    for (row, (k, label)) in plot.risk_rows().into_iter().enumerate() {
+        let curve = &plot.curves[k];
+        let color = PALETTE[curve.color % PALETTE.len()];
+        let ry = table_top + 30.0 + ROW * row as f64;
         draw::text(
             c,
-            &curve.label,
+            label,
             (f.left - 30.0, ry),
             TEXT,
             color,

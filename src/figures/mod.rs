@@ -9,6 +9,7 @@ mod draw;
 pub mod flow;
 pub mod forest;
 pub mod km;
+pub mod subgroups;
 
 use std::sync::Arc;
 
@@ -51,6 +52,8 @@ fn draw(spec: &FigureSpec, cx: &Present) -> (String, String) {
         FigureKind::Km => analysis::km::figure(spec, cx),
         FigureKind::Forest => analysis::cox::forest_figure(spec, cx),
         FigureKind::Flow => analysis::flow::figure(spec, cx),
+        FigureKind::Cuminc => analysis::cuminc::figure(spec, cx),
+        FigureKind::Subgroups => analysis::subgroups::figure(spec, cx),
     }
 }
 
@@ -58,7 +61,7 @@ fn draw(spec: &FigureSpec, cx: &Present) -> (String, String) {
 pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Option<Table> {
     match spec.kind {
         FigureKind::Forest => Some(analysis::cox::forest_table(fid, spec, cx)),
-        FigureKind::Km | FigureKind::Flow => None,
+        FigureKind::Km | FigureKind::Flow | FigureKind::Cuminc | FigureKind::Subgroups => None,
     }
 }
 

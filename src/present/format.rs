@@ -5,10 +5,18 @@
 /// What prints where a value does not exist (a median not reached, an undefined limit).
 pub const MISSING: &str = "–";
 
-/// A number with `digits` decimals; [`MISSING`] for a value that does not exist.
+/// A number with `digits` decimals; [`MISSING`] for a value that does not exist. A
+/// small negative number that rounds to zero prints as zero, not "-0.0".
 pub fn num(x: Option<f64>, digits: usize) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{v:.digits$}"),
+        Some(v) if v.is_finite() => {
+            let s = format!("{v:.digits$}");
+            if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+                s[1..].to_string()
+            } else {
+                s
+            }
+        }
         _ => MISSING.into(),
     }
 }
@@ -172,5 +180,15 @@ mod tests {
         let once = distinct(["log".to_string(), "log-log".into(), "log".into()]);
         assert_eq!(list(&once), "log and log-log");
         assert_eq!(ci(Some(0.5), None, 2), "(0.50 to –)");
+    }
+
+    #[test]
+    fn a_difference_that_rounds_to_zero_has_no_sign() {
+        assert_eq!(num(Some(-0.04), 1), "0.0");
+        assert_eq!(num(Some(-0.05001), 1), "-0.1");
+        assert_eq!(
+            estimate_ci(Some(-0.01), Some(-0.3), Some(0.2), 1),
+            "0.0 (-0.3 to 0.2)"
+        );
     }
 }

@@ -255,6 +255,10 @@ pub enum FigureKind {
     Km,
     Forest,
     Flow,
+    /// Cumulative incidence curves of a cuminc analysis.
+    Cuminc,
+    /// The subgroup forest plot of a subgroups analysis.
+    Subgroups,
 }
 
 /// A figure drawn from one or more analyses' results.
@@ -292,6 +296,9 @@ pub struct FigureSpec {
     /// Display names for strata, levels or terms.
     #[serde(default, deserialize_with = "scalar_map_opt")]
     pub labels: Option<IndexMap<String, String>>,
+    /// cuminc: the causes drawn (default: every cause).
+    #[serde(default, deserialize_with = "scalar_list_opt")]
+    pub causes: Option<Vec<String>>,
 }
 
 impl FigureSpec {
@@ -311,13 +318,16 @@ impl FigureSpec {
             analyses: None,
             univariable: None,
             labels: None,
+            causes: None,
         }
     }
 
     /// The analyses it draws (not a km figure's log-rank test, whose p it only quotes).
     pub fn drawn(&self) -> Vec<&str> {
         match self.kind {
-            FigureKind::Km | FigureKind::Flow => self.analysis.iter().map(String::as_str).collect(),
+            FigureKind::Km | FigureKind::Flow | FigureKind::Cuminc | FigureKind::Subgroups => {
+                self.analysis.iter().map(String::as_str).collect()
+            }
             FigureKind::Forest => self
                 .analyses
                 .iter()

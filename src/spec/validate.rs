@@ -282,7 +282,7 @@ impl Study {
                 }
             };
             match f.kind {
-                FigureKind::Km | FigureKind::Flow => {
+                FigureKind::Km | FigureKind::Flow | FigureKind::Cuminc | FigureKind::Subgroups => {
                     let Some(id) = &f.analysis else {
                         return Err(self.error_at(
                             &[Seg::Key("figures"), Seg::Key(fid)],
@@ -295,7 +295,27 @@ impl Study {
                             want("logrank", lr, "logrank")?;
                         }
                     } else {
-                        want("analysis", id, "flow")?;
+                        let kind = match f.kind {
+                            FigureKind::Cuminc => "cuminc",
+                            FigureKind::Subgroups => "subgroups",
+                            _ => "flow",
+                        };
+                        want("analysis", id, kind)?;
+                    }
+                    if let (FigureKind::Cuminc, Some(causes)) = (f.kind, &f.causes) {
+                        let planned = analyses.iter().find(|p| p.id == *id).expect("checked");
+                        let known = &planned
+                            .get::<crate::analysis::cuminc::Cuminc>()
+                            .expect("a cuminc analysis")
+                            .causes;
+                        if let Some(bad) = causes.iter().find(|c| !known.contains(c)) {
+                            return Err(self
+                                .error_at(
+                                    &here("causes"),
+                                    format!("figure `{fid}`: analysis `{id}` has no cause `{bad}`"),
+                                )
+                                .hint(format!("its causes: {}", known.join(", "))));
+                        }
                     }
                 }
                 FigureKind::Forest => {

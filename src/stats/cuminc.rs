@@ -46,6 +46,9 @@ pub struct Incidence {
     pub events: u64,
     pub at: Vec<AtRow>,
     pub table: Vec<TableRow>,
+    /// Every time of the curve, censorings included: what a figure's number at risk is
+    /// read from.
+    pub steps: Vec<TableRow>,
 }
 
 /// Per cause (in declared order), per group: the incidence curves. `cause[i]` is 0 for
@@ -105,7 +108,8 @@ pub fn cumulative_incidence(
                 .map(|(curve, &g)| Incidence {
                     n: size[g],
                     events: events[k - 1][g],
-                    table: table(&fit, ranges[curve].clone(), k),
+                    table: table(&fit, ranges[curve].clone(), k, true),
+                    steps: table(&fit, ranges[curve].clone(), k, false),
                     at: match (&at, &at_ranges) {
                         (Some(a), Some(r)) => at_rows(a, r[curve].clone(), k),
                         _ => Vec::new(),
@@ -126,9 +130,15 @@ fn limit(m: &Option<Vec<Vec<f64>>>, p: &[Vec<f64>], row: usize, k: usize) -> Opt
     (p[row][k] > 0.0).then(|| state(m, row, k)).flatten()
 }
 
-/// The rows of `summary(fit)`: the times at which any cause has an event.
-fn table(fit: &SurvfitAJResult, rows: std::ops::Range<usize>, k: usize) -> Vec<TableRow> {
-    rows.filter(|&i| fit.n_event[i].iter().skip(1).any(|&e| e > 0.0))
+/// The rows of `summary(fit)`: the times at which any cause has an event; or with
+/// `events_only` false, every time.
+fn table(
+    fit: &SurvfitAJResult,
+    rows: std::ops::Range<usize>,
+    k: usize,
+    events_only: bool,
+) -> Vec<TableRow> {
+    rows.filter(|&i| !events_only || fit.n_event[i].iter().skip(1).any(|&e| e > 0.0))
         .map(|i| TableRow {
             time: fit.time[i],
             n_risk: Count(fit.n_risk[i][0]),
