@@ -2,6 +2,9 @@
 
 use serde_json::Value;
 
+/// The keys that name a list's elements in a path.
+const NAMED: [&str; 6] = ["label", "term", "group", "cause", "variable", "arm"];
+
 /// A path that names no number, with what is there instead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotFound(pub String);
@@ -15,7 +18,8 @@ impl std::fmt::Display for NotFound {
 impl std::error::Error for NotFound {}
 
 /// The value a claim's path names: object keys by name, list elements by their `label`,
-/// `term`, `group` (an rmst contrast) or `time`. `Ok(None)` when the path exists but holds no number (null).
+/// `term`, `group` (an rmst contrast), `cause` (a cumulative incidence), `variable` (a
+/// subgroup), `arm` or `time`. `Ok(None)` when the path exists but holds no number (null).
 pub fn lookup<'a>(
     analysis: impl Fn(&str) -> Option<&'a Value>,
     path: &str,
@@ -41,7 +45,7 @@ pub fn lookup<'a>(
             },
             Value::Array(items) => {
                 let found = items.iter().find(|item| {
-                    ["label", "term", "group"]
+                    NAMED
                         .iter()
                         .any(|k| item.get(k).and_then(Value::as_str) == Some(seg))
                         || item
@@ -53,20 +57,19 @@ pub fn lookup<'a>(
                 match found {
                     Some(v) => v,
                     None => {
-                        let names: Vec<String> = items
-                            .iter()
-                            .filter_map(|i| {
-                                i.get("label")
-                                    .or(i.get("term"))
-                                    .or(i.get("group"))
-                                    .or(i.get("time"))
-                                    .map(|v| {
-                                        v.as_str()
-                                            .map(str::to_string)
-                                            .unwrap_or_else(|| v.to_string())
-                                    })
-                            })
-                            .collect();
+                        let names: Vec<String> =
+                            items
+                                .iter()
+                                .filter_map(|i| {
+                                    NAMED.iter().find_map(|k| i.get(*k)).or(i.get("time")).map(
+                                        |v| {
+                                            v.as_str()
+                                                .map(str::to_string)
+                                                .unwrap_or_else(|| v.to_string())
+                                        },
+                                    )
+                                })
+                                .collect();
                         return Err(NotFound(format!(
                             "`{walked}` has no element `{seg}` (it has: {})",
                             names.join(", ")
@@ -89,5 +92,37 @@ pub fn lookup<'a>(
         _ => Err(NotFound(format!(
             "`{walked}` is not a number; a claim must point at one value"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_causes_subgroups_and_arms_by_their_names() {
+        let cif = serde_json::json!({"causes": [{"cause": "relapse", "strata": [
+            {"label": "A", "at": [{"time": 5, "estimate": 0.31}]}]}]});
+        let sub = serde_json::json!({"subgroups": [{"variable": "sex", "interaction_p": 0.03,
+            "levels": [{"label": "F", "per_arm": [{"arm": "B", "events": 12}]}]}]});
+        let get = |id: &str| match id {
+            "cif" => Some(&cif),
+            "sub" => Some(&sub),
+            _ => None,
+        };
+        assert_eq!(
+            lookup(get, "cif/causes/relapse/strata/A/at/5/estimate"),
+            Ok(Some(0.31))
+        );
+        assert_eq!(
+            lookup(get, "sub/subgroups/sex/interaction_p"),
+            Ok(Some(0.03))
+        );
+        assert_eq!(
+            lookup(get, "sub/subgroups/sex/levels/F/per_arm/B/events"),
+            Ok(Some(12.0))
+        );
+        let missing = lookup(get, "cif/causes/death").unwrap_err();
+        assert!(missing.0.contains("(it has: relapse)"), "{missing}");
     }
 }
