@@ -51,6 +51,8 @@ pub struct FinegrayResult {
     pub n_dropped_missing: u64,
     pub events: u64,
     pub competing_events: u64,
+    /// The rows the model was fitted on, after the expansion.
+    pub expanded_rows: u64,
     pub terms: Vec<Term>,
     pub iterations: usize,
     pub warnings: Vec<String>,
@@ -157,7 +159,8 @@ impl Analysis for Finegray {
         let time: Vec<f64> = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
         let cause: Vec<u8> = rows.iter().map(|&i| all[i]).collect();
         let design = design::design(&cols, &rows)?;
-        let fit = stats::finegray::finegray(&time, &cause, self.cause.1, design, self.conf_level)?;
+        let (fit, expanded) =
+            stats::finegray::finegray(&time, &cause, self.cause.1, design, self.conf_level)?;
         let terms = fit
             .terms
             .iter()
@@ -187,6 +190,7 @@ impl Analysis for Finegray {
             n_dropped_missing: (cohort.n - rows.len()) as u64,
             events: fit.events,
             competing_events: competing,
+            expanded_rows: expanded,
             terms,
             iterations: fit.iterations,
             warnings: fit.warnings.clone(),

@@ -14,14 +14,15 @@ use super::{CoxFit, Design, Result, StatsError};
 use crate::spec::Ties;
 
 /// Fits the model of cause `of` (1 for the first cause) over rows with `time`, `cause`
-/// (0 censored) and the design (rows in the same order).
+/// (0 censored) and the design (rows in the same order); also how many rows the
+/// expansion made.
 pub fn finegray(
     time: &[f64],
     cause: &[u8],
     of: u8,
     design: Design,
     conf_level: f64,
-) -> Result<CoxFit> {
+) -> Result<(CoxFit, u64)> {
     if !cause.contains(&of) {
         return Err(StatsError(
             "the cause has no events among the rows used, so there is nothing to fit".into(),
@@ -69,5 +70,5 @@ pub fn finegray(
     )?;
     fit.n = time.len() as u64;
     fit.events = cause.iter().filter(|&&c| c == of).count() as u64;
-    Ok(fit)
+    Ok((fit, rows.len() as u64))
 }
