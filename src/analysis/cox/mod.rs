@@ -299,7 +299,32 @@ impl Kind for Cox {
                 format::list(&ties)
             ),
         )]
+        .into_iter()
+        .chain(options(all))
+        .collect()
     }
+}
+
+/// What the stratified, weighted or robust models add to the methods.
+fn options(all: &[&Cox]) -> Option<Sentence> {
+    let mut parts = Vec::new();
+    if all.iter().any(|c| !c.strata.is_empty()) {
+        parts.push("stratified models had a baseline hazard of their own for each stratum");
+    }
+    if all.iter().any(|c| c.weights.is_some()) {
+        parts.push("weighted models used case weights");
+    }
+    if all.iter().any(|c| c.cluster.is_some()) {
+        parts.push("standard errors of models with clustered patients are robust (sandwich) estimates over the clusters");
+    } else if all.iter().any(|c| c.robust) {
+        parts.push("robust (sandwich) standard errors were used where stated");
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut text = format::list(&parts.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+    text[..1].make_ascii_uppercase();
+    Some(Sentence::new(Paragraph::Estimation, format!("{text}.")))
 }
 
 impl Analysis for Cox {
