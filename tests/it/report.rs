@@ -422,3 +422,45 @@ analyses:
     let forest = String::from_utf8(report.files["figures/fig_cox.svg"].clone()).unwrap();
     assert!(forest.contains("HR (90% CI)"), "the forest plot's header");
 }
+
+/// The competing-risks and subgroup figures, drawn from their analyses: what a reader
+/// looks for in each is there, from the data.
+#[test]
+fn incidence_curves_and_the_subgroup_forest_show_what_papers_print() {
+    let out = Dir::new(&[]);
+    let spec = repo().join("examples/colon/study.yaml");
+    let run = reprise(
+        &[
+            "build",
+            spec.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let read = |f: &str| std::fs::read_to_string(out.path().join("figures").join(f)).unwrap();
+    let cif = read("fig_cif.svg");
+    for text in [
+        "Recurrence, Obs",
+        "Death, Lev+5FU",
+        "Gray",
+        "Number at risk",
+        "Cumulative incidence (%)",
+    ] {
+        assert!(cif.contains(text), "{text} not in the incidence figure");
+    }
+    let sub = read("fig_sub.svg");
+    for text in [
+        "All patients",
+        "events/n",
+        "interaction",
+        "167/312",
+        "0.67 (0.53 to 0.85)",
+        "better",
+    ] {
+        assert!(sub.contains(text), "{text} not in the subgroup figure");
+    }
+    let tables = std::fs::read_to_string(out.path().join("tables/cif_first.csv")).unwrap();
+    assert!(tables.contains("Gray"), "{tables}");
+}
