@@ -51,7 +51,8 @@ pub struct FinegrayResult {
     pub n_dropped_missing: u64,
     pub events: u64,
     pub competing_events: u64,
-    /// The rows the model was fitted on, after the expansion.
+    /// The rows R's `finegray` makes of the data (the fit forms the same sums without
+    /// them).
     pub expanded_rows: u64,
     pub terms: Vec<Term>,
     pub iterations: usize,
@@ -159,27 +160,33 @@ impl Analysis for Finegray {
         let time: Vec<f64> = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
         let cause: Vec<u8> = rows.iter().map(|&i| all[i]).collect();
         let design = design::design(&cols, &rows)?;
-        let (fit, expanded) =
-            stats::finegray::finegray(&time, &cause, self.cause.1, design, self.conf_level)?;
-        let terms = fit
-            .terms
+        let p = design.names.len();
+        let fit = stats::finegray::finegray(&time, &cause, self.cause.1, &design.x, p)?;
+        let z_crit = stats::z_for(self.conf_level);
+        let terms = design
+            .names
             .iter()
-            .map(|t| Term {
-                term: t.term.clone(),
-                coef: t.coef,
-                se: t.robust_se,
-                naive_se: t.se,
-                hr: t.hr,
-                lower: t.lower,
-                upper: t.upper,
-                z: t.z,
-                p: t.p,
+            .enumerate()
+            .map(|(j, name)| {
+                let (coef, se) = (fit.coef[j], fit.robust_se[j]);
+                let z = coef.zip(se).map(|(b, s)| b / s);
+                let limit = |sign: f64| {
+                    coef.zip(se)
+                        .and_then(|(b, s)| stats::finite((b + sign * z_crit * s).exp()))
+                };
+                Term {
+                    term: name.clone(),
+                    coef,
+                    se,
+                    naive_se: fit.naive_se[j],
+                    hr: coef.and_then(|b| stats::finite(b.exp())),
+                    lower: limit(-1.0),
+                    upper: limit(1.0),
+                    z: z.and_then(stats::finite),
+                    p: z.and_then(|z| stats::finite(stats::normal_p(z))),
+                }
             })
             .collect();
-        let competing = cause
-            .iter()
-            .filter(|&&c| c > 0 && c != self.cause.1)
-            .count() as u64;
         Ok(Outcome::new(FinegrayResult {
             kind: Self::NAME,
             endpoint: self.endpoint.clone(),
@@ -189,8 +196,8 @@ impl Analysis for Finegray {
             n: rows.len() as u64,
             n_dropped_missing: (cohort.n - rows.len()) as u64,
             events: fit.events,
-            competing_events: competing,
-            expanded_rows: expanded,
+            competing_events: fit.competing,
+            expanded_rows: fit.expanded_rows,
             terms,
             iterations: fit.iterations,
             warnings: fit.warnings.clone(),

@@ -191,9 +191,35 @@ pub fn logistic(
     // Both intervals use qnorm(c(a, 1 - a)), with 1 - a rounded as R rounds it.
     let a = (1.0 - conf_level) / 2.0;
     let (q_lo, q_hi) = (qnorm(a), qnorm(1.0 - a));
+    // Each term's profile is a series of refits of its own: on every core at once.
+    let profiles: Vec<Option<Profile>> = {
+        use rayon::prelude::*;
+        (0..k)
+            .into_par_iter()
+            .map(|j| {
+                (!fit.coef[j].is_nan()).then(|| {
+                    profile_term(
+                        &design,
+                        n,
+                        k,
+                        y,
+                        &w,
+                        &fit.coef,
+                        se[j],
+                        j,
+                        fit.deviance,
+                        conf_level,
+                        (q_lo, q_hi),
+                    )
+                })
+            })
+            .collect()
+    };
+    let mut profiles = profiles.into_iter();
     let mut profile_warnings = Vec::new();
     let mut terms = Vec::with_capacity(k);
     for (j, name) in term_names.into_iter().enumerate() {
+        let prof = profiles.next().expect("one per term");
         let coef = fit.coef[j];
         if coef.is_nan() {
             terms.push(LogisticTerm {
@@ -212,19 +238,7 @@ pub fn logistic(
             continue;
         }
         let z = coef / se[j];
-        let prof = profile_term(
-            &design,
-            n,
-            k,
-            y,
-            &w,
-            &fit.coef,
-            se[j],
-            j,
-            fit.deviance,
-            conf_level,
-            (q_lo, q_hi),
-        );
+        let prof = prof.expect("a profile for every estimable term");
         for msg in prof.warnings {
             let msg = format!("profiling {name}: {msg}");
             if !profile_warnings.contains(&msg) {
