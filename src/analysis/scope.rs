@@ -162,15 +162,15 @@ pub fn scoped(cohort: &Cohort, analysis: &dyn Analysis, scope: &Scope) -> (Cohor
     if let (Some(l), Some((_, e))) = (scope.landmark, endpoint) {
         // Only a complete row can be said to leave follow-up before the landmark; an
         // incomplete one is counted where it belongs, with the missing values.
-        for i in 0..cohort.n {
+        for (i, kept) in keep.iter_mut().enumerate() {
             let complete =
                 e.event[i].is_some() && columns.iter().all(|c| !cohort.columns[*c].is_missing(i));
-            if keep[i]
+            if *kept
                 && complete
                 && let Some(t) = e.time[i]
                 && t <= l
             {
-                keep[i] = false;
+                *kept = false;
                 dropped_landmark += weight(i);
             }
         }

@@ -147,14 +147,12 @@ fn from_dates(
     })
 }
 
+/// Per row, whether it ended in an event, and with competing risks which cause.
+type Events = (Vec<Option<bool>>, Option<Vec<u8>>);
+
 /// An event indicator: 0/1, booleans, or the endpoint's declared event codes; with
 /// competing risks also each row's cause (1 for the first declared, 0 for a censoring).
-fn events(
-    name: &str,
-    event: &EventColumn,
-    series: &Series,
-    rows: &Rows,
-) -> Result<(Vec<Option<bool>>, Option<Vec<u8>>)> {
+fn events(name: &str, event: &EventColumn, series: &Series, rows: &Rows) -> Result<Events> {
     let col = &event.column;
     let zero_one = || format!("endpoint `{name}`: event column `{col}` must be 0/1 or true/false");
     match &event.codes {

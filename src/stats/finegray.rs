@@ -13,6 +13,10 @@
 //! the competing events times the distinct censoring times (tens of millions at registry
 //! scale).
 
+// The sums run over covariates and rows of several parallel arrays at once; indexes say
+// which is which more plainly than zipped iterators would.
+#![allow(clippy::needless_range_loop)]
+
 use rayon::prelude::*;
 
 use super::linalg::{chinv2, cholesky2, chsolve2};
@@ -391,9 +395,9 @@ fn newton(prep: &Prepared) -> Result<Newton> {
             best = last.loglik;
             let mut step = last.u.clone();
             chsolve2(&imat, p, &mut step);
-            for j in 0..p {
-                old[j] = beta[j];
-                beta[j] += step[j];
+            old.copy_from_slice(&beta);
+            for (b, s) in beta.iter_mut().zip(&step) {
+                *b += s;
             }
         }
     }

@@ -310,7 +310,7 @@ fn linkinv(eta: f64) -> f64 {
 
 fn mu_eta(eta: f64) -> f64 {
     let opexp = 1.0 + eta.exp();
-    if eta > THRESH || eta < MTHRESH {
+    if !(MTHRESH..=THRESH).contains(&eta) {
         f64::EPSILON
     } else {
         eta.exp() / (opexp * opexp)
