@@ -168,22 +168,24 @@ impl Analysis for Finegray {
             .iter()
             .enumerate()
             .map(|(j, name)| {
-                let (coef, se) = (fit.coef[j], fit.robust_se[j]);
-                let z = coef.zip(se).map(|(b, s)| b / s);
-                let limit = |sign: f64| {
-                    coef.zip(se)
-                        .and_then(|(b, s)| stats::finite((b + sign * z_crit * s).exp()))
-                };
+                let t = stats::CoxTerm::wald(
+                    name.clone(),
+                    fit.coef[j].unwrap_or(f64::NAN),
+                    fit.naive_se[j].unwrap_or(f64::NAN),
+                    Some(fit.robust_se[j].unwrap_or(f64::NAN)),
+                    fit.coef[j].is_some(),
+                    z_crit,
+                );
                 Term {
-                    term: name.clone(),
-                    coef,
-                    se,
-                    naive_se: fit.naive_se[j],
-                    hr: coef.and_then(|b| stats::finite(b.exp())),
-                    lower: limit(-1.0),
-                    upper: limit(1.0),
-                    z: z.and_then(stats::finite),
-                    p: z.and_then(|z| stats::finite(stats::normal_p(z))),
+                    term: t.term,
+                    coef: t.coef,
+                    se: t.robust_se,
+                    naive_se: t.se,
+                    hr: t.hr,
+                    lower: t.lower,
+                    upper: t.upper,
+                    z: t.z,
+                    p: t.p,
                 }
             })
             .collect();

@@ -67,6 +67,35 @@ const TOLER_INF: f64 = 3.162_277_660_168_379_5e-5;
 /// Per covariate, then global, as `CoxFit::zph` holds them.
 type ZphTests = (Vec<(String, ChisqTest)>, ChisqTest);
 
+impl CoxTerm {
+    /// A term from its coefficient and standard errors: the hazard ratio with its
+    /// interval, z and p from `robust_se` when given, else from `se`; every value `None`
+    /// when the coefficient is not estimable (`usable` false) or not finite.
+    pub fn wald(
+        term: String,
+        coef: f64,
+        se: f64,
+        robust_se: Option<f64>,
+        usable: bool,
+        z_crit: f64,
+    ) -> CoxTerm {
+        let used = robust_se.unwrap_or(se);
+        let z = coef / used;
+        let keep = |x: f64| usable.then_some(x).and_then(finite);
+        CoxTerm {
+            term,
+            coef: keep(coef),
+            se: keep(se),
+            robust_se: robust_se.and_then(keep),
+            hr: keep(coef.exp()),
+            lower: keep((coef - z_crit * used).exp()),
+            upper: keep((coef + z_crit * used).exp()),
+            z: keep(z),
+            p: keep(normal_p(z)),
+        }
+    }
+}
+
 /// Fits the model; `design` (same row order as `time`) is consumed, since a registry's
 /// design is the largest thing in memory and the fit works on it in place.
 pub fn cox(
@@ -236,21 +265,9 @@ fn terms(fit: &Newton, names: &[String], aliased: &[usize], conf_level: f64) -> 
     let z_crit = z_for(conf_level);
     (0..p)
         .map(|j| {
-            let coef = fit.beta[j];
             let se = fit.var[j * p + j].sqrt();
             let usable = !aliased.contains(&j);
-            let z = coef / se;
-            CoxTerm {
-                term: names[j].clone(),
-                coef: usable.then_some(coef).and_then(finite),
-                se: usable.then_some(se).and_then(finite),
-                robust_se: None,
-                hr: usable.then(|| coef.exp()).and_then(finite),
-                lower: usable.then(|| (coef - z_crit * se).exp()).and_then(finite),
-                upper: usable.then(|| (coef + z_crit * se).exp()).and_then(finite),
-                z: usable.then_some(z).and_then(finite),
-                p: usable.then(|| normal_p(z)).and_then(finite),
-            }
+            CoxTerm::wald(names[j].clone(), fit.beta[j], se, None, usable, z_crit)
         })
         .collect()
 }

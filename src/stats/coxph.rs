@@ -11,7 +11,7 @@ use survival::data_prep::aeq_counting;
 use survival::regression::{CoxPHFit, CoxphData, CoxphOptions, TieMethod, ZphTransform, cox_zph};
 
 use super::cox::{CoxFit, CoxTerm, Design};
-use super::{ChisqTest, Result, StatsError, finite, normal_p, z_for};
+use super::{ChisqTest, Result, StatsError, finite, z_for};
 use crate::spec::Ties;
 
 /// What a model adds to `Surv(time, event) ~ x`.
@@ -136,20 +136,14 @@ fn terms(fit: &CoxPHFit, names: &[String], robust: bool, conf_level: f64) -> Vec
             let coef = fit.coefficients[j];
             let naive = fit.naive_var.as_ref().unwrap_or(&fit.var)[[j, j]].sqrt();
             let robust_se = robust.then(|| fit.var[[j, j]].sqrt());
-            let se = robust_se.unwrap_or(naive);
-            let usable = coef.is_finite();
-            let z = coef / se;
-            CoxTerm {
-                term: name.clone(),
-                coef: usable.then_some(coef).and_then(finite),
-                se: usable.then_some(naive).and_then(finite),
-                robust_se: robust_se.filter(|_| usable).and_then(finite),
-                hr: usable.then(|| coef.exp()).and_then(finite),
-                lower: usable.then(|| (coef - z_crit * se).exp()).and_then(finite),
-                upper: usable.then(|| (coef + z_crit * se).exp()).and_then(finite),
-                z: usable.then_some(z).and_then(finite),
-                p: usable.then(|| normal_p(z)).and_then(finite),
-            }
+            CoxTerm::wald(
+                name.clone(),
+                coef,
+                naive,
+                robust_se,
+                coef.is_finite(),
+                z_crit,
+            )
         })
         .collect()
 }
