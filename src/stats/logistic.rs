@@ -11,9 +11,10 @@
 //! are replayed as well: the grid of `profile.glm`, an "fmm" cubic spline through it as
 //! `spline()` builds and evaluates it, and `approx()` to invert the spline.
 //!
-//! Only `std` is used: the fit needs a small Householder QR, the intervals a few normal
-//! quantiles, and the p-values the normal and chi-square tails, all written here with R's
-//! own algorithms (Cody's `pnorm`, Wichura's AS 241 `qnorm`).
+//! The fit needs a small Householder QR, the intervals a few normal quantiles, and the
+//! p-values the normal and chi-square tails, all written here with R's own algorithms
+//! (Cody's `pnorm`, Wichura's AS 241 `qnorm`), which agree with R's to the last bit where
+//! a general-purpose library's need not; the profiles of the terms run side by side.
 
 // The published coefficients of those algorithms, and R's values in the tests, are
 // quoted to the digits their sources give.
