@@ -110,7 +110,7 @@ pub fn run_one(planned: &Planned, cx: &RunCx) -> std::result::Result<Outcome, St
     match planned.analysis.scope() {
         Some(scope) if !scope.is_empty() => {
             let (cohort, result) =
-                super::scope::scoped(cx.cohort, planned.analysis.as_ref(), scope);
+                super::scope::scoped(cx.cohort, planned.analysis.as_ref(), scope)?;
             planned.analysis.run(&RunCx {
                 cohort: &cohort,
                 done: cx.done,

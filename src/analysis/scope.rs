@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{Analysis, ParseCx};
 use crate::data::{Cohort, EndpointData};
 use crate::error::Result;
+use crate::stats::StatsError;
 
 /// The options as planned. `cause` keeps the cause's name and its code in the data
 /// stage's numbering (1 for the first declared).
@@ -93,6 +94,26 @@ impl Scope {
                 )
                 .hint("both are times from the endpoint's origin: censor_at must be later"));
         }
+        let endpoint_censor = endpoint
+            .and_then(|e| cx.study.spec.endpoints.get(e))
+            .and_then(|e| e.censor_at);
+        if let (Some(l), Some(c)) = (landmark, endpoint_censor)
+            && c <= l
+        {
+            return Err(cx
+                .error_at(
+                    &["landmark"],
+                    format!(
+                        "analysis `{id}`: the landmark {l} is not before the endpoint's `censor_at` {c}, so no follow-up would remain"
+                    ),
+                )
+                .hint("a landmark must come before the administrative censoring"));
+        }
+        let censor_at = match (censor_at, endpoint_censor) {
+            // Both apply: the earlier one is what the data see.
+            (Some(a), Some(e)) => Some(a.min(e)),
+            (a, _) => a,
+        };
         let causes = endpoint.map(|e| cx.causes(e)).unwrap_or_default();
         let cause = match (cause, causes.is_empty()) {
             (None, true) => None,
@@ -146,7 +167,11 @@ impl Scope {
 /// The cohort an analysis with a scope runs over: the rows `where` keeps and (with a
 /// landmark) those still under follow-up after it, with the columns the analysis reads
 /// and its endpoint rewritten; and the counts of what was removed.
-pub fn scoped(cohort: &Cohort, analysis: &dyn Analysis, scope: &Scope) -> (Cohort, ScopeResult) {
+pub fn scoped(
+    cohort: &Cohort,
+    analysis: &dyn Analysis,
+    scope: &Scope,
+) -> std::result::Result<(Cohort, ScopeResult), StatsError> {
     let _step = crate::progress::timed("  rows in scope");
     let weight = |i: usize| cohort.count.as_ref().map_or(1, |c| c[i]);
     let mut keep: Vec<bool> = match &scope.where_ {
@@ -154,28 +179,51 @@ pub fn scoped(cohort: &Cohort, analysis: &dyn Analysis, scope: &Scope) -> (Cohor
         None => vec![true; cohort.n],
     };
     let dropped_where: u64 = (0..cohort.n).filter(|&i| !keep[i]).map(weight).sum();
+    if let Some(sql) = &scope.where_
+        && !keep.contains(&true)
+    {
+        return Err(StatsError(format!(
+            "`where: {sql}` keeps none of the {} rows, so there is nothing to analyse; check the condition against the data (a comparison with a missing value is not true)",
+            cohort.n
+        )));
+    }
     let columns: Vec<&str> = analysis.columns().into_iter().map(|(_, c)| c).collect();
     let endpoint = analysis
         .endpoint()
         .map(|name| (name, &cohort.endpoints[name]));
     let mut dropped_landmark = 0u64;
+    // Rows that left follow-up before the landmark but are counted with the missing
+    // values, because they are incomplete: their time is blanked so that no fit (a
+    // selected model reads fewer columns than it was planned with) can take them in.
+    let mut blank = vec![false; cohort.n];
     if let (Some(l), Some((_, e))) = (scope.landmark, endpoint) {
-        // Only a complete row can be said to leave follow-up before the landmark; an
-        // incomplete one is counted where it belongs, with the missing values.
         for (i, kept) in keep.iter_mut().enumerate() {
+            let Some(t) = e.time[i].filter(|&t| *kept && t <= l) else {
+                continue;
+            };
             let complete =
                 e.event[i].is_some() && columns.iter().all(|c| !cohort.columns[*c].is_missing(i));
-            if *kept
-                && complete
-                && let Some(t) = e.time[i]
-                && t <= l
-            {
+            if complete {
                 *kept = false;
                 dropped_landmark += weight(i);
+            } else {
+                blank[i] = t <= l;
             }
         }
     }
     let rows: Vec<usize> = (0..cohort.n).filter(|&i| keep[i]).collect();
+    if let (Some(l), Some((_, e))) = (scope.landmark, endpoint)
+        && !rows.iter().any(|&i| e.time[i].is_some_and(|t| t > l))
+    {
+        let longest = (0..cohort.n)
+            .filter_map(|i| e.time[i])
+            .fold(f64::NEG_INFINITY, f64::max);
+        return Err(StatsError(format!(
+            "no patient is still under follow-up after the landmark {}: the longest time is {}; a landmark must come before the end of follow-up",
+            crate::present::format::trimmed(l, 4),
+            crate::present::format::trimmed(longest, 4)
+        )));
+    }
     let mut out = Cohort {
         n: rows.len(),
         columns: columns
@@ -195,15 +243,20 @@ pub fn scoped(cohort: &Cohort, analysis: &dyn Analysis, scope: &Scope) -> (Cohor
             .map(|c| rows.iter().map(|&i| c[i]).collect()),
     };
     if let Some((name, e)) = endpoint {
-        out.endpoints
-            .insert(name.to_string(), rewrite(e, &rows, scope));
+        let mut rewritten = rewrite(e, &rows, scope);
+        for (k, &i) in rows.iter().enumerate() {
+            if blank[i] {
+                rewritten.time[k] = None;
+            }
+        }
+        out.endpoints.insert(name.to_string(), rewritten);
     }
     let result = ScopeResult {
         n_dropped_where: scope.where_.as_ref().map(|_| dropped_where),
         n_dropped_landmark: scope.landmark.map(|_| dropped_landmark),
         ..scope.unscoped()
     };
-    (out, result)
+    Ok((out, result))
 }
 
 /// The endpoint at `rows`: one cause's events (the others censored), censored at

@@ -33,6 +33,9 @@ pub struct Params {
     conf_level: Option<f64>,
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// On a competing-risks endpoint: the cause (cause-specific Cox models).
+    #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    cause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +130,7 @@ impl Kind for Subgroups {
         }
         Ok(Subgroups {
             conf_level: cx.conf_level(p.conf_level)?,
-            scope: Scope::plan(cx, Some(&endpoint), p.where_, None, None, None)?,
+            scope: Scope::plan(cx, Some(&endpoint), p.where_, None, p.cause, None)?,
             endpoint,
             term,
             subgroups,
@@ -175,6 +178,7 @@ impl Analysis for Subgroups {
         let rows = rows_where(&complete(cohort.n, Some(e), &all));
         let (arm, arms) = arms(term, &rows)?;
         let fitter = Fitter {
+            term: &self.term,
             time: rows.iter().map(|&i| e.time[i].expect("complete")).collect(),
             event: rows
                 .iter()
@@ -329,6 +333,8 @@ fn arms(
 
 /// Fits the term's Cox model over subsets of the rows used.
 struct Fitter<'a> {
+    /// The term's name, which the models' warnings use.
+    term: &'a str,
     time: Vec<f64>,
     event: Vec<bool>,
     /// Per row used: in the second arm.
@@ -409,7 +415,19 @@ impl Fitter<'_> {
         let test = (|| {
             let reduced = self.fit(&everyone, self.design(&everyone, Some((variable, false)))?)?;
             let full = self.fit(&everyone, self.design(&everyone, Some((variable, true)))?)?;
-            let df = labels.len() - 1;
+            // As R's anova: an interaction a level cannot show (one arm only) is aliased
+            // and adds no degree of freedom.
+            let prefix = format!("{}:", self.term);
+            let df = full
+                .terms
+                .iter()
+                .filter(|t| t.term.starts_with(&prefix) && t.coef.is_some())
+                .count();
+            if df == 0 {
+                return Err(StatsError(
+                    "no subgroup has patients in both arms beyond the first".into(),
+                ));
+            }
             Ok::<_, StatsError>(stats::finite(stats::chisq_sf(
                 2.0 * (full.loglik - reduced.loglik),
                 df as f64,
@@ -439,28 +457,39 @@ impl Fitter<'_> {
     ) -> std::result::Result<Design, StatsError> {
         let data_rows: Vec<usize> = subset.iter().map(|&k| self.rows[k]).collect();
         let mut front: Vec<(String, Vec<f64>)> = vec![(
-            "arm".to_string(),
+            self.term.to_string(),
             subset
                 .iter()
                 .map(|&k| f64::from(u8::from(self.arm[k])))
                 .collect(),
         )];
         if let Some((variable, interaction)) = by {
-            let d = design::design(&[variable], &data_rows)?;
-            let p = d.names.len();
-            for j in 0..p {
-                front.push((
-                    d.names[j].clone(),
-                    (0..d.rows).map(|r| d.x[r * p + j]).collect(),
-                ));
-            }
-            if interaction {
-                for j in 0..p {
-                    let values = (0..d.rows)
-                        .map(|r| d.x[r * p + j] * front[0].1[r])
+            // The variable as a factor over the levels its subgroups are, whatever its
+            // type: a number with three values is three subgroups, not a slope.
+            let (codes, labels) = variable.groups(&data_rows);
+            let levels: Vec<(String, Vec<f64>)> = (1..labels.len())
+                .map(|l| {
+                    let name = format!("{}={}", variable.name, labels[l]);
+                    let values = codes
+                        .iter()
+                        .map(|&c| f64::from(u8::from(c as usize == l)))
                         .collect();
-                    front.push((format!("arm:{}", d.names[j]), values));
-                }
+                    (name, values)
+                })
+                .collect();
+            let arm = front[0].1.clone();
+            if interaction {
+                let products: Vec<(String, Vec<f64>)> = levels
+                    .iter()
+                    .map(|(name, v)| {
+                        let values = v.iter().zip(&arm).map(|(a, b)| a * b).collect();
+                        (format!("{}:{name}", self.term), values)
+                    })
+                    .collect();
+                front.extend(levels);
+                front.extend(products);
+            } else {
+                front.extend(levels);
             }
         }
         let rest = if self.covariates.is_empty() {

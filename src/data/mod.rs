@@ -267,11 +267,13 @@ fn check_weights(
             }
             let id = &planned.id;
             let column::Values::Num(values) = &columns[name].values else {
-                return Err(Error::in_file(
-                    Location::file(&rows.path),
-                    format!("analysis `{id}`: the weights column `{name}` is not numeric"),
-                )
-                .hint("case weights are numbers > 0, one per row"));
+                use crate::spec::Seg;
+                return Err(study
+                    .error_at(
+                        &[Seg::Key("analyses"), Seg::Key(id), Seg::Key("weights")],
+                        format!("analysis `{id}`: the weights column `{name}` is not numeric"),
+                    )
+                    .hint("case weights are numbers > 0, one per row"));
             };
             let mut bad = Bad::default();
             for (i, v) in values.iter().enumerate() {

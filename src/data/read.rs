@@ -180,16 +180,16 @@ fn read_parquet(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
 }
 
 /// The data columns a study reads, in the file's order; `None` (all of them) when a SQL
-/// expression (a derived `expr`, a flow filter) may read any column. A registry extract
+/// expression (a derived `expr`, a flow filter, a `where`) may read any column. A registry extract
 /// often carries dozens of columns a study never looks at, and parsing them is most of
 /// the load.
 fn used_columns(study: &Study, header: &[String]) -> Option<Vec<String>> {
     let spec = &study.spec;
     if spec.derive.iter().any(|(_, d)| d.expr.is_some())
-        || study
-            .analyses
-            .iter()
-            .any(|p| !p.analysis.filters().is_empty())
+        || study.analyses.iter().any(|p| {
+            !p.analysis.filters().is_empty()
+                || p.analysis.scope().is_some_and(|s| s.where_.is_some())
+        })
     {
         return None;
     }

@@ -182,6 +182,12 @@ impl Study {
                 ))
                 .hint("with one kind of event use `event: [codes]` instead"));
             }
+            Some(causes) if causes.len() > 200 => {
+                return Err(at(format!(
+                    "endpoint `{name}`: `causes` names {} causes; reprise takes at most 200",
+                    causes.len()
+                )));
+            }
             Some(causes) => {
                 for (cause, list) in causes {
                     if list.is_empty() {

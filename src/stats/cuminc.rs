@@ -111,7 +111,9 @@ pub fn cumulative_incidence(
                     table: table(&fit, ranges[curve].clone(), k, true),
                     steps: table(&fit, ranges[curve].clone(), k, false),
                     at: match (&at, &at_ranges) {
-                        (Some(a), Some(r)) => at_rows(a, r[curve].clone(), k),
+                        (Some(a), Some(r)) => {
+                            at_rows(a, r[curve].clone(), k, fit.time[ranges[curve].start])
+                        }
                         _ => Vec::new(),
                     },
                 })
@@ -151,14 +153,26 @@ fn table(
         .collect()
 }
 
-fn at_rows(a: &SurvfitAJResult, rows: std::ops::Range<usize>, k: usize) -> Vec<AtRow> {
-    rows.map(|i| AtRow {
-        time: a.time[i],
-        estimate: finite(a.pstate[i][k]),
-        se: state(&a.std_err, i, k),
-        lower: limit(&a.lower, &a.pstate, i, k),
-        upper: limit(&a.upper, &a.pstate, i, k),
-        n_risk: Count(a.n_risk[i][0]),
+/// The incidence at the chosen times; before the curve's `first` time R reports the
+/// starting state with limits 0 (survfit0's row), after it a zero estimate has none.
+fn at_rows(a: &SurvfitAJResult, rows: std::ops::Range<usize>, k: usize, first: f64) -> Vec<AtRow> {
+    rows.map(|i| {
+        let before = a.time[i] < first;
+        let bound = |m: &Option<Vec<Vec<f64>>>| {
+            if before {
+                state(m, i, k)
+            } else {
+                limit(m, &a.pstate, i, k)
+            }
+        };
+        AtRow {
+            time: a.time[i],
+            estimate: finite(a.pstate[i][k]),
+            se: state(&a.std_err, i, k),
+            lower: bound(&a.lower),
+            upper: bound(&a.upper),
+            n_risk: Count(a.n_risk[i][0]),
+        }
     })
     .collect()
 }

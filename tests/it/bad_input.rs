@@ -631,3 +631,62 @@ fn a_landmark_with_censoring_before_it_is_refused() {
         ],
     );
 }
+
+#[test]
+fn a_where_that_keeps_no_rows_says_so() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "km: { kind: km, endpoint: os, where: \"age > 100\" }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:3",
+            "`where: age > 100` keeps none of the 6 rows",
+        ],
+    );
+}
+
+#[test]
+fn a_landmark_past_all_follow_up_says_so() {
+    refused(
+        &edit(
+            "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+            "km: { kind: km, endpoint: os, landmark: 30 }",
+        ),
+        DATA,
+        &[
+            "study.yaml:12:3",
+            "no patient is still under follow-up after the landmark 30",
+            "the longest time is 20",
+        ],
+    );
+}
+
+#[test]
+fn a_where_may_read_a_column_no_analysis_reads() {
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &edit(
+                "km: { kind: km, endpoint: os, by: arm, times: [6, 12] }",
+                "km: { kind: km, endpoint: os, where: \"id <= 4\" }",
+            ),
+        ),
+        ("data.csv", DATA),
+    ]);
+    let out = dir.run(&["check", "study.yaml", "--json"]);
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn weights_that_are_not_numbers_are_placed_at_the_key() {
+    refused(
+        &edit(
+            "cox: { kind: cox, endpoint: os, covariates: [age, arm] }",
+            "cox: { kind: cox, endpoint: os, covariates: [age], weights: arm }",
+        ),
+        DATA,
+        &["study.yaml:14:", "the weights column `arm` is not numeric"],
+    );
+}

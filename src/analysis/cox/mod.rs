@@ -59,8 +59,9 @@ pub struct Cox {
     pub select: Option<Select>,
     pub strata: Vec<String>,
     pub cluster: Option<String>,
-    /// The robust (sandwich) variance: with `cluster`, or asked for with `robust: true`.
-    pub robust: bool,
+    /// The robust (sandwich) variance as asked for; without `robust`, R's default: with a
+    /// cluster, or with case weights that are not whole numbers.
+    pub robust: Option<bool>,
     pub weights: Option<String>,
     pub scope: Scope,
 }
@@ -272,7 +273,11 @@ impl Kind for Cox {
                 .hint("a cluster is only used by the robust variance: drop one of the two"));
         }
         Ok(Cox {
-            robust: p.robust.unwrap_or(false) || p.cluster.is_some(),
+            robust: if p.cluster.is_some() {
+                Some(true)
+            } else {
+                p.robust
+            },
             strata,
             cluster: p.cluster,
             weights: p.weights,
@@ -316,7 +321,10 @@ fn options(all: &[&Cox]) -> Option<Sentence> {
     }
     if all.iter().any(|c| c.cluster.is_some()) {
         parts.push("standard errors of models with clustered patients are robust (sandwich) estimates over the clusters");
-    } else if all.iter().any(|c| c.robust) {
+    } else if all
+        .iter()
+        .any(|c| c.robust != Some(false) && (c.robust.is_some() || c.weights.is_some()))
+    {
         parts.push("robust (sandwich) standard errors were used where stated");
     }
     if parts.is_empty() {
@@ -394,7 +402,10 @@ impl Cox {
     /// Whether the model is the plain `coxph(Surv(time, event) ~ x)`, which the fast path
     /// fits at registry scale.
     fn plain(&self) -> bool {
-        self.strata.is_empty() && self.cluster.is_none() && !self.robust && self.weights.is_none()
+        self.strata.is_empty()
+            && self.cluster.is_none()
+            && self.robust != Some(true)
+            && self.weights.is_none()
     }
 
     /// The columns the model reads besides its covariates.
@@ -462,7 +473,11 @@ impl Cox {
                     strata: strata.as_deref(),
                     weights: weights.as_deref(),
                     cluster: cluster.as_deref(),
-                    robust: self.robust,
+                    robust: self.robust.unwrap_or_else(|| {
+                        weights
+                            .as_ref()
+                            .is_some_and(|w| w.iter().any(|x| x.fract() != 0.0))
+                    }),
                     entry: None,
                 },
             )?
