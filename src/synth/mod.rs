@@ -60,8 +60,35 @@ pub fn load(path: &std::path::Path) -> Result<(SynthSpec, String)> {
         )
         .hint("this reprise reads `synth: 1`"));
     }
+    // A number printed to more decimals than a double holds is no more precise, and a
+    // count in the thousands would make every value a page long.
+    let ctx = spec::Ctx { path, text: &text };
+    let too_many = |d: Option<usize>| d.is_some_and(|d| d > MAX_DIGITS);
+    for (name, c) in spec.columns.iter() {
+        if too_many(c.digits) {
+            return Err(ctx
+                .err(
+                    &spec::column_key(name, "digits"),
+                    format!("column `{name}`: `digits` must be at most {MAX_DIGITS}"),
+                )
+                .hint("digits is the number of decimals the synthetic values are rounded to"));
+        }
+    }
+    for (name, e) in spec.endpoints.iter() {
+        if too_many(e.digits) {
+            return Err(ctx
+                .err(
+                    &spec::endpoint_key(name, "digits"),
+                    format!("endpoint `{name}`: `digits` must be at most {MAX_DIGITS}"),
+                )
+                .hint("digits is the number of decimals the synthetic times are rounded to"));
+        }
+    }
     Ok((spec, text))
 }
+
+/// The most decimals a synthetic value is written with.
+const MAX_DIGITS: usize = 12;
 
 /// Generates the cohort. `seed` overrides the spec's.
 pub fn generate(

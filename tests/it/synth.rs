@@ -131,3 +131,17 @@ fn categorical_counts_among_nobody_are_refused_at_the_when() {
         "{err}"
     );
 }
+
+#[test]
+fn a_huge_number_of_digits_is_refused_at_its_key_not_a_panic() {
+    let spec = "synth: 1\nn: 10\ncolumns:\n  id: { kind: id }\n  age: { kind: continuous, median: 60, min: 40, max: 80, digits: 1000000000 }\n";
+    let dir = Dir::new(&[("s.yaml", spec)]);
+    let out = dir.run(&["synth", "s.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("s.yaml:5:") && err.contains("`digits` must be at most 12"),
+        "{err}"
+    );
+}
