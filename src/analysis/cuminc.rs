@@ -97,19 +97,7 @@ impl Kind for Cuminc {
                 )
                 .hint("declare the causes: `event_codes: { censored: [..], causes: { relapse: [..], death: [..] } }`; with one kind of event use `kind: km`"));
         }
-        let times = p.times.unwrap_or_default();
-        if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
-            return Err(cx.error_at(
-                &["times"],
-                format!("analysis `{id}`: time {t} is not a finite time ≥ 0"),
-            ));
-        }
-        if times.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(cx.error_at(
-                &["times"],
-                format!("analysis `{id}`: `times` must be increasing with no repeats"),
-            ));
-        }
+        let times = cx.times(p.times)?;
         Ok(Cuminc {
             conf_level: cx.conf_level(p.conf_level)?,
             scope: Scope::plan(cx, None, p.where_, None, None, None)?,
@@ -279,21 +267,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             });
         }
     }
-    let last = curves
-        .iter()
-        .flat_map(|c| c.steps.last())
-        .map(|s| s.time)
-        .fold(0.0, f64::max);
-    let xmax = spec
-        .xmax
-        .unwrap_or_else(|| *crate::figures::nice_breaks(last, 6).last().unwrap_or(&1.0));
-    let breaks = spec
-        .breaks
-        .clone()
-        .unwrap_or_else(|| crate::figures::nice_breaks(xmax, 6))
-        .into_iter()
-        .filter(|b| *b <= xmax + 1e-9)
-        .collect();
+    let (xmax, breaks) = crate::figures::km::time_axis(spec, &curves);
     let top = curves
         .iter()
         .flat_map(|c| c.steps.iter().filter(|s| s.time <= xmax))
@@ -390,14 +364,11 @@ impl Cuminc {
             "n".into(),
             "Events".into(),
         ];
-        header.extend(self.times.iter().map(|t| {
-            let unit = if *t == 1.0 {
-                unit.trim_end_matches('s')
-            } else {
-                unit
-            };
-            format!("{} {unit}, % ({level} CI)", format::tick(*t)).replace("  ", " ")
-        }));
+        header.extend(
+            self.times
+                .iter()
+                .map(|t| format!("{}, % ({level} CI)", format::time_point(*t, unit))),
+        );
         let gray = r.gray_test.is_some();
         if gray {
             header.push("Gray's p".into());

@@ -79,22 +79,7 @@ impl Kind for Km {
 
     fn plan(p: Params, cx: &ParseCx) -> Result<Km> {
         let conf_level = cx.conf_level(p.conf_level)?;
-        let times = p.times.unwrap_or_default();
-        if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
-            return Err(cx.error_at(
-                &["times"],
-                format!("analysis `{}`: time {t} is not a finite time ≥ 0", cx.id),
-            ));
-        }
-        if times.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(cx.error_at(
-                &["times"],
-                format!(
-                    "analysis `{}`: `times` must be increasing with no repeats",
-                    cx.id
-                ),
-            ));
-        }
+        let times = cx.times(p.times)?;
         let endpoint = cx.endpoint(p.endpoint.as_ref())?;
         let scope = Scope::plan(
             cx,
@@ -231,15 +216,11 @@ impl Km {
             "Events".into(),
             format!("Median ({level} CI), {unit}"),
         ];
-        header.extend(self.times.iter().map(|t| {
-            // "1 year", "3 years"
-            let unit = if *t == 1.0 {
-                unit.trim_end_matches('s')
-            } else {
-                unit
-            };
-            format!("{} {unit} (%)", format::tick(*t)).replace("  ", " ")
-        }));
+        header.extend(
+            self.times
+                .iter()
+                .map(|t| format!("{} (%)", format::time_point(*t, unit))),
+        );
         let rows = r
             .strata
             .iter()
@@ -317,22 +298,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
                 .collect(),
         })
         .collect();
-    let last = curves
-        .iter()
-        .flat_map(|c| c.steps.last())
-        .map(|s| s.time)
-        .fold(0.0, f64::max);
-    let draw = crate::figures::nice_breaks;
-    let xmax = spec
-        .xmax
-        .unwrap_or_else(|| *draw(last, 6).last().unwrap_or(&1.0));
-    let breaks = spec
-        .breaks
-        .clone()
-        .unwrap_or_else(|| draw(xmax, 6))
-        .into_iter()
-        .filter(|b| *b <= xmax)
-        .collect();
+    let (xmax, breaks) = crate::figures::km::time_axis(spec, &curves);
     let labels = &cx.labels;
     let label = labels.endpoint(&km.endpoint);
     let unit = labels.unit(&km.endpoint);

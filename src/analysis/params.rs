@@ -290,6 +290,25 @@ impl<'a> ParseCx<'a> {
         }
     }
 
+    /// Times to report estimates at: finite, ≥ 0, increasing; none when not given.
+    pub fn times(&self, times: Option<Vec<f64>>) -> Result<Vec<f64>> {
+        let times = times.unwrap_or_default();
+        let id = self.id;
+        if let Some(t) = times.iter().find(|t| !t.is_finite() || **t < 0.0) {
+            return Err(self.error_at(
+                &["times"],
+                format!("analysis `{id}`: time {t} is not a finite time ≥ 0"),
+            ));
+        }
+        if times.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(self.error_at(
+                &["times"],
+                format!("analysis `{id}`: `times` must be increasing with no repeats"),
+            ));
+        }
+        Ok(times)
+    }
+
     /// A confidence level: a fraction strictly between 0 and 1, 0.95 when not given.
     pub fn conf_level(&self, level: Option<f64>) -> Result<f64> {
         match level {

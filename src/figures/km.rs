@@ -64,6 +64,28 @@ pub struct KmPlot {
     pub risk_rows: Option<Vec<(usize, String)>>,
 }
 
+/// The time axis of a figure of step curves: its end (the spec's `xmax`, else a round
+/// time past the last step) and its breaks (the spec's, else round ones), within the end.
+pub fn time_axis(spec: &crate::spec::FigureSpec, curves: &[Curve]) -> (f64, Vec<f64>) {
+    let last = curves
+        .iter()
+        .flat_map(|c| c.steps.last())
+        .map(|s| s.time)
+        .fold(0.0, f64::max);
+    let draw = crate::figures::nice_breaks;
+    let xmax = spec
+        .xmax
+        .unwrap_or_else(|| *draw(last, 6).last().unwrap_or(&1.0));
+    let breaks = spec
+        .breaks
+        .clone()
+        .unwrap_or_else(|| draw(xmax, 6))
+        .into_iter()
+        .filter(|b| *b <= xmax)
+        .collect();
+    (xmax, breaks)
+}
+
 impl KmPlot {
     fn risk_rows(&self) -> Vec<(usize, &str)> {
         match &self.risk_rows {

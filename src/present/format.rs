@@ -21,6 +21,16 @@ pub fn num(x: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// A time with its unit as a column heading names it: "1 year", "3 years", "5" (no unit).
+pub fn time_point(t: f64, unit: &str) -> String {
+    let unit = if t == 1.0 {
+        unit.trim_end_matches('s')
+    } else {
+        unit
+    };
+    format!("{} {unit}", tick(t)).trim_end().to_string()
+}
+
 /// "(a to b)": the form that survives a minus sign, unlike "a–b".
 pub fn ci(lower: Option<f64>, upper: Option<f64>, digits: usize) -> String {
     format!("({} to {})", num(lower, digits), num(upper, digits))

@@ -262,66 +262,91 @@ struct Evaluated {
     imat: Vec<f64>,
 }
 
-/// The log partial likelihood, score and information at `beta`, with Efron's handling of
-/// tied events of the cause, over the weighted risk sets.
-fn evaluate(prep: &Prepared, beta: &[f64]) -> Evaluated {
+/// The linear predictors at `beta`, and their exponentials.
+fn scores(prep: &Prepared, beta: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let p = prep.p;
-    let n = prep.kind.len();
     let eta: Vec<f64> = prep
         .x
         .par_chunks(p.max(1))
         .map(|row| row.iter().zip(beta).map(|(x, b)| x * b).sum())
         .collect();
-    let risk: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
-    // Competing events before each event time, each divided by its own G: forward.
+    let risk = eta.iter().map(|e| e.exp()).collect();
+    (eta, risk)
+}
+
+/// One event time's weighted risk set, and its events of the cause.
+struct RiskSet {
+    all: Sums,
+    dead: Sums,
+}
+
+/// Each event time's risk-set sums: those still under follow-up (a backward pass) plus
+/// G(t−) times the competing events before it, each divided by its own G (a forward pass).
+fn risk_sets(prep: &Prepared, risk: &[f64]) -> Vec<RiskSet> {
+    let p = prep.p;
+    let x = |k: usize| &prep.x[k * p..(k + 1) * p];
     let mut competing = Vec::with_capacity(prep.events.len());
     let mut b = Sums::new(p);
     let mut k = 0;
     for ev in &prep.events {
         while k < ev.start {
             if prep.kind[k] == 2 {
-                b.add(risk[k] / prep.g_own[k], &prep.x[k * p..(k + 1) * p]);
+                b.add(risk[k] / prep.g_own[k], x(k));
             }
             k += 1;
         }
         competing.push(b.clone());
     }
-    // Those still under follow-up: backward.
     let mut a = Sums::new(p);
-    let mut next = n;
+    let mut next = prep.kind.len();
+    let mut sets = Vec::with_capacity(prep.events.len());
+    for (ev, c) in prep.events.iter().zip(&competing).rev() {
+        while next > ev.start {
+            next -= 1;
+            a.add(risk[next], x(next));
+        }
+        let all = Sums {
+            s0: a.s0 + ev.g * c.s0,
+            s1: (0..p).map(|i| a.s1[i] + ev.g * c.s1[i]).collect(),
+            s2: (0..p * p).map(|i| a.s2[i] + ev.g * c.s2[i]).collect(),
+        };
+        let mut dead = Sums::new(p);
+        for k in (ev.start..ev.end).filter(|&k| prep.kind[k] == 1) {
+            dead.add(risk[k], x(k));
+        }
+        sets.push(RiskSet { all, dead });
+    }
+    sets.reverse();
+    sets
+}
+
+/// The log partial likelihood, score and information at `beta`, with Efron's handling of
+/// tied events of the cause, over the weighted risk sets.
+fn evaluate(prep: &Prepared, beta: &[f64]) -> Evaluated {
+    let p = prep.p;
+    let (eta, risk) = scores(prep, beta);
     let mut loglik = 0.0;
     let mut u = vec![0.0; p];
     let mut imat = vec![0.0; p * p];
-    for (e, ev) in prep.events.iter().enumerate().rev() {
-        while next > ev.start {
-            next -= 1;
-            a.add(risk[next], &prep.x[next * p..(next + 1) * p]);
-        }
-        let c = &competing[e];
-        let s0 = a.s0 + ev.g * c.s0;
-        let s1: Vec<f64> = (0..p).map(|i| a.s1[i] + ev.g * c.s1[i]).collect();
-        let s2: Vec<f64> = (0..p * p).map(|i| a.s2[i] + ev.g * c.s2[i]).collect();
-        let mut dead = Sums::new(p);
-        for k in ev.start..ev.end {
-            if prep.kind[k] == 1 {
-                dead.add(risk[k], &prep.x[k * p..(k + 1) * p]);
-                loglik += eta[k];
-                for i in 0..p {
-                    u[i] += prep.x[k * p + i];
-                }
+    for (ev, set) in prep.events.iter().zip(risk_sets(prep, &risk)).rev() {
+        let (all, dead) = (&set.all, &set.dead);
+        for k in (ev.start..ev.end).filter(|&k| prep.kind[k] == 1) {
+            loglik += eta[k];
+            for i in 0..p {
+                u[i] += prep.x[k * p + i];
             }
         }
         let d = ev.deaths as f64;
         for step in 0..ev.deaths {
             let f = if ev.deaths > 1 { step as f64 / d } else { 0.0 };
-            let d2 = s0 - f * dead.s0;
+            let d2 = all.s0 - f * dead.s0;
             loglik -= d2.ln();
-            let mean: Vec<f64> = (0..p).map(|i| (s1[i] - f * dead.s1[i]) / d2).collect();
+            let mean: Vec<f64> = (0..p).map(|i| (all.s1[i] - f * dead.s1[i]) / d2).collect();
             for i in 0..p {
                 u[i] -= mean[i];
                 for j in 0..=i {
                     imat[i * p + j] +=
-                        (s2[i * p + j] - f * dead.s2[i * p + j]) / d2 - mean[i] * mean[j];
+                        (all.s2[i * p + j] - f * dead.s2[i * p + j]) / d2 - mean[i] * mean[j];
                 }
             }
         }
@@ -437,80 +462,31 @@ fn to_upper(lower: &[f64], p: usize) -> Vec<f64> {
 fn robust_variance(prep: &Prepared, beta: &[f64], var: &[f64]) -> Vec<f64> {
     let p = prep.p;
     let n = prep.kind.len();
-    let risk: Vec<f64> = prep
-        .x
-        .chunks(p.max(1))
-        .map(|row| row.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>().exp())
-        .collect();
+    let (_, risk) = scores(prep, beta);
     let m = prep.events.len();
     // Per event time: the hazard increments and their x̄-weighted sums, and for the
     // events themselves Efron's corrections.
     let mut hazard = vec![0.0; m];
     let mut xhazard = vec![0.0; m * p];
     let mut corrections: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = Vec::with_capacity(m);
-    {
-        // The same sums as the fit, at the final beta.
-        let mut b = Sums::new(p);
-        let mut k = 0;
-        let mut competing = Vec::with_capacity(m);
-        for ev in &prep.events {
-            while k < ev.start {
-                if prep.kind[k] == 2 {
-                    b.add(risk[k] / prep.g_own[k], &prep.x[k * p..(k + 1) * p]);
-                }
-                k += 1;
+    for (e, (ev, set)) in prep.events.iter().zip(risk_sets(prep, &risk)).enumerate() {
+        let (all, dead) = (&set.all, &set.dead);
+        let d = ev.deaths as f64;
+        let (mut mh1, mut mh2, mut mh3) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+        for step in 0..ev.deaths {
+            let f = if ev.deaths > 1 { step as f64 / d } else { 0.0 };
+            let d2 = all.s0 - f * dead.s0;
+            let inc = 1.0 / d2;
+            hazard[e] += inc;
+            for i in 0..p {
+                let mean = (all.s1[i] - f * dead.s1[i]) / d2;
+                xhazard[e * p + i] += mean * inc;
+                mh1[i] += inc * f;
+                mh2[i] += mean * inc * f;
+                mh3[i] += mean / d;
             }
-            competing.push((b.s0, b.s1.clone()));
         }
-        let mut a0 = 0.0;
-        let mut a1 = vec![0.0; p];
-        let mut next = n;
-        let mut rev = Vec::with_capacity(m);
-        for (e, ev) in prep.events.iter().enumerate().rev() {
-            while next > ev.start {
-                next -= 1;
-                a0 += risk[next];
-                for i in 0..p {
-                    a1[i] += risk[next] * prep.x[next * p + i];
-                }
-            }
-            let (c0, c1) = &competing[e];
-            let s0 = a0 + ev.g * c0;
-            let s1: Vec<f64> = (0..p).map(|i| a1[i] + ev.g * c1[i]).collect();
-            let (mut d0, mut d1) = (0.0, vec![0.0; p]);
-            for k in ev.start..ev.end {
-                if prep.kind[k] == 1 {
-                    d0 += risk[k];
-                    for i in 0..p {
-                        d1[i] += risk[k] * prep.x[k * p + i];
-                    }
-                }
-            }
-            let d = ev.deaths as f64;
-            let (mut mh1, mut mh2, mut mh3) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
-            let mut h = 0.0;
-            let mut xh = vec![0.0; p];
-            for step in 0..ev.deaths {
-                let f = if ev.deaths > 1 { step as f64 / d } else { 0.0 };
-                let d2 = s0 - f * d0;
-                let inc = 1.0 / d2;
-                h += inc;
-                for i in 0..p {
-                    let mean = (s1[i] - f * d1[i]) / d2;
-                    xh[i] += mean * inc;
-                    mh1[i] += inc * f;
-                    mh2[i] += mean * inc * f;
-                    mh3[i] += mean / d;
-                }
-            }
-            rev.push((e, h, xh, (mh1, mh2, mh3)));
-        }
-        rev.reverse();
-        for (e, h, xh, c) in rev {
-            hazard[e] = h;
-            xhazard[e * p..(e + 1) * p].copy_from_slice(&xh);
-            corrections.push(c);
-        }
+        corrections.push((mh1, mh2, mh3));
     }
     // Cumulative sums over event times: up to a time (for those still under follow-up),
     // and G-weighted from a time on (for a competing event's later risk sets).

@@ -11,14 +11,14 @@
 //! are replayed as well: the grid of `profile.glm`, an "fmm" cubic spline through it as
 //! `spline()` builds and evaluates it, and `approx()` to invert the spline.
 //!
-//! The fit needs a small Householder QR, the intervals a few normal quantiles, and the
-//! p-values the normal and chi-square tails, all written here with R's own algorithms
-//! (Cody's `pnorm`, Wichura's AS 241 `qnorm`), which agree with R's to the last bit where
-//! a general-purpose library's need not; the profiles of the terms run side by side.
+//! The fit needs a small Householder QR (LINPACK's, for its pivoting); the normal and
+//! chi-square tails and quantiles are the ones the other statistics use. The profiles of
+//! the terms run side by side.
 
-// The published coefficients of those algorithms, and R's values in the tests, are
-// quoted to the digits their sources give.
+// R's values in the tests are quoted to the digits R prints.
 #![allow(clippy::excessive_precision)]
+
+use super::finite;
 
 /// One coefficient of the fitted model. Values that do not exist are `None`: every field
 /// of an aliased coefficient, a profile limit that could not be found (see
@@ -186,12 +186,12 @@ pub fn logistic(
     let lr_test = LrTest {
         chisq,
         df: lr_df,
-        p: (lr_df > 0).then(|| chisq_upper(chisq, lr_df)),
+        p: (lr_df > 0).then(|| super::chisq_sf(chisq, lr_df as f64)),
     };
 
     // Both intervals use qnorm(c(a, 1 - a)), with 1 - a rounded as R rounds it.
     let a = (1.0 - conf_level) / 2.0;
-    let (q_lo, q_hi) = (qnorm(a), qnorm(1.0 - a));
+    let (q_lo, q_hi) = (super::normal_quantile(a), super::normal_quantile(1.0 - a));
     // Each term's profile is a series of refits of its own: on every core at once.
     let profiles: Vec<Option<Profile>> = {
         use rayon::prelude::*;
@@ -250,7 +250,7 @@ pub fn logistic(
             coef: finite(coef),
             se: finite(se[j]),
             z: finite(z),
-            p: finite(2.0 * pnorm_upper(z.abs())),
+            p: finite(super::normal_p(z)),
             or: finite(coef.exp()),
             lower: prof.lower.and_then(|v| finite(v.exp())),
             upper: prof.upper.and_then(|v| finite(v.exp())),
@@ -277,10 +277,6 @@ pub fn logistic(
         converged: fit.converged,
         warnings,
     })
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
 }
 
 /// A profile limit found on the log-odds scale whose odds ratio is too large for a double.
@@ -834,7 +830,7 @@ fn profile_term(
     // |z| >= sqrt(qchisq(1 - alpha, 1)), past the interval's own cutoff, in steps of a
     // fifth of that many standard errors.
     let alpha = (1.0 - level) / 4.0;
-    let zmax = -qnorm(alpha / 2.0);
+    let zmax = -super::normal_quantile(alpha / 2.0);
     let del = zmax / 5.0;
 
     let non_aliased: Vec<usize> = (0..k).filter(|&j| !b0[j].is_nan()).collect();
@@ -1134,260 +1130,6 @@ fn neumaier(v: impl Iterator<Item = f64>) -> f64 {
     }
     s + c
 }
-
-/// P(Z > x) for the standard normal, by Cody's rational approximations as in R's
-/// `pnorm_both`, accurate to a few units in the last place far into the tail.
-pub fn pnorm_upper(x: f64) -> f64 {
-    const A: [f64; 5] = [
-        2.2352520354606839287,
-        161.02823106855587881,
-        1067.6894854603709582,
-        18154.981253343561249,
-        0.065682337918207449113,
-    ];
-    const B: [f64; 4] = [
-        47.20258190468824187,
-        976.09855173777669322,
-        10260.932208618978205,
-        45507.789335026729956,
-    ];
-    const C: [f64; 9] = [
-        0.39894151208813466764,
-        8.8831497943883759412,
-        93.506656132177855979,
-        597.27027639480026226,
-        2494.5375852903726711,
-        6848.1904505362823326,
-        11602.651437647350124,
-        9842.7148383839780218,
-        1.0765576773720192317e-8,
-    ];
-    const D: [f64; 8] = [
-        22.266688044328115691,
-        235.38790178262499861,
-        1519.377599407554805,
-        6485.558298266760755,
-        18615.571640885098091,
-        34900.952721145977266,
-        38912.003286093271411,
-        19685.429676859990727,
-    ];
-    const P: [f64; 6] = [
-        0.21589853405795699,
-        0.1274011611602473639,
-        0.022235277870649807,
-        0.001421619193227893466,
-        2.9112874951168792e-5,
-        0.02307344176494017303,
-    ];
-    const Q: [f64; 5] = [
-        1.28426009614491121,
-        0.468238212480865118,
-        0.0659881378689285515,
-        0.00378239633202758244,
-        7.29751555083966205e-5,
-    ];
-    const M_1_SQRT_2PI: f64 = 0.398942280401432677939946059934;
-    if x.is_nan() {
-        return x;
-    }
-    let y = x.abs();
-    // The tail beyond sqrt(32) as exp(-xsq²/2) exp(-del/2) with xsq = x to 1/16, so that
-    // the square does not lose the low bits of x.
-    let tail = |temp: f64| {
-        let xsq = (y * 16.0).trunc() / 16.0;
-        let del = (y - xsq) * (y + xsq);
-        (-xsq * (xsq / 2.0)).exp() * (-del / 2.0).exp() * temp
-    };
-    let (cum, ccum);
-    if y <= 0.67448975 {
-        let (xnum, xden) = if y > f64::EPSILON * 0.5 {
-            let xsq = x * x;
-            let (mut xnum, mut xden) = (A[4] * xsq, xsq);
-            for i in 0..3 {
-                xnum = (xnum + A[i]) * xsq;
-                xden = (xden + B[i]) * xsq;
-            }
-            (xnum, xden)
-        } else {
-            (0.0, 0.0)
-        };
-        let temp = x * (xnum + A[3]) / (xden + B[3]);
-        return 0.5 - temp;
-    } else if y <= 32f64.sqrt() {
-        let (mut xnum, mut xden) = (C[8] * y, y);
-        for i in 0..7 {
-            xnum = (xnum + C[i]) * y;
-            xden = (xden + D[i]) * y;
-        }
-        let temp = (xnum + C[7]) / (xden + D[7]);
-        cum = tail(temp);
-        ccum = 1.0 - cum;
-    } else if y < 37.5193 {
-        let xsq = 1.0 / (x * x);
-        let (mut xnum, mut xden) = (P[5] * xsq, xsq);
-        for i in 0..4 {
-            xnum = (xnum + P[i]) * xsq;
-            xden = (xden + Q[i]) * xsq;
-        }
-        let temp = xsq * (xnum + P[4]) / (xden + Q[4]);
-        let temp = (M_1_SQRT_2PI - temp) / y;
-        cum = tail(temp);
-        ccum = 1.0 - cum;
-    } else {
-        return if x > 0.0 { 0.0 } else { 1.0 };
-    }
-    // `cum` is the tail beyond |x|: the upper tail for positive x.
-    if x > 0.0 { cum } else { ccum }
-}
-
-/// The standard normal quantile by Wichura's AS 241, as R's `qnorm`.
-pub fn qnorm(p: f64) -> f64 {
-    if p.is_nan() || !(0.0..=1.0).contains(&p) {
-        return f64::NAN;
-    }
-    if p == 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p == 1.0 {
-        return f64::INFINITY;
-    }
-    let q = p - 0.5;
-    if q.abs() <= 0.425 {
-        let r = 0.180625 - q * q;
-        return q
-            * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
-                + 67265.770927008700853)
-                * r
-                + 45921.953931549871457)
-                * r
-                + 13731.693765509461125)
-                * r
-                + 1971.5909503065514427)
-                * r
-                + 133.14166789178437745)
-                * r
-                + 3.387132872796366608)
-            / (((((((r * 5226.495278852854561 + 28729.085735721942674) * r
-                + 39307.89580009271061)
-                * r
-                + 21213.794301586595867)
-                * r
-                + 5394.1960214247511077)
-                * r
-                + 687.1870074920579083)
-                * r
-                + 42.313330701600911252)
-                * r
-                + 1.0);
-    }
-    let mut r = (if q > 0.0 { 1.0 - p } else { p }).ln();
-    r = (-r).sqrt();
-    let val = if r <= 5.0 {
-        r -= 1.6;
-        (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r
-            + 0.24178072517745061177)
-            * r
-            + 1.27045825245236838258)
-            * r
-            + 3.64784832476320460504)
-            * r
-            + 5.7694972214606914055)
-            * r
-            + 4.6303378461565452959)
-            * r
-            + 1.42343711074968357734)
-            / (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r
-                + 0.0151986665636164571966)
-                * r
-                + 0.14810397642748007459)
-                * r
-                + 0.68976733498510000455)
-                * r
-                + 1.6763848301838038494)
-                * r
-                + 2.05319162663775882187)
-                * r
-                + 1.0)
-    } else {
-        r -= 5.0;
-        (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r
-            + 0.0012426609473880784386)
-            * r
-            + 0.026532189526576123093)
-            * r
-            + 0.29656057182850489123)
-            * r
-            + 1.7848265399172913358)
-            * r
-            + 5.4637849111641143699)
-            * r
-            + 6.6579046435011037772)
-            / (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r
-                + 1.8463183175100546818e-5)
-                * r
-                + 7.868691311456132591e-4)
-                * r
-                + 0.0148753612908506148525)
-                * r
-                + 0.13692988092273580531)
-                * r
-                + 0.59983220655588793769)
-                * r
-                + 1.0)
-    };
-    if q < 0.0 { -val } else { val }
-}
-
-/// P(χ²_df > x) for a whole number of degrees of freedom, by the finite series of the
-/// regularised upper incomplete gamma function at half-integer and integer shape. All
-/// terms are positive, so the relative error stays at a few ulps per term; a term too
-/// small for `exp` is summed through its logarithm.
-pub fn chisq_upper(x: f64, df: usize) -> f64 {
-    if x.is_nan() || df == 0 {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
-        return 1.0;
-    }
-    if x.is_infinite() {
-        return 0.0;
-    }
-    let h = x / 2.0;
-    // Terms e^{-h} h^a / Γ(a + 1) for a = a0, a0 + 1, …, `count` of them.
-    let series = |a0: f64, log_first: f64, count: usize| -> f64 {
-        if count == 0 {
-            return 0.0;
-        }
-        if log_first > -700.0 {
-            let mut t = log_first.exp();
-            let mut s = t;
-            for j in 1..count {
-                t *= h / (a0 + j as f64);
-                s += t;
-            }
-            s
-        } else {
-            let mut lt = log_first;
-            let mut s = 0.0;
-            for j in 0..count {
-                if j > 0 {
-                    lt += h.ln() - (a0 + j as f64).ln();
-                }
-                s += lt.exp();
-            }
-            s
-        }
-    };
-    if df.is_multiple_of(2) {
-        series(0.0, -h, df / 2)
-    } else {
-        // Γ(3/2) = √π / 2.
-        let log_first = -h + 0.5 * h.ln() - (std::f64::consts::PI.sqrt() / 2.0).ln();
-        2.0 * pnorm_upper(x.sqrt()) + series(0.5, log_first, (df - 1) / 2)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

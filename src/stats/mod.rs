@@ -144,8 +144,13 @@ pub fn normal_p(z: f64) -> f64 {
 
 /// The normal quantile for a two-sided interval at `level` (1.96 for 0.95).
 pub fn z_for(level: f64) -> f64 {
+    normal_quantile(1.0 - (1.0 - level) / 2.0)
+}
+
+/// The standard normal quantile of `p` (R's `qnorm`).
+pub fn normal_quantile(p: f64) -> f64 {
     use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().inverse_cdf(1.0 - (1.0 - level) / 2.0)
+    Normal::standard().inverse_cdf(p)
 }
 
 #[cfg(test)]
