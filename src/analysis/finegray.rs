@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cox::design;
-use super::rows::{column, complete_rows, endpoint};
+use super::rows::{column, complete, endpoint, rows_where};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::Column;
 use crate::error::Result;
@@ -152,10 +152,7 @@ impl Analysis for Finegray {
         let cohort = cx.cohort;
         let e = endpoint(cohort, &self.endpoint);
         let cols: Vec<&Column> = self.covariates.iter().map(|c| column(cohort, c)).collect();
-        let rows: Vec<usize> = complete_rows(cohort, &cols)
-            .into_iter()
-            .filter(|&i| e.time[i].is_some() && e.event[i].is_some())
-            .collect();
+        let rows = rows_where(&complete(cohort.n, Some(e), &cols));
         let all = e.cause.as_ref().expect("an endpoint with causes");
         let time: Vec<f64> = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
         let cause: Vec<u8> = rows.iter().map(|&i| all[i]).collect();
