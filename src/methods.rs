@@ -44,7 +44,7 @@ pub fn paragraphs(cx: &Present) -> Vec<String> {
                 .any(|p| p.analysis.endpoint() == Some(name.as_str()))
         })
         .map(|(name, e)| {
-            let label = cx.labels.endpoint(name).to_lowercase();
+            let label = cx.labels.inline(&cx.labels.endpoint(name));
             match (&e.start, &e.unit) {
                 (Some(start), Some(u)) => format!("{label} (from {start}, in {})", u.name()),
                 (_, Some(u)) => format!("{label} (in {})", u.name()),
@@ -92,7 +92,7 @@ fn scope_sentences(cx: &Present) -> Vec<Sentence> {
         if let Some(c) = e.censor_at {
             out.push(format!(
                 "Follow-up for {} was censored at {} (administrative censoring).",
-                labels.endpoint(name).to_lowercase(),
+                cx.labels.inline(&labels.endpoint(name)),
                 time(name, c)
             ));
         }

@@ -249,7 +249,8 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             curves.push(Curve {
                 label,
                 color: if ci < 2 { g } else { g + ci * c.strata.len() },
-                dashed: ci == 1,
+                line: ci,
+                median: None,
                 n: s.n,
                 steps: s
                     .steps
@@ -291,7 +292,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .iter()
             .filter(|t| causes.iter().any(|c| c.cause == t.cause))
             .map(|t| {
-                format::P::of(t.p).stated(&format!("Gray's test, {}: p", labels.cause(&t.cause)))
+                cx.style.named_p(&format!("Gray's test, {}:", labels.cause(&t.cause)), t.p)
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -333,6 +334,11 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         start: 0.0,
         ymax,
         risk_rows: several.then_some(risk),
+        censor_marks: spec.censor_marks.unwrap_or(false),
+        median_line: false,
+        cumevents: spec.cumevents.unwrap_or(false),
+        cumcensor: spec.cumcensor.unwrap_or(false),
+        style: cx.style,
     };
     let svg = crate::figures::km::svg(&plot);
     let what = causes
@@ -342,10 +348,10 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
     let caption = format!(
         "Cumulative incidence of {} ({}){}.",
         format::list(&what),
-        labels.endpoint(&r.endpoint).to_lowercase(),
+        cx.labels.inline(&labels.endpoint(&r.endpoint)),
         r.by.as_ref().map_or(String::new(), |b| format!(
             " by {}",
-            labels.column(b).to_lowercase()
+            cx.labels.inline(&labels.column(b))
         ))
     );
     (svg, caption)
@@ -388,11 +394,11 @@ impl Cuminc {
                 ];
                 cells.extend(s.at.iter().map(|a| {
                     let pct = |x: Option<f64>| x.map(|v| 100.0 * v);
-                    format::estimate_ci(pct(a.estimate), pct(a.lower), pct(a.upper), 1)
+                    cx.style.estimate_ci(pct(a.estimate), pct(a.lower), pct(a.upper), 1)
                 }));
                 if gray {
                     cells.push(if g == 0 {
-                        format::p_cell(r.gray_test.as_ref().and_then(|t| t[k].p))
+                        cx.style.p_cell(r.gray_test.as_ref().and_then(|t| t[k].p))
                     } else {
                         String::new()
                     });
@@ -405,11 +411,12 @@ impl Cuminc {
         }
         let label = labels.endpoint(&self.endpoint);
         Table {
+            spanners: Vec::new(),
             id: at.id.clone(),
             title: at
                 .title
                 .clone()
-                .unwrap_or_else(|| format!("Cumulative incidence, {}", label.to_lowercase())),
+                .unwrap_or_else(|| format!("Cumulative incidence, {}", cx.labels.inline(&label))),
             header,
             rows,
             notes: vec![format!(

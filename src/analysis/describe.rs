@@ -3,6 +3,7 @@
 //! categorical; continuous variables get quartiles by `quantile(type = 2)`; groups are
 //! compared by Wilcoxon or Kruskal-Wallis, and by chi-square or Fisher's exact test.
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::rows::{column, complete_rows};
@@ -10,7 +11,8 @@ use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult
 use crate::data::{Cohort, Column, Values};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
-use crate::present::{Present, format};
+use crate::present::Present;
+use crate::spec::{MissingRow, Statistic};
 use crate::stats::{StatsError, describe, tests};
 use crate::tables::{Row, Table};
 
@@ -23,6 +25,41 @@ pub struct Params {
     by: Option<String>,
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// One statistic for every continuous variable, or one per variable.
+    #[serde(default)]
+    statistic: Option<PerVariable<Statistic>>,
+    #[serde(default)]
+    digits: Option<PerVariable<usize>>,
+    #[serde(default)]
+    missing: Option<MissingRow>,
+    /// An Overall column beside the groups (default: yes).
+    #[serde(default)]
+    overall: Option<bool>,
+}
+
+/// A setting for every variable (`statistic: mean_sd`) or per variable (`statistic: { age:
+/// mean_sd, nodes: median_iqr }`), as gtsummary's `statistic = list(...)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PerVariable<T> {
+    All(T),
+    Each(IndexMap<String, T>),
+}
+
+impl<T: Copy> PerVariable<T> {
+    fn get(&self, variable: &str) -> Option<T> {
+        match self {
+            PerVariable::All(t) => Some(*t),
+            PerVariable::Each(m) => m.get(variable).copied(),
+        }
+    }
+
+    fn named(&self) -> Vec<&str> {
+        match self {
+            PerVariable::All(_) => Vec::new(),
+            PerVariable::Each(m) => m.keys().map(String::as_str).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +67,11 @@ pub struct Describe {
     pub variables: Vec<String>,
     pub by: Option<String>,
     pub scope: Scope,
+    /// Per variable, the statistic set for it, if any (the analysis's, else the study's).
+    pub statistic: Vec<Option<Statistic>>,
+    pub digits: Vec<Option<usize>>,
+    pub missing: MissingRow,
+    pub overall: bool,
 }
 
 /// `results.json` for a Table 1.
@@ -69,6 +111,9 @@ pub struct Continuous {
     pub stats: describe::Summary,
     pub groups: Vec<ContinuousGroup>,
     pub test: Option<Test>,
+    /// The decimals gtsummary would guess for it; for the table, not `results.json`.
+    #[serde(skip)]
+    pub digits: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,21 +194,71 @@ impl Kind for Describe {
                 cx.id
             )));
         }
+        for (key, named) in [
+            ("statistic", p.statistic.as_ref().map(PerVariable::named)),
+            ("digits", p.digits.as_ref().map(PerVariable::named)),
+        ] {
+            if let Some(bad) = named
+                .unwrap_or_default()
+                .into_iter()
+                .find(|v| !variables.iter().any(|x| x == v))
+            {
+                return Err(cx
+                    .error_at(
+                        &[key],
+                        format!(
+                            "analysis `{}`: `{key}` names `{bad}`, which is not one of its variables",
+                            cx.id
+                        ),
+                    )
+                    .hint(format!("its variables: {}", variables.join(", "))));
+            }
+        }
+        let defaults = cx.study.describe_defaults();
+        let statistic = variables
+            .iter()
+            .map(|v| {
+                p.statistic
+                    .as_ref()
+                    .and_then(|s| s.get(v))
+                    .or(defaults.statistic)
+            })
+            .collect();
+        let digits = variables
+            .iter()
+            .map(|v| p.digits.as_ref().and_then(|d| d.get(v)).or(defaults.digits))
+            .collect();
         Ok(Describe {
             variables,
             by: p.by,
             scope: Scope::plan(cx, None, p.where_, None, None, None)?,
+            statistic,
+            digits,
+            missing: p.missing.or(defaults.missing).unwrap_or_default(),
+            overall: p.overall.unwrap_or(true),
         })
     }
 
     fn methods(all: &[&Describe], _cx: &Present) -> Vec<Sentence> {
-        if all.iter().all(|d| d.by.is_none()) {
-            return Vec::new();
+        let stats: Vec<String> = crate::present::format::distinct(all.iter().flat_map(|d| {
+            d.statistic
+                .iter()
+                .map(|s| s.unwrap_or(Statistic::MedianIqr))
+                .filter(|s| *s != Statistic::NPercent)
+                .map(|s| statistic_name(s).to_string())
+        }));
+        let mut text = format!(
+            "Patient characteristics are summarised as n (%){}.",
+            if stats.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", crate::present::format::list(&stats))
+            }
+        );
+        if all.iter().any(|d| d.by.is_some()) {
+            text.push_str(" Groups were compared with Pearson's chi-square test without continuity correction, or Fisher's exact test when an expected count was below 5, for categorical characteristics, and with the Wilcoxon rank-sum test (two groups) or the Kruskal-Wallis test (more groups) for continuous ones.");
         }
-        vec![Sentence::new(
-            Paragraph::Characteristics,
-            "Patient characteristics are summarised as n (%) and median (range). Groups were compared with Pearson's chi-square test without continuity correction, or Fisher's exact test when an expected count was below 5, for categorical characteristics, and with the Wilcoxon rank-sum test (two groups) or the Kruskal-Wallis test (more groups) for continuous ones.",
-        )]
+        vec![Sentence::new(Paragraph::Characteristics, text)]
     }
 }
 
@@ -188,7 +283,7 @@ impl Analysis for Describe {
 
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
         let r = out.get::<DescribeResult>().expect("a describe result");
-        vec![table_one(at, r, cx)]
+        vec![table_one(at, self, r, cx)]
     }
 }
 
@@ -223,9 +318,16 @@ impl Describe {
         let variables = self
             .variables
             .iter()
-            .map(|name| {
+            .zip(&self.statistic)
+            .map(|(name, statistic)| {
                 let col = column(cohort, name);
-                if is_categorical(col, &g.rows) {
+                let numeric = matches!(col.values, Values::Num(_));
+                let as_counts = match statistic {
+                    Some(Statistic::NPercent) => true,
+                    Some(_) if numeric => false,
+                    _ => is_categorical(col, &g.rows),
+                };
+                if as_counts {
                     Variable::Categorical(categorical(name, col, &g))
                 } else {
                     Variable::Continuous(continuous(name, col, &g))
@@ -313,6 +415,7 @@ fn continuous(name: &str, col: &Column, g: &Grouping) -> Continuous {
         n: all.len(),
         missing: g.rows.len() - all.len(),
         stats: describe::summary(&all),
+        digits: describe::digits_guess(&all),
         groups,
         test,
     }
@@ -402,37 +505,59 @@ fn categorical_test(counts: &[Vec<u64>]) -> Test {
     }
 }
 
-/// Table 1 as printed: one row per continuous or yes/no characteristic, a heading row
-/// and one row per level for the others, and a "Missing" row where values are missing.
-fn table_one(at: &Planned, r: &DescribeResult, cx: &Present) -> Table {
+fn statistic_name(s: Statistic) -> &'static str {
+    match s {
+        Statistic::MedianIqr => "median (IQR)",
+        Statistic::MedianRange => "median (range)",
+        Statistic::MeanSd => "mean (SD)",
+        Statistic::NPercent => "n (%)",
+    }
+}
+
+/// Table 1 as gtsummary's `tbl_summary` prints it: an Overall column and one per group
+/// with its N in the header, one row per continuous or yes/no characteristic, a heading
+/// row and one row per level for the others, an "Unknown" row of missing values, and the
+/// p-value of the test between groups with the test named in a note.
+fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Table {
     let labels = &cx.labels;
-    let mut header = vec![
-        "Characteristic".to_string(),
-        format!("Overall (N = {})", r.n),
-    ];
-    header.extend(
-        r.groups
-            .iter()
-            .map(|g| format!("{} (N = {})", g.label, g.n)),
-    );
+    let style = &cx.style;
+    let mut header = vec!["Characteristic".to_string()];
+    if d.overall || r.groups.is_empty() {
+        header.push(format!("Overall (N = {})", style.count(r.n as u64)));
+    }
+    header.extend(r.groups.iter().map(|g| {
+        format!(
+            "{} (N = {})",
+            labels.group(r.by.as_deref(), &g.label),
+            style.count(g.n as u64)
+        )
+    }));
     let with_p = r.by.is_some();
     if with_p {
-        header.push("p".into());
+        header.push(style.p_header());
     }
     let mut rows = Vec::new();
-    let mut tests_used: Vec<&str> = Vec::new();
-    for v in &r.variables {
-        let (label, test) = match v {
+    let mut tests_used: Vec<(&str, Vec<String>)> = Vec::new();
+    for (k, v) in r.variables.iter().enumerate() {
+        let (name, test) = match v {
             Variable::Continuous(c) => (&c.label, &c.test),
             Variable::Categorical(c) => (&c.label, &c.test),
         };
-        if let Some(t) = test
-            && !tests_used.contains(&t.method)
-        {
-            tests_used.push(t.method);
+        let label = labels.column(name);
+        if let Some(t) = test {
+            match tests_used.iter_mut().find(|(m, _)| *m == t.method) {
+                Some((_, vars)) => vars.push(label.clone()),
+                None => tests_used.push((t.method, vec![label.clone()])),
+            }
         }
-        let p = format::p_cell(test.as_ref().and_then(|t| t.p));
-        let mut printed = variable_rows(v, &labels.column(label), r.groups.len(), p);
+        let p = style.p_cell(test.as_ref().and_then(|t| t.p));
+        let how = Summarise {
+            statistic: d.statistic.get(k).copied().flatten(),
+            digits: d.digits.get(k).copied().flatten(),
+            missing: d.missing,
+            overall: d.overall || r.groups.is_empty(),
+        };
+        let mut printed = variable_rows(v, &label, r.groups.len(), p, &how, cx);
         if !with_p {
             printed.iter_mut().for_each(|row| {
                 row.cells.pop();
@@ -440,16 +565,20 @@ fn table_one(at: &Planned, r: &DescribeResult, cx: &Present) -> Table {
         }
         rows.extend(printed);
     }
-    let mut notes =
-        vec!["Percentages are of patients with the characteristic recorded.".to_string()];
+    let mut notes = vec![
+        "Percentages are of patients with the characteristic recorded; IQR, interquartile range; SD, standard deviation.".to_string(),
+    ];
     if !tests_used.is_empty() {
-        let names: Vec<&str> = tests_used.iter().map(|t| test_name(t)).collect();
-        notes.push(format!("p: {}.", names.join("; ")));
+        let names: Vec<String> = tests_used
+            .iter()
+            .map(|(t, vars)| format!("{} ({})", test_name(t), vars.join(", ")))
+            .collect();
+        notes.push(format!("{} values: {}.", style.p_letter, names.join("; ")));
     }
     let title = at.title.clone().unwrap_or_else(|| match &r.by {
         Some(b) => format!(
             "Characteristics of the patients by {}",
-            labels.column(b).to_lowercase()
+            labels.inline(&labels.column(b))
         ),
         None => "Characteristics of the patients".into(),
     });
@@ -457,68 +586,118 @@ fn table_one(at: &Planned, r: &DescribeResult, cx: &Present) -> Table {
         id: at.id.clone(),
         title,
         header,
+        spanners: Vec::new(),
         rows,
         notes,
     }
 }
 
+/// How one variable is summarised.
+struct Summarise {
+    statistic: Option<Statistic>,
+    digits: Option<usize>,
+    missing: MissingRow,
+    overall: bool,
+}
+
 /// One characteristic's rows, each ending in a p-value cell (the first row's p, blank
 /// below it) that the caller drops when there are no groups to compare.
-fn variable_rows(v: &Variable, name: &str, k: usize, p: String) -> Vec<Row> {
-    let row = |mut cells: Vec<String>, last: String, indent: bool| {
-        cells.push(last);
-        Row { cells, indent }
+fn variable_rows(
+    v: &Variable,
+    name: &str,
+    k: usize,
+    p: String,
+    how: &Summarise,
+    cx: &Present,
+) -> Vec<Row> {
+    let style = &cx.style;
+    // The Overall column, then the groups'.
+    let columns = |overall: String, groups: Vec<String>| -> Vec<String> {
+        let mut cells = Vec::new();
+        if how.overall {
+            cells.push(overall);
+        }
+        cells.extend(groups);
+        cells
     };
-    let np = |n: u64, pct: Option<f64>| format!("{n} ({})", format::num(pct, 1));
+    let row = |label: String, cells: Vec<String>, last: String, indent: bool| {
+        let mut all = vec![label];
+        all.extend(cells);
+        all.push(last);
+        Row { cells: all, indent }
+    };
+    let np = |n: u64, pct: Option<f64>| style.table_n_percent(n, pct);
     let mut rows = Vec::new();
-    let missing = match v {
+    let (missing, missing_cells) = match v {
         Variable::Continuous(c) => {
-            let s = |st: &describe::Summary| {
-                format!(
-                    "{} ({}–{})",
-                    format::num(st.median, 1),
-                    format::num(st.min, 1),
-                    format::num(st.max, 1)
-                )
-            };
-            let mut cells = vec![format!("{name}, median (range)"), s(&c.stats)];
-            cells.extend(c.groups.iter().map(|g| s(&g.stats)));
-            rows.push(row(cells, p, false));
-            let mut cells = vec!["Missing".to_string(), c.missing.to_string()];
-            cells.extend(c.groups.iter().map(|g| g.missing.to_string()));
+            let statistic = how.statistic.unwrap_or(Statistic::MedianIqr);
+            let digits = how.digits.unwrap_or(c.digits);
+            let s = |st: &describe::Summary| summary_cell(st, statistic, digits, cx);
+            rows.push(row(
+                format!("{name}, {}", statistic_name(statistic)),
+                columns(s(&c.stats), c.groups.iter().map(|g| s(&g.stats)).collect()),
+                p,
+                false,
+            ));
+            let cells = columns(
+                style.count(c.missing as u64),
+                c.groups.iter().map(|g| style.count(g.missing as u64)).collect(),
+            );
             (c.missing, cells)
         }
         Variable::Categorical(c) => {
             if let Some(yes) = dichotomous(c) {
                 // A yes/no characteristic takes one row: the patients who have it.
-                let mut cells = vec![format!("{name}, n (%)")];
-                match yes {
-                    Some(y) => {
-                        cells.push(np(y.n, y.pct));
-                        cells.extend(y.groups.iter().map(|g| np(g.n, g.pct)));
-                    }
-                    None => cells.extend(std::iter::repeat_n("0 (0.0)".to_string(), k + 1)),
-                }
-                rows.push(row(cells, p, false));
+                let cells = match yes {
+                    Some(y) => columns(
+                        np(y.n, y.pct),
+                        y.groups.iter().map(|g| np(g.n, g.pct)).collect(),
+                    ),
+                    None => columns(np(0, Some(0.0)), vec![np(0, Some(0.0)); k]),
+                };
+                rows.push(row(format!("{name}, n (%)"), cells, p, false));
             } else {
-                let mut cells = vec![format!("{name}, n (%)"), String::new()];
-                cells.extend(std::iter::repeat_n(String::new(), k));
-                rows.push(row(cells, p, false));
+                let blank = columns(String::new(), vec![String::new(); k]);
+                rows.push(row(format!("{name}, n (%)"), blank, p, false));
                 for level in &c.levels {
-                    let mut cells = vec![level.label.clone(), np(level.n, level.pct)];
-                    cells.extend(level.groups.iter().map(|g| np(g.n, g.pct)));
-                    rows.push(row(cells, String::new(), true));
+                    rows.push(row(
+                        level.label.clone(),
+                        columns(
+                            np(level.n, level.pct),
+                            level.groups.iter().map(|g| np(g.n, g.pct)).collect(),
+                        ),
+                        String::new(),
+                        true,
+                    ));
                 }
             }
-            let mut cells = vec!["Missing".to_string(), c.missing.to_string()];
-            cells.extend(c.groups.iter().map(|g| g.missing.to_string()));
+            let cells = columns(
+                style.count(c.missing as u64),
+                c.groups.iter().map(|g| style.count(g.missing as u64)).collect(),
+            );
             (c.missing, cells)
         }
     };
-    if missing.0 > 0 {
-        rows.push(row(missing.1, String::new(), true));
+    let shown = match how.missing {
+        MissingRow::Ifany => missing > 0,
+        MissingRow::Always => true,
+        MissingRow::No => false,
+    };
+    if shown {
+        rows.push(row("Unknown".into(), missing_cells, String::new(), true));
     }
     rows
+}
+
+/// A continuous variable's cell: "54 (45–63)", "54 (18–81)", "53.1 (9.4)".
+fn summary_cell(st: &describe::Summary, statistic: Statistic, digits: usize, cx: &Present) -> String {
+    let s = &cx.style;
+    let n = |x: Option<f64>| s.num(x, digits);
+    match statistic {
+        Statistic::MeanSd => format!("{} ({})", n(st.mean), n(st.sd)),
+        Statistic::MedianRange => format!("{} ({})", n(st.median), s.range(&n(st.min), &n(st.max))),
+        _ => format!("{} ({})", n(st.median), s.range(&n(st.q1), &n(st.q3))),
+    }
 }
 
 fn test_name(method: &str) -> &str {

@@ -12,7 +12,8 @@ use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
-use crate::tables::{Row, Table};
+use crate::tables::Table;
+use crate::tables::regression::{self, Model, layout};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +60,9 @@ pub struct FinegrayResult {
     pub warnings: Vec<String>,
     #[serde(flatten)]
     pub scope: WhereResult,
+    /// Each category's reference level, for tables; not part of `results.json`.
+    #[serde(skip)]
+    pub references: Vec<(String, String)>,
 }
 
 /// A term: `se` is the robust one, which the interval, z and p use; `naive_se` the
@@ -201,6 +205,7 @@ impl Analysis for Finegray {
             iterations: fit.iterations,
             warnings: fit.warnings.clone(),
             scope: cx.scope.where_only(),
+            references: design::references(&cols, &rows),
         })
         .with_warnings(fit.warnings))
     }
@@ -209,18 +214,24 @@ impl Analysis for Finegray {
         let r = out.get::<FinegrayResult>().expect("a finegray result");
         let labels = &cx.labels;
         let level = format::level(r.conf_level);
-        let rows = r
-            .terms
-            .iter()
-            .map(|t| Row {
-                cells: vec![
-                    labels.term(&t.term, None),
-                    format::estimate_ci(t.hr, t.lower, t.upper, 2),
-                    format::p_cell(t.p),
-                ],
-                indent: false,
-            })
-            .collect();
+        let model = Model {
+            name: None,
+            terms: r
+                .terms
+                .iter()
+                .map(|t| regression::Term {
+                    term: t.term.clone(),
+                    estimate: t.hr,
+                    lower: t.lower,
+                    upper: t.upper,
+                    p: t.p,
+                    n: None,
+                })
+                .collect(),
+            references: r.references.clone(),
+            per_term_n: false,
+        };
+        let (header, spanners, rows) = layout(&[model], "SHR", &level, None, cx);
         let cause = labels.cause(&r.cause);
         vec![Table {
             id: at.id.clone(),
@@ -228,15 +239,14 @@ impl Analysis for Finegray {
                 .title
                 .clone()
                 .unwrap_or_else(|| format!("Fine-Gray model of {}", cause)),
-            header: vec![
-                "Characteristic".into(),
-                format!("SHR ({level} CI)"),
-                "p".into(),
-            ],
+            header,
+            spanners,
             rows,
             notes: vec![format!(
-                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; {} patients, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events.",
-                r.n, r.events, r.competing_events
+                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; N = {}, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events; — : reference level.",
+                cx.style.count(r.n),
+                cx.style.count(r.events),
+                cx.style.count(r.competing_events)
             )],
         }]
     }

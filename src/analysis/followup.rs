@@ -110,7 +110,7 @@ impl Analysis for Followup {
     fn summary(&self, out: &super::Outcome, cx: &Present) -> Vec<String> {
         let r = out.get::<FollowupResult>().expect("a followup result");
         let unit = cx.labels.unit(&self.endpoint).unwrap_or("time units");
-        let n = |x: Option<f64>| format::num(x, 1);
+        let n = |x: Option<f64>| cx.style.num(x, 1);
         let median = match r.reverse_km_median {
             None => "was not reached".to_string(),
             Some(m) => format!(

@@ -9,7 +9,7 @@ use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult
 use crate::error::Result;
 use crate::figures::km::{Curve, KmPlot, Step};
 use crate::methods::{Paragraph, Sentence};
-use crate::present::{Present, format, relabel};
+use crate::present::{Present, format};
 use crate::spec::{ConfType, FigureKind, FigureSpec};
 use crate::stats::{self, Estimate, StatsError};
 use crate::tables::{Row, Table};
@@ -230,11 +230,11 @@ impl Km {
                     labels.group(r.by.as_deref(), &s.label),
                     s.n.to_string(),
                     s.events.to_string(),
-                    format::estimate_ci(m.estimate, m.lower, m.upper, 1),
+                    cx.style.estimate_ci(m.estimate, m.lower, m.upper, 1),
                 ];
                 for at in &s.at {
                     let p100 = |v: Option<f64>| v.map(|x| 100.0 * x);
-                    cells.push(format::estimate_ci(
+                    cells.push(cx.style.estimate_ci(
                         p100(at.surv),
                         p100(at.lower),
                         p100(at.upper),
@@ -252,10 +252,11 @@ impl Km {
             r.conf_type
         )];
         let title = at.title.clone().unwrap_or_else(|| match &r.by {
-            Some(b) => format!("{label} by {}", labels.column(b).to_lowercase()),
+            Some(b) => format!("{label} by {}", cx.labels.inline(&labels.column(b))),
             None => label.clone(),
         });
         Table {
+            spanners: Vec::new(),
             id: at.id.clone(),
             title,
             header,
@@ -274,23 +275,34 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         .and_then(|p| p.get::<Km>())
         .expect("validated km");
     let r = cx.output::<KmResult>(id).expect("a km result");
+    let labels = &cx.labels;
+    // survminer's `fun = "event"`: the curve and its limits as 1 − S.
+    let event = spec.fun == Some(crate::spec::KmFun::Event);
+    let flip = |v: f64| if event { 1.0 - v } else { v };
+    let single = r.strata.len() == 1;
     let curves: Vec<Curve> = r
         .strata
         .iter()
         .enumerate()
         .map(|(k, s)| Curve {
-            label: relabel(&s.label, spec.labels.as_ref()),
+            // One curve has no label to give its risk row: it is everyone.
+            label: match spec.labels.as_ref().and_then(|l| l.get(&s.label)) {
+                Some(l) => l.clone(),
+                None if single && r.by.is_none() => String::new(),
+                None => labels.group(r.by.as_deref(), &s.label),
+            },
             color: k,
-            dashed: false,
+            line: k,
+            median: s.median.estimate,
             n: s.n,
             steps: s
                 .table
                 .iter()
                 .map(|row| Step {
                     time: row.time,
-                    surv: row.surv.unwrap_or(0.0),
-                    lower: row.lower,
-                    upper: row.upper,
+                    surv: flip(row.surv.unwrap_or(0.0)),
+                    lower: if event { row.upper.map(flip) } else { row.lower },
+                    upper: if event { row.lower.map(flip) } else { row.upper },
                     n_risk: row.n_risk.whole(),
                     n_event: row.n_event.0.ceil() as u64,
                     n_censor: row.n_censor.0.ceil() as u64,
@@ -299,7 +311,6 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         })
         .collect();
     let (xmax, breaks) = crate::figures::km::time_axis(spec, &curves);
-    let labels = &cx.labels;
     let label = labels.endpoint(&km.endpoint);
     let unit = labels.unit(&km.endpoint);
     let logrank = spec.logrank.clone().or_else(|| {
@@ -310,7 +321,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
     });
     let annotation = logrank
         .and_then(|l| cx.output::<LogrankResult>(&l).and_then(|r| r.p))
-        .map(|p| format::P::of(Some(p)).stated("Log-rank p"));
+        .map(|p| cx.style.named_p("Log-rank", Some(p)));
     let plot = KmPlot {
         curves,
         xlab: spec.xlab.clone().unwrap_or_else(|| match unit {
@@ -319,7 +330,9 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         }),
         // "Overall survival (%)" reads well; "Time to recurrence (%)" does not.
         ylab: spec.ylab.clone().unwrap_or_else(|| {
-            if label.to_lowercase().contains("survival") {
+            if event {
+                "Cumulative event (%)".into()
+            } else if label.to_lowercase().contains("survival") {
                 format!("{label} (%)")
             } else {
                 "Survival probability (%)".into()
@@ -331,12 +344,17 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         risk_table: spec.risk_table.unwrap_or(true),
         annotation,
         legend_title: km.by.as_ref().map(|b| labels.column(b)),
-        start: 1.0,
+        start: if event { 0.0 } else { 1.0 },
         ymax: 1.0,
         risk_rows: None,
+        censor_marks: spec.censor_marks.unwrap_or(true),
+        median_line: spec.median_line.unwrap_or(false),
+        cumevents: spec.cumevents.unwrap_or(false),
+        cumcensor: spec.cumcensor.unwrap_or(false),
+        style: cx.style,
     };
     let caption = match &km.by {
-        Some(b) => format!("{label} by {}", labels.column(b).to_lowercase()),
+        Some(b) => format!("{label} by {}", cx.labels.inline(&labels.column(b))),
         None => label,
     };
     (crate::figures::km::svg(&plot), caption)

@@ -12,7 +12,8 @@ use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
-use crate::tables::{Row, Table};
+use crate::tables::Table;
+use crate::tables::regression::{self, Model, layout, lr};
 
 /// Which interval `lower` and `upper` are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -74,6 +75,9 @@ pub struct LogisticResult {
     pub warnings: Vec<String>,
     #[serde(flatten)]
     pub scope: WhereResult,
+    /// Each category's reference level, for tables; not part of `results.json`.
+    #[serde(skip)]
+    pub references: Vec<(String, String)>,
 }
 
 /// A term, "(Intercept)" first; `or`, `lower`, `upper` and the Wald limits on the odds
@@ -234,6 +238,7 @@ impl Analysis for Logistic {
             iterations: fit.iterations,
             warnings: warnings.clone(),
             scope: cx.scope.where_only(),
+            references: design::references(&cols, &rows),
         })
         .with_warnings(warnings))
     }
@@ -242,50 +247,52 @@ impl Analysis for Logistic {
         let r = out.get::<LogisticResult>().expect("a logistic result");
         let labels = &cx.labels;
         let level = format::level(r.conf_level);
-        let rows = r
-            .terms
-            .iter()
-            .filter(|t| t.term != "(Intercept)")
-            .map(|t| Row {
-                cells: vec![
-                    labels.term(&t.term, None),
-                    format::estimate_ci(t.or, t.lower, t.upper, 2),
-                    format::p_cell(t.p),
-                ],
-                indent: false,
-            })
-            .collect();
+        let model = Model {
+            name: None,
+            terms: r
+                .terms
+                .iter()
+                .filter(|t| t.term != "(Intercept)")
+                .map(|t| regression::Term {
+                    term: t.term.clone(),
+                    estimate: t.or,
+                    lower: t.lower,
+                    upper: t.upper,
+                    p: t.p,
+                    n: None,
+                })
+                .collect(),
+            references: r.references.clone(),
+            per_term_n: false,
+        };
+        let (header, spanners, rows) = layout(&[model], "OR", &level, None, cx);
         let outcome = labels.column(&r.outcome);
         let interval = match self.conf_int {
             ConfInt::Profile => "profile-likelihood",
             ConfInt::Wald => "Wald",
         };
-        let mut notes = vec![format!(
-            "OR: odds ratio of {outcome} ({} of {} patients), {level} {interval} confidence intervals, Wald p-values; likelihood-ratio test of the model: {}.",
-            r.events,
-            r.n,
-            match (r.lr_test.chisq, r.lr_test.p) {
-                (Some(c), p) => format!(
-                    "χ² = {} on {} df, {}",
-                    format::num(Some(c), 2),
-                    r.lr_test.df,
-                    format::P::of(p).stated("p")
-                ),
-                _ => "not available".to_string(),
-            }
-        )];
+        let mut notes = vec![
+            format!(
+                "OR: odds ratio of {} ({} with it), {level} {interval} confidence intervals, Wald {} values; — : reference level.",
+                cx.labels.inline(&outcome),
+                cx.style.count(r.events),
+                cx.style.p_letter,
+            ),
+            format!(
+                "Model: N = {}; {}; AIC {}.",
+                cx.style.count(r.n),
+                lr(r.lr_test.chisq, r.lr_test.df, r.lr_test.p, cx),
+                cx.style.num(r.aic, 1)
+            ),
+        ];
         notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
         vec![Table {
             id: at.id.clone(),
-            title: at
-                .title
-                .clone()
-                .unwrap_or_else(|| format!("Logistic regression of {}", outcome.to_lowercase())),
-            header: vec![
-                "Characteristic".into(),
-                format!("OR ({level} CI)"),
-                "p".into(),
-            ],
+            title: at.title.clone().unwrap_or_else(|| {
+                format!("Logistic regression of {}", cx.labels.inline(&outcome))
+            }),
+            header,
+            spanners,
             rows,
             notes,
         }]

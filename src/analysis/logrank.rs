@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::{by_rows, column, endpoint};
-use super::{Analysis, Kind, Outcome, ParseCx, RunCx, Scope, ScopeResult};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
+use crate::tables::{Row, Table};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::Present;
@@ -89,6 +90,62 @@ impl Kind for Logrank {
             Paragraph::Estimation,
             "Survival between groups was compared with the log-rank test.",
         )]
+    }
+
+    /// Every log-rank test of the study in one table: per test its groups with N, the
+    /// events observed and expected, and the test's χ², df and p on its first row.
+    fn study_tables(all: &[&Planned], cx: &Present) -> Vec<Table> {
+        let style = &cx.style;
+        let labels = &cx.labels;
+        let mut rows = Vec::new();
+        for p in all {
+            let (Some(lr), Some(r)) = (p.get::<Logrank>(), cx.output::<LogrankResult>(&p.id)) else {
+                continue;
+            };
+            let title = p.title.clone().unwrap_or_else(|| {
+                format!(
+                    "{} by {}",
+                    labels.endpoint(&lr.endpoint),
+                    labels.inline(&labels.column(&lr.by))
+                )
+            });
+            let mut head = vec![title];
+            head.resize(4, String::new());
+            head.push(style.num(r.chisq, 2));
+            head.push(r.df.to_string());
+            head.push(style.p_cell(r.p));
+            rows.push(Row::new(head));
+            for g in &r.groups {
+                rows.push(Row::indented(vec![
+                    labels.group(Some(&r.by), &g.label),
+                    style.count(g.n),
+                    style.trimmed(g.observed, 1),
+                    style.num(Some(g.expected), 1),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]));
+            }
+        }
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        vec![Table {
+            id: "logrank_tests".into(),
+            title: "Log-rank tests".into(),
+            header: vec![
+                "Comparison and group".into(),
+                "N".into(),
+                "Observed".into(),
+                "Expected".into(),
+                "χ²".into(),
+                "df".into(),
+                style.p_header(),
+            ],
+            spanners: Vec::new(),
+            rows,
+            notes: vec!["Observed and expected events per group under the null hypothesis of equal survival (R: survdiff).".into()],
+        }]
     }
 }
 

@@ -135,6 +135,12 @@ pub trait Kind: Analysis + Sized + 'static {
     fn methods(_all: &[&Self], _cx: &Present) -> Vec<Sentence> {
         Vec::new()
     }
+
+    /// Tables over every analysis of this kind in a study (all its log-rank tests in one),
+    /// printed after the analyses' own.
+    fn study_tables(_all: &[&Planned], _cx: &Present) -> Vec<Table> {
+        Vec::new()
+    }
 }
 
 /// A registry line: a kind's name and its functions, type-erased.
@@ -146,6 +152,7 @@ pub struct Entry {
     read: fn(&ParseCx) -> Result<()>,
     plan: fn(&ParseCx) -> Result<Arc<dyn Analysis>>,
     methods: fn(&[&dyn Analysis], &Present) -> Vec<Sentence>,
+    study_tables: fn(&[&Planned], &Present) -> Vec<Table>,
 }
 
 impl Entry {
@@ -156,6 +163,15 @@ impl Entry {
 
     pub fn methods(&self, all: &[&dyn Analysis], cx: &Present) -> Vec<Sentence> {
         (self.methods)(all, cx)
+    }
+
+    /// The kind's tables over its analyses among `all`.
+    pub fn study_tables(&self, all: &[Planned], cx: &Present) -> Vec<Table> {
+        let mine: Vec<&Planned> = all.iter().filter(|p| p.kind == self.name).collect();
+        if mine.is_empty() {
+            return Vec::new();
+        }
+        (self.study_tables)(&mine, cx)
     }
 }
 
@@ -168,6 +184,7 @@ const fn entry<K: Kind>() -> Entry {
         read: read_as::<K>,
         plan: plan_as::<K>,
         methods: methods_of::<K>,
+        study_tables: K::study_tables,
     }
 }
 

@@ -276,14 +276,14 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
                 labels.group(r.by.as_deref(), &s.label),
                 s.mean.n.to_string(),
                 s.mean.events.to_string(),
-                format::estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
+                cx.style.estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
             ];
             if compared {
                 match k.checked_sub(1).and_then(|c| r.contrasts.get(c)) {
                     Some(c) => {
                         let d = &c.difference;
-                        cells.push(format::estimate_ci(d.estimate, d.lower, d.upper, 1));
-                        cells.push(format::p_cell(d.p));
+                        cells.push(cx.style.estimate_ci(d.estimate, d.lower, d.upper, 1));
+                        cells.push(cx.style.p_cell(d.p));
                     }
                     None => {
                         cells.push("reference".into());
@@ -300,11 +300,12 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
     let label = labels.endpoint(&r.endpoint);
     let horizon = format!("{} {unit}", format::tick(r.tau)).trim().to_string();
     Table {
+        spanners: Vec::new(),
         id: at.id.clone(),
         title: at
             .title
             .clone()
-            .unwrap_or_else(|| format!("Restricted mean {} up to {horizon}", label.to_lowercase())),
+            .unwrap_or_else(|| format!("Restricted mean {} up to {horizon}", cx.labels.inline(&label))),
         header,
         rows,
         notes: vec![format!(

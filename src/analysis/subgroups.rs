@@ -266,7 +266,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             indent: false,
             counts: Vec::new(),
             estimate: None,
-            p: Some(format::p_cell(s.interaction_p)),
+            p: Some(cx.style.p_cell(s.interaction_p)),
         });
         for l in &s.levels {
             let label = level_label(l.label.as_deref().unwrap_or(""));
@@ -289,11 +289,12 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .clone()
             .unwrap_or_else(|| format!("Hazard ratio, {} vs {}", arm(&r.arms[1]), arm(&r.arms[0]))),
         level: format::level(r.conf_level),
+        style: cx.style,
     };
     let caption = format!(
         "{} by subgroup: hazard ratios of {} with {} confidence intervals, and the p-value of each subgroup's interaction.",
         labels.endpoint(&r.endpoint),
-        labels.column(&r.term).to_lowercase(),
+        cx.labels.inline(&labels.column(&r.term)),
         format::level(r.conf_level)
     );
     (crate::figures::subgroups::svg(&plot), caption)
@@ -575,7 +576,7 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
     let cells = |l: &Level, name: String| {
         let mut c = vec![name];
         c.extend(l.per_arm.iter().map(|a| format!("{}/{}", a.events, a.n)));
-        c.push(format::estimate_ci(l.hr, l.lower, l.upper, 2));
+        c.push(cx.style.ratio_ci(l.hr, l.lower, l.upper));
         c
     };
     let mut rows = vec![Row {
@@ -589,7 +590,7 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
     for s in &r.subgroups {
         let mut head = vec![labels.column(&s.variable)];
         head.extend(std::iter::repeat_n(String::new(), r.arms.len() + 1));
-        head.push(format::p_cell(s.interaction_p));
+        head.push(cx.style.p_cell(s.interaction_p));
         rows.push(Row {
             cells: head,
             indent: false,
@@ -625,6 +626,7 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
     )];
     notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
     Table {
+        spanners: Vec::new(),
         id: at.id.clone(),
         title: at
             .title

@@ -92,11 +92,20 @@ pub fn dashed(c: &Canvas, from: (f64, f64), to: (f64, f64), color: RGBColor) {
     }
 }
 
-/// A polyline drawn in dashes, the pattern carried across its corners, so that a second
-/// kind of curve reads apart from the first in print without colour.
-pub fn dashed_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32) {
-    const ON: f64 = 7.0;
-    const OFF: f64 = 4.0;
+/// A curve's line type: 0 solid, then dashed, dotted and long-dashed, so that curves
+/// stay apart in greyscale where their colours do not.
+pub fn styled_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32, line_type: usize) {
+    match line_type % 4 {
+        0 => line(c, points, color, width),
+        1 => patterned_path(c, points, color, width, 7.0, 4.0),
+        2 => patterned_path(c, points, color, width, 2.0, 3.0),
+        _ => patterned_path(c, points, color, width, 14.0, 4.0),
+    }
+}
+
+/// A polyline drawn in dashes `on` long with gaps `off`, the pattern carried across its
+/// corners.
+fn patterned_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32, on: f64, off: f64) {
     let mut phase = 0.0;
     let mut dash: Vec<(f64, f64)> = Vec::new();
     for w in points.windows(2) {
@@ -104,8 +113,8 @@ pub fn dashed_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u3
         let length = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
         let mut at = 0.0;
         while at < length {
-            let on = phase < ON;
-            let left = if on { ON - phase } else { ON + OFF - phase };
+            let drawing = phase < on;
+            let left = if drawing { on - phase } else { on + off - phase };
             let step = left.min(length - at);
             let p = |t: f64| {
                 (
@@ -113,7 +122,7 @@ pub fn dashed_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u3
                     a.1 + (b.1 - a.1) * t / length,
                 )
             };
-            if on {
+            if drawing {
                 if dash.is_empty() {
                     dash.push(p(at));
                 }
@@ -121,11 +130,11 @@ pub fn dashed_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u3
             }
             at += step;
             phase += step;
-            if on && phase >= ON {
+            if drawing && phase >= on {
                 line(c, &dash, color, width);
                 dash.clear();
             }
-            if phase >= ON + OFF {
+            if phase >= on + off {
                 phase = 0.0;
             }
         }
@@ -155,12 +164,13 @@ pub fn rect(c: &Canvas, a: (f64, f64), b: (f64, f64), color: RGBColor, filled: b
 }
 
 /// Tick marks and their labels under a horizontal axis at `y`: `(x, value)` pairs.
-pub fn x_ticks(c: &Canvas, ticks: &[(f64, f64)], y: f64, px: f64) {
-    for &(x, value) in ticks {
+pub fn x_ticks(c: &Canvas, ticks: &[(f64, String)], y: f64, px: f64) {
+    for (x, label) in ticks {
+        let x = *x;
         line(c, &[(x, y), (x, y + 5.0)], BLACK, 1);
         text(
             c,
-            &tick_label(value),
+            label,
             (x, y + 8.0),
             px,
             BLACK,
@@ -170,7 +180,21 @@ pub fn x_ticks(c: &Canvas, ticks: &[(f64, f64)], y: f64, px: f64) {
     }
 }
 
-pub use crate::present::format::tick as tick_label;
+
+/// A point marker of shape `shape`: 0 a square, 1 a diamond, 2 a circle, 3 a triangle,
+/// then round again; filled in `color`.
+pub fn marker(c: &Canvas, at: (f64, f64), shape: usize, color: RGBColor) {
+    let (x, y) = at;
+    let r = 3.8;
+    match shape % 4 {
+        0 => rect(c, (x - 3.5, y - 3.5), (x + 3.5, y + 3.5), color, true),
+        1 => polygon(c, &[(x, y - r - 0.8), (x + r + 0.8, y), (x, y + r + 0.8), (x - r - 0.8, y)], color, 1.0),
+        2 => {
+            let _ = c.draw(&Circle::new((x.round() as i32, y.round() as i32), r as i32, color.filled()));
+        }
+        _ => polygon(c, &[(x, y - r - 0.5), (x + r + 0.5, y + r), (x - r - 0.5, y + r)], color, 1.0),
+    }
+}
 
 /// Round-number axis breaks from 0 to at least `max`: about `target` of them.
 pub fn nice_breaks(max: f64, target: usize) -> Vec<f64> {
@@ -202,7 +226,5 @@ mod tests {
             nice_breaks(3000.0, 6),
             [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0]
         );
-        assert_eq!(tick_label(2.5), "2.5");
-        assert_eq!(tick_label(12.0), "12");
     }
 }

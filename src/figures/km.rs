@@ -24,13 +24,43 @@ pub struct Curve {
     pub label: String,
     /// Its colour, an index into the palette.
     pub color: usize,
-    /// Drawn in dashes: a second cause beside the first.
-    pub dashed: bool,
+    /// Its line type: 0 solid, then dashed, dotted, long-dashed (see `draw::styled_path`).
+    pub line: usize,
+    /// Its median time, for a median line.
+    pub median: Option<f64>,
     pub n: u64,
     pub steps: Vec<Step>,
 }
 
+/// What a table under the panel counts at each break.
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    AtRisk,
+    Events,
+    Censored,
+}
+
 impl Curve {
+    /// Events (or censorings) up to and including `t`, as survminer's `cumevents` and
+    /// `cumcensor` tables count them.
+    fn cumulative(&self, t: f64, count: Count) -> u64 {
+        self.steps
+            .iter()
+            .filter(|s| s.time <= t)
+            .map(|s| match count {
+                Count::Events => s.n_event,
+                _ => s.n_censor,
+            })
+            .sum()
+    }
+
+    fn count(&self, t: f64, count: Count) -> u64 {
+        match count {
+            Count::AtRisk => self.at_risk(t),
+            other => self.cumulative(t, other),
+        }
+    }
+
     /// Number at risk at `t`, as R's `summary(fit, times = t)`: those whose time is ≥ t.
     pub fn at_risk(&self, t: f64) -> u64 {
         if t <= 0.0 {
@@ -62,10 +92,20 @@ pub struct KmPlot {
     /// The rows of the number-at-risk table, each a curve and its label; `None` for one
     /// row per curve under its own label.
     pub risk_rows: Option<Vec<(usize, String)>>,
+    /// A mark at each censored time (survminer's `censor`).
+    pub censor_marks: bool,
+    /// Dashed lines from the axis to where each curve crosses one half, and down
+    /// (survminer's `surv.median.line = "hv"`).
+    pub median_line: bool,
+    /// Tables under the number at risk: cumulative events, cumulative censored.
+    pub cumevents: bool,
+    pub cumcensor: bool,
+    pub style: crate::present::Style,
 }
 
-/// The time axis of a figure of step curves: its end (the spec's `xmax`, else a round
-/// time past the last step) and its breaks (the spec's, else round ones), within the end.
+/// The time axis of a figure of step curves: its end (the spec's `xmax`, else the last
+/// time observed, so that no stretch of axis lies past the data with nobody at risk) and
+/// its breaks (the spec's, else round ones), within the end.
 pub fn time_axis(spec: &crate::spec::FigureSpec, curves: &[Curve]) -> (f64, Vec<f64>) {
     let last = curves
         .iter()
@@ -75,18 +115,33 @@ pub fn time_axis(spec: &crate::spec::FigureSpec, curves: &[Curve]) -> (f64, Vec<
     let draw = crate::figures::nice_breaks;
     let xmax = spec
         .xmax
-        .unwrap_or_else(|| *draw(last, 6).last().unwrap_or(&1.0));
+        .unwrap_or(if last > 0.0 { last } else { 1.0 });
     let breaks = spec
         .breaks
         .clone()
         .unwrap_or_else(|| draw(xmax, 6))
         .into_iter()
-        .filter(|b| *b <= xmax)
+        .filter(|b| *b <= xmax + 1e-9)
         .collect();
     (xmax, breaks)
 }
 
 impl KmPlot {
+    /// The tables under the panel, each a title and what it counts at a break.
+    fn tables(&self) -> Vec<(&'static str, Count)> {
+        let mut out = Vec::new();
+        if self.risk_table {
+            out.push(("Number at risk", Count::AtRisk));
+        }
+        if self.cumevents {
+            out.push(("Cumulative number of events", Count::Events));
+        }
+        if self.cumcensor {
+            out.push(("Cumulative number censored", Count::Censored));
+        }
+        out
+    }
+
     fn risk_rows(&self) -> Vec<(usize, &str)> {
         match &self.risk_rows {
             Some(rows) => rows.iter().map(|(k, l)| (*k, l.as_str())).collect(),
@@ -167,11 +222,7 @@ fn shown_breaks(plot: &KmPlot) -> impl Iterator<Item = f64> + '_ {
 
 pub fn svg(plot: &KmPlot) -> String {
     let f = Frame::new(plot);
-    let table_height = if plot.risk_table {
-        34.0 + ROW * plot.risk_rows().len() as f64
-    } else {
-        0.0
-    };
+    let table_height = plot.tables().len() as f64 * (34.0 + ROW * plot.risk_rows().len() as f64);
     let height = f.top + PLOT_HEIGHT + 58.0 + table_height + 8.0;
 
     let mut out = String::new();
@@ -186,12 +237,13 @@ pub fn svg(plot: &KmPlot) -> String {
                 ci_bands(&c, &f, curve, color);
             }
             let path = step_path(&f, curve, plot.start);
-            if curve.dashed {
-                draw::dashed_path(&c, &path, color, 2);
-            } else {
-                draw::line(&c, &path, color, 2);
+            draw::styled_path(&c, &path, color, 2, curve.line);
+            if plot.censor_marks {
+                censor_marks(&c, &f, curve, color);
             }
-            censor_marks(&c, &f, curve, color);
+        }
+        if plot.median_line {
+            median_lines(&c, plot, &f);
         }
         legend(&c, plot, &f);
         if let Some(note) = &plot.annotation {
@@ -211,8 +263,9 @@ pub fn svg(plot: &KmPlot) -> String {
                 VPos::Center,
             );
         }
-        if plot.risk_table {
-            risk_table(&c, plot, &f);
+        for (k, (title, count)) in plot.tables().into_iter().enumerate() {
+            let top = f.bottom() + 58.0 + k as f64 * (34.0 + ROW * plot.risk_rows().len() as f64);
+            count_table(&c, plot, &f, top, title, count);
         }
         let _ = c.present();
     }
@@ -241,7 +294,7 @@ fn axes(c: &Canvas, plot: &KmPlot, f: &Frame) {
         draw::line(c, &[(left - 5.0, f.y(s)), (left, f.y(s))], BLACK, 1);
         draw::text(
             c,
-            &crate::present::format::trimmed(s * 100.0, 1),
+            &plot.style.trimmed(s * 100.0, 1),
             (left - 8.0, f.y(s)),
             TEXT,
             BLACK,
@@ -249,7 +302,9 @@ fn axes(c: &Canvas, plot: &KmPlot, f: &Frame) {
             VPos::Center,
         );
     }
-    let marks: Vec<(f64, f64)> = shown_breaks(plot).map(|b| (f.x(b), b)).collect();
+    let marks: Vec<(f64, String)> = shown_breaks(plot)
+        .map(|b| (f.x(b), plot.style.trimmed(b, 2)))
+        .collect();
     draw::x_ticks(c, &marks, bottom, TEXT);
     draw::text(
         c,
@@ -324,7 +379,7 @@ fn step_path(f: &Frame, curve: &Curve, start: f64) -> Vec<(f64, f64)> {
     path
 }
 
-/// A short vertical tick on the curve at each time with a censored patient.
+/// A "+" on the curve at each time with a censored patient, as survminer marks them.
 fn censor_marks(c: &Canvas, f: &Frame, curve: &Curve, color: RGBColor) {
     for s in curve
         .steps
@@ -333,6 +388,26 @@ fn censor_marks(c: &Canvas, f: &Frame, curve: &Curve, color: RGBColor) {
     {
         let (cx, cy) = (f.x(s.time), f.y(s.surv));
         draw::line(c, &[(cx, cy - 4.0), (cx, cy + 4.0)], color, 1);
+        draw::line(c, &[(cx - 4.0, cy), (cx + 4.0, cy)], color, 1);
+    }
+}
+
+/// survminer's `surv.median.line = "hv"`: a dashed line across at one half, from the axis
+/// to the last curve that reaches it, and one down from each median to the time axis.
+fn median_lines(c: &Canvas, plot: &KmPlot, f: &Frame) {
+    let medians: Vec<f64> = plot
+        .curves
+        .iter()
+        .filter_map(|k| k.median)
+        .filter(|m| *m <= f.xmax)
+        .collect();
+    let Some(last) = medians.iter().copied().reduce(f64::max) else {
+        return;
+    };
+    let half = f.y(0.5);
+    draw::dashed(c, (f.x(0.0), half), (f.x(last), half), BLACK);
+    for m in medians {
+        draw::dashed(c, (f.x(m), half), (f.x(m), f.bottom()), BLACK);
     }
 }
 
@@ -353,11 +428,7 @@ fn legend(c: &Canvas, plot: &KmPlot, f: &Frame) {
     for (curve, lx, row) in items {
         let color = PALETTE[curve.color % PALETTE.len()];
         let y = 20.0 + LEGEND_ROW * row as f64;
-        if curve.dashed {
-            draw::dashed_path(c, &[(lx, y), (lx + 22.0, y)], color, 2);
-        } else {
-            draw::line(c, &[(lx, y), (lx + 22.0, y)], color, 2);
-        }
+        draw::styled_path(c, &[(lx, y), (lx + 22.0, y)], color, 2, curve.line);
         draw::text(
             c,
             &curve.label,
@@ -395,12 +466,12 @@ fn legend_items(plot: &KmPlot, left: f64) -> Vec<(&Curve, f64, usize)> {
     out
 }
 
-/// The number at risk at each break, one row per curve in its colour, under the axis title.
-fn risk_table(c: &Canvas, plot: &KmPlot, f: &Frame) {
-    let table_top = f.bottom() + 58.0;
+/// A count at each break, one row per curve in its colour: the number at risk under the
+/// axis title, then cumulative events or censorings.
+fn count_table(c: &Canvas, plot: &KmPlot, f: &Frame, table_top: f64, title: &str, count: Count) {
     draw::bold(
         c,
-        "Number at risk",
+        title,
         (8.0, table_top + 8.0),
         TEXT,
         HPos::Left,
@@ -422,7 +493,7 @@ fn risk_table(c: &Canvas, plot: &KmPlot, f: &Frame) {
         for b in shown_breaks(plot) {
             draw::text(
                 c,
-                &curve.at_risk(b).to_string(),
+                &plot.style.count(curve.count(b, count)),
                 (f.x(b), ry),
                 TEXT,
                 GREY,

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::{self, Canvas, GREY, PALETTE};
-use super::forest::{Estimate, ticks};
-use crate::present::format;
+use super::forest::{Estimate, ratio_axis};
+use crate::present::Style;
 
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -29,6 +29,7 @@ pub struct SubgroupPlot {
     pub rows: Vec<Row>,
     pub xlab: String,
     pub level: String,
+    pub style: Style,
 }
 
 const ROW: f64 = 22.0;
@@ -45,6 +46,7 @@ struct Frame {
     top: f64,
     lo: f64,
     hi: f64,
+    ticks: Vec<f64>,
 }
 
 impl Frame {
@@ -65,16 +67,18 @@ impl Frame {
             .flat_map(|e| [e.lower, e.upper])
             .filter(|v| v.is_finite() && *v > 0.0)
             .collect();
-        let lo = finite.iter().copied().fold(1.0, f64::min).max(1e-2).ln();
-        let hi = finite.iter().copied().fold(1.0, f64::max).min(1e2).ln();
-        let pad = ((hi - lo) * 0.06).max(0.05);
+        let (lo, hi, ticks) = ratio_axis(
+            finite.iter().copied().fold(1.0, f64::min),
+            finite.iter().copied().fold(1.0, f64::max),
+        );
         Frame {
             label,
             panel_left,
             width: panel_left + PANEL + 12.0 + HR + P + 8.0,
             top: 48.0,
-            lo: lo - pad,
-            hi: hi + pad,
+            lo,
+            hi,
+            ticks,
         }
     }
 
@@ -113,7 +117,7 @@ pub fn svg(plot: &SubgroupPlot) -> String {
         header(&c, plot, &f);
         draw::dashed(&c, (f.x(1.0), f.top - 4.0), (f.x(1.0), bottom), GREY);
         for (i, row) in plot.rows.iter().enumerate() {
-            draw_row(&c, &f, f.y(i), row);
+            draw_row(&c, &f, f.y(i), row, &plot.style);
         }
         axis(&c, plot, &f, bottom);
         let _ = c.present();
@@ -151,7 +155,14 @@ fn header(c: &Canvas, plot: &SubgroupPlot, f: &Frame) {
         HPos::Left,
         VPos::Center,
     );
-    draw::bold(c, "P for", (f.p(), y), TEXT, HPos::Right, VPos::Center);
+    draw::bold(
+        c,
+        &format!("{} for", plot.style.p_letter),
+        (f.p(), y),
+        TEXT,
+        HPos::Right,
+        VPos::Center,
+    );
     draw::bold(
         c,
         "interaction",
@@ -162,7 +173,7 @@ fn header(c: &Canvas, plot: &SubgroupPlot, f: &Frame) {
     );
 }
 
-fn draw_row(c: &Canvas, f: &Frame, cy: f64, row: &Row) {
+fn draw_row(c: &Canvas, f: &Frame, cy: f64, row: &Row, style: &Style) {
     let x = if row.indent { 8.0 + TEXT } else { 8.0 };
     if row.heading {
         draw::bold(c, &row.label, (x, cy), TEXT, HPos::Left, VPos::Center);
@@ -205,7 +216,7 @@ fn draw_row(c: &Canvas, f: &Frame, cy: f64, row: &Row) {
                 color,
                 true,
             );
-            let text = format::estimate_ci(Some(e.hr), Some(e.lower), Some(e.upper), 2);
+            let text = style.ratio_ci(Some(e.hr), Some(e.lower), Some(e.upper));
             draw::text(
                 c,
                 &text,
@@ -228,7 +239,11 @@ fn axis(c: &Canvas, plot: &SubgroupPlot, f: &Frame, bottom: f64) {
         BLACK,
         1,
     );
-    let marks: Vec<(f64, f64)> = ticks(f.lo, f.hi).iter().map(|t| (f.x(*t), *t)).collect();
+    let marks: Vec<(f64, String)> = f
+        .ticks
+        .iter()
+        .map(|t| (f.x(*t), plot.style.trimmed(*t, 3)))
+        .collect();
     draw::x_ticks(c, &marks, bottom, TEXT);
     let y = bottom + 32.0;
     if let [reference, other] = &plot.arms[..] {

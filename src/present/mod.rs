@@ -6,6 +6,9 @@
 //! changes everywhere at once.
 
 pub mod format;
+mod style;
+
+pub use style::{P, Style, StyleName};
 
 use std::any::Any;
 
@@ -46,6 +49,23 @@ impl<'a> Labels<'a> {
         match term.split_once('=') {
             Some((col, level)) => format!("{}: {level}", self.column(col)),
             None => self.column(term),
+        }
+    }
+
+    /// A label inside a sentence or a title: "Age" reads "age" after "by", but "PCM", "T
+    /// stage" and "ECOG score" keep their capitals.
+    pub fn inline(&self, label: &str) -> String {
+        let first = label.split_whitespace().next().unwrap_or("");
+        let mut chars = first.chars();
+        let lower_rest = chars.next().is_some_and(|c| c.is_uppercase())
+            && first.chars().count() > 1
+            && chars.all(|c| !c.is_uppercase());
+        if lower_rest {
+            let mut c = label.chars();
+            let head = c.next().expect("a first letter");
+            head.to_lowercase().chain(c).collect()
+        } else {
+            label.to_string()
         }
     }
 
@@ -111,6 +131,8 @@ pub struct Present<'a> {
     pub study: &'a Study,
     pub labels: Labels<'a>,
     pub results: &'a Results,
+    /// The house style every number is printed in.
+    pub style: Style,
     /// The figures drawn: the study's own, or one per analysis that has a default.
     pub figures: &'a [(String, FigureSpec)],
 }
@@ -124,6 +146,7 @@ impl<'a> Present<'a> {
         Present {
             study,
             labels: Labels::new(study),
+            style: Style::of(study.style()),
             results,
             figures,
         }

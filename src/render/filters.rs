@@ -9,7 +9,7 @@
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
-use crate::present::format;
+use crate::present::Style;
 
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4);
@@ -48,42 +48,58 @@ fn number(v: &Value) -> Option<f64> {
     f64::try_from(v.clone()).ok().filter(|x| x.is_finite())
 }
 
-fn fixed(x: Option<f64>, digits: usize) -> String {
-    format::num(x, digits)
+/// `{{ x | num(2) }}`: a number with fixed decimals in the house style; an en dash where
+/// there is none.
+fn num(style: Style) -> impl Fn(Value, Option<usize>) -> String + Send + Sync + 'static {
+    move |v, digits| style.num(number(&v), digits.unwrap_or(1))
 }
 
-/// `{{ x | num(2) }}`: a number with fixed decimals; an en dash where there is none.
-fn num(v: Value, digits: Option<usize>) -> String {
-    fixed(number(&v), digits.unwrap_or(1))
+/// `{{ n | count }}`: a whole number with the style's grouping ("1,387").
+fn count(style: Style) -> impl Fn(Value) -> String + Send + Sync + 'static {
+    move |v| match number(&v) {
+        Some(x) if x.fract() == 0.0 && x >= 0.0 => style.count(x as u64),
+        other => style.num(other, 0),
+    }
 }
 
-/// `{{ s | percent }}`: a proportion as a percentage number (0.566 → 56.6).
-fn percent(v: Value, digits: Option<usize>) -> String {
-    fixed(number(&v).map(|x| 100.0 * x), digits.unwrap_or(1))
+/// `{{ s | percent }}`: a proportion as a percentage number (0.566 → 56.6), to the style's
+/// decimals unless given.
+fn percent(style: Style) -> impl Fn(Value, Option<usize>) -> String + Send + Sync + 'static {
+    move |v, digits| match digits {
+        Some(d) => style.num(number(&v).map(|x| 100.0 * x), d),
+        None => style.percent(number(&v)),
+    }
 }
 
-/// `{{ lower | ci(upper, 2) }}` → "(0.54 to 0.86)".
-fn ci(lower: Value, upper: Value, digits: Option<usize>) -> String {
-    format::ci(number(&lower), number(&upper), digits.unwrap_or(2))
+/// `{{ lower | ci(upper, 2) }}` → "(0.54 to 0.86)", "(0·54–0·86)".
+fn ci(style: Style) -> impl Fn(Value, Value, Option<usize>) -> String + Send + Sync + 'static {
+    move |lower, upper, digits| style.ci(number(&lower), number(&upper), digits.unwrap_or(2))
 }
 
-/// `{{ p | pvalue }}` → "0.003", "0.12" or "< 0.001".
-fn pvalue(v: Value) -> String {
-    format::P::of(number(&v)).text()
+/// `{{ p | pvalue }}` → the value as the style prints it after its letter: "0.003",
+/// "<0.001", ".003", "<0·0001".
+fn pvalue(style: Style) -> impl Fn(Value) -> String + Send + Sync + 'static {
+    move |v| style.p_cell(number(&v))
 }
 
-/// `{{ term | hr }}` for a Cox term → "0.68 (0.54 to 0.86)".
-fn hr(term: Value, kwargs: Kwargs) -> Result<String, Error> {
-    let digits: Option<usize> = kwargs.get("digits")?;
-    kwargs.assert_all_used()?;
-    let get = |k: &str| term.get_attr(k).ok().and_then(|v| number(&v));
-    let d = digits.unwrap_or(2);
-    Ok(format::estimate_ci(
-        get("hr"),
-        get("lower"),
-        get("upper"),
-        d,
-    ))
+/// `{{ p | p }}` → "P=0.003", "P < .001", "p=0·0031": the letter, the sign and the value.
+fn p_stated(style: Style) -> impl Fn(Value) -> String + Send + Sync + 'static {
+    move |v| style.p_stated(number(&v))
+}
+
+/// `{{ term | hr }}` for a Cox term → "0.68 (0.54 to 0.86)", to the decimals its interval
+/// needs unless `digits` is given.
+fn hr(style: Style) -> impl Fn(Value, Kwargs) -> Result<String, Error> + Send + Sync + 'static {
+    move |term, kwargs| {
+        let digits: Option<usize> = kwargs.get("digits")?;
+        kwargs.assert_all_used()?;
+        let get = |k: &str| term.get_attr(k).ok().and_then(|v| number(&v));
+        let (e, l, u) = (get("hr").or_else(|| get("or")), get("lower"), get("upper"));
+        Ok(match digits {
+            Some(d) => style.estimate_ci(e, l, u, d),
+            None => style.ratio_ci(e, l, u),
+        })
+    }
 }
 
 /// `{{ text | typst_str }}` → a typst string literal, for use inside code.
@@ -122,12 +138,15 @@ fn result_fn(
 pub fn register(
     env: &mut Environment<'static>,
     results: indexmap::IndexMap<String, serde_json::Value>,
+    style: Style,
 ) {
-    env.add_filter("num", num);
-    env.add_filter("percent", percent);
-    env.add_filter("ci", ci);
-    env.add_filter("pvalue", pvalue);
-    env.add_filter("hr", hr);
+    env.add_filter("num", num(style));
+    env.add_filter("count", count(style));
+    env.add_filter("percent", percent(style));
+    env.add_filter("ci", ci(style));
+    env.add_filter("pvalue", pvalue(style));
+    env.add_filter("p", p_stated(style));
+    env.add_filter("hr", hr(style));
     env.add_filter("typst_str", typst_str);
     env.add_function("result", result_fn(std::sync::Arc::new(results)));
 }

@@ -129,7 +129,7 @@ fn untag(rendered: &str) -> (String, LineMap) {
     (clean, lines)
 }
 
-fn environment(context: &serde_json::Value) -> Environment<'static> {
+fn environment(context: &serde_json::Value, style: crate::present::Style) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
@@ -138,13 +138,17 @@ fn environment(context: &serde_json::Value) -> Environment<'static> {
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    filters::register(&mut env, results);
+    filters::register(&mut env, results, style);
     env
 }
 
 /// Fills the template with `context`.
-pub fn fill(template: &Template, context: &serde_json::Value) -> Result<(String, LineMap)> {
-    let mut env = environment(context);
+pub fn fill(
+    template: &Template,
+    context: &serde_json::Value,
+    style: crate::present::Style,
+) -> Result<(String, LineMap)> {
+    let mut env = environment(context, style);
     let tagged = tag_lines(&template.text, 0);
     env.add_template_owned(BASE_NAME, tag_lines(DEFAULT_TEMPLATE, 1))
         .map_err(|e| Error::input(format!("the built-in template: {e}")))?;

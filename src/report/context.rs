@@ -61,7 +61,8 @@ pub fn context(
         "date": { "year": date.0, "month": date.1, "day": date.2 },
         "methods": crate::methods::paragraphs(&cx),
         "summary": crate::methods::summary(&cx),
-        "tables": drawn.tables,
+        "tables": drawn.tables.iter().map(table).collect::<Vec<_>>(),
+        "blocks": blocks(drawn),
         "figures": drawn.figures.iter().map(|f| json!({ "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) })).collect::<Vec<_>>(),
         "results": a.results.analyses,
         "claims": a.claims.iter().map(claim).collect::<Vec<_>>(),
@@ -78,11 +79,71 @@ pub fn context(
     })
 }
 
+/// A table with its spanner row laid out across every column: `[{title, span}]`, blank
+/// titles between spanners.
+fn table(t: &crate::tables::Table) -> Value {
+    let mut v = serde_json::to_value(t).expect("serialises");
+    v["spanner_row"] = json!([]);
+    if !t.spanners.is_empty() {
+        let mut row = Vec::new();
+        let mut at = 0;
+        for s in &t.spanners {
+            if s.start > at {
+                row.push(json!({ "title": "", "span": s.start - at }));
+            }
+            row.push(json!({ "title": s.title, "span": s.span }));
+            at = s.start + s.span;
+        }
+        if at < t.header.len() {
+            row.push(json!({ "title": "", "span": t.header.len() - at }));
+        }
+        v["spanner_row"] = json!(row);
+    }
+    v
+}
+
+/// Tables and figures in the order a reader meets them: each figure right after the table
+/// that gives its numbers (`tab_x` before `fig_x`), so that the two share a page when they
+/// fit; the other tables in their own order.
+fn blocks(drawn: &Drawn) -> Vec<Value> {
+    let figure = |f: &crate::figures::Figure| {
+        json!({ "kind": "figure", "figure": { "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) } })
+    };
+    // The tables a figure shows: its own (`tab_x`) and those of the analyses it draws.
+    let shows = |f: &crate::figures::Figure, table: &str| {
+        let own = format!("tab_{}", f.id.trim_start_matches("fig_"));
+        table == own
+            || drawn
+                .specs
+                .iter()
+                .find(|(id, _)| *id == f.id)
+                .is_some_and(|(_, spec)| spec.drawn().contains(&table))
+    };
+    let mut out = Vec::new();
+    let mut placed = vec![false; drawn.figures.len()];
+    for t in drawn.tables {
+        out.push(json!({ "kind": "table", "table": table(t) }));
+        for (k, f) in drawn.figures.iter().enumerate() {
+            if !placed[k] && shows(f, &t.id) {
+                out.push(figure(f));
+                placed[k] = true;
+            }
+        }
+    }
+    for (k, f) in drawn.figures.iter().enumerate() {
+        if !placed[k] {
+            out.push(figure(f));
+        }
+    }
+    out
+}
+
 /// A claim with the texts a replication table prints.
 fn claim(c: &ClaimResult) -> Value {
     let mut v = serde_json::to_value(c).expect("serialises");
     v["difference"] = json!(c.reproduced.map(|r| r - c.reported));
     v["must"] = json!(c.must);
+    v["note"] = json!(c.note);
     let short = |x: f64| format!("{x}");
     v["reported_text"] = json!(short(c.reported));
     v["reproduced_text"] = json!(format::num(c.reproduced, 4));

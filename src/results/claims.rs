@@ -17,6 +17,9 @@ pub struct ClaimResult {
     pub within: bool,
     #[serde(skip)]
     pub must: bool,
+    /// The claim's note, for the replication table.
+    #[serde(skip)]
+    pub note: Option<String>,
 }
 
 /// Evaluates every claim; a path that names nothing is a spec error.
@@ -54,6 +57,7 @@ pub fn claims(study: &Study, results: &Results) -> Result<Vec<ClaimResult>> {
                 within,
                 // A number the data cannot reproduce cannot fail the check.
                 must: c.must && c.result.is_some(),
+                note: c.note.clone(),
             })
         })
         .collect()

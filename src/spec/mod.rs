@@ -43,6 +43,20 @@ pub struct Study {
 }
 
 impl Study {
+    /// The house style of the report (`report.style`).
+    pub fn style(&self) -> crate::present::StyleName {
+        self.spec.report.as_ref().map(|r| r.style).unwrap_or_default()
+    }
+
+    /// The study-wide Table 1 defaults (`report.describe`).
+    pub fn describe_defaults(&self) -> model::DescribeDefaults {
+        self.spec
+            .report
+            .as_ref()
+            .and_then(|r| r.describe.clone())
+            .unwrap_or_default()
+    }
+
     /// Reads, parses and checks a spec file.
     pub fn load(path: &Path) -> Result<Study> {
         let path = if path.is_absolute() {

@@ -299,6 +299,29 @@ pub struct FigureSpec {
     /// cuminc: the causes drawn (default: every cause).
     #[serde(default, deserialize_with = "scalar_list_opt")]
     pub causes: Option<Vec<String>>,
+    /// km, cuminc: a "+" at each censored time (default: yes).
+    #[serde(default)]
+    pub censor_marks: Option<bool>,
+    /// km, cuminc: dashed lines at one half to each curve's median and down to the axis.
+    #[serde(default)]
+    pub median_line: Option<bool>,
+    /// km: `surv` (the default) or `event`, the cumulative incidence 1 − S (survminer's
+    /// `fun = "event"`).
+    #[serde(default)]
+    pub fun: Option<KmFun>,
+    /// km, cuminc: cumulative events and cumulative censored under the number at risk.
+    #[serde(default)]
+    pub cumevents: Option<bool>,
+    #[serde(default)]
+    pub cumcensor: Option<bool>,
+}
+
+/// What a km figure plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KmFun {
+    Surv,
+    Event,
 }
 
 impl FigureSpec {
@@ -319,6 +342,11 @@ impl FigureSpec {
             univariable: None,
             labels: None,
             causes: None,
+            censor_marks: None,
+            median_line: None,
+            fun: None,
+            cumevents: None,
+            cumcensor: None,
         }
     }
 
@@ -345,6 +373,53 @@ pub struct ReportSpec {
     /// A minijinja template producing typst source; absent means the built-in one.
     #[serde(default)]
     pub template: Option<String>,
+    /// The journal whose rules print p-values, intervals, percentages and large numbers.
+    #[serde(default)]
+    pub style: crate::present::StyleName,
+    /// Defaults for every Table 1 of the study; an analysis's own keys override them.
+    #[serde(default)]
+    pub describe: Option<DescribeDefaults>,
+}
+
+/// How a Table 1 summarises its variables, study-wide.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeDefaults {
+    /// The statistic of continuous variables.
+    #[serde(default)]
+    pub statistic: Option<Statistic>,
+    /// Decimals of continuous statistics; absent, gtsummary's guess from the values.
+    #[serde(default)]
+    pub digits: Option<usize>,
+    #[serde(default)]
+    pub missing: Option<MissingRow>,
+}
+
+/// What a Table 1 row of a variable shows (gtsummary's `statistic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    /// "54 (24, 90)": median (Q1, Q3), gtsummary's default.
+    MedianIqr,
+    /// "54 (18–81)": median (range).
+    MedianRange,
+    /// "53.1 (9.4)": mean (SD).
+    MeanSd,
+    /// "1,387 (47%)": count and percentage, for a numeric variable shown as categories.
+    NPercent,
+}
+
+/// Whether a Table 1 prints an "Unknown" row for missing values (gtsummary's `missing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingRow {
+    /// Where any value is missing.
+    #[default]
+    Ifany,
+    /// Never.
+    No,
+    /// For every variable, zero or not.
+    Always,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -46,6 +46,38 @@ pub fn summary(values: &[f64]) -> Summary {
     }
 }
 
+/// The decimals gtsummary gives a continuous variable's statistics when none are set
+/// (`continuous_digits_guess`): none for whole numbers; else by the spread between the 5th
+/// and 95th percentiles (R's default `quantile`, type 7): below 0.01 four, below 0.1 three,
+/// below 10 two, below 20 one, else none.
+pub fn digits_guess(values: &[f64]) -> usize {
+    if values.iter().all(|v| v.fract() == 0.0) {
+        return 0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let spread = quantile_type7(&sorted, 0.95) - quantile_type7(&sorted, 0.05);
+    match spread {
+        s if s < 0.01 => 4,
+        s if s < 0.1 => 3,
+        s if s < 10.0 => 2,
+        s if s < 20.0 => 1,
+        _ => 0,
+    }
+}
+
+/// R's `quantile(x, p)` (type 7) on sorted data: linear between order statistics.
+pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
 /// R's `quantile(x, p, type = 2)` on sorted data: the inverse of the empirical CDF,
 /// averaging at discontinuities (so the median of an even sample is the mean of the two
 /// middle values).
@@ -66,6 +98,16 @@ pub fn quantile_type2(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_follow_gtsummary_guess() {
+        assert_eq!(digits_guess(&[25.0, 56.0, 81.0]), 0);
+        assert_eq!(digits_guess(&[0.5, 1.2, 3.4, 7.9]), 2);
+        assert_eq!(digits_guess(&[10.5, 22.1, 45.3]), 0);
+        assert_eq!(digits_guess(&[1.5, 8.2, 14.3]), 1);
+        assert_eq!(digits_guess(&[0.012, 0.034, 0.051]), 3);
+        assert_eq!(quantile_type7(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+    }
 
     #[test]
     fn quartiles_follow_r_type_2() {

@@ -6,6 +6,56 @@ use rayon::prelude::*;
 use crate::data::{Column, Values};
 use crate::stats;
 
+/// A category's reference level among the rows used and the levels shown against it:
+/// the declared `ref` when present, else the first level present.
+fn split_levels(
+    col: &Column,
+    codes: &[Option<u32>],
+    n_levels: usize,
+    reference: usize,
+    rows: &[usize],
+) -> stats::Result<(usize, Vec<u32>)> {
+    let mut seen = vec![false; n_levels];
+    for &i in rows {
+        seen[codes[i].expect("complete row") as usize] = true;
+    }
+    let present: Vec<usize> = (0..n_levels).filter(|&l| seen[l]).collect();
+    if present.len() < 2 {
+        return Err(stats::StatsError(format!(
+            "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
+            col.name
+        )));
+    }
+    let reference = if present.contains(&reference) {
+        reference
+    } else {
+        present[0]
+    };
+    let shown = present
+        .into_iter()
+        .filter(|&l| l != reference)
+        .map(|l| l as u32)
+        .collect();
+    Ok((reference, shown))
+}
+
+/// Each category's reference level as a model over `rows` takes it, by column name: what
+/// a regression table prints as its "reference" row.
+pub fn references(cols: &[&Column], rows: &[usize]) -> Vec<(String, String)> {
+    cols.iter()
+        .filter_map(|col| match &col.values {
+            Values::Cat {
+                codes,
+                levels,
+                reference,
+            } => split_levels(col, codes, levels.len(), *reference, rows)
+                .ok()
+                .map(|(r, _)| (col.name.clone(), levels[r].clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The Cox design: numbers and booleans as they are, categories as indicator columns
 /// against their reference level (the declared `ref`, else the first level present).
 pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> {
@@ -35,27 +85,7 @@ pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> 
                 levels,
                 reference,
             } => {
-                let mut seen = vec![false; levels.len()];
-                for &i in rows {
-                    seen[codes[i].expect("complete row") as usize] = true;
-                }
-                let present: Vec<usize> = (0..levels.len()).filter(|&l| seen[l]).collect();
-                if present.len() < 2 {
-                    return Err(stats::StatsError(format!(
-                        "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
-                        col.name
-                    )));
-                }
-                let reference = if present.contains(reference) {
-                    *reference
-                } else {
-                    present[0]
-                };
-                let shown: Vec<u32> = present
-                    .into_iter()
-                    .filter(|&l| l != reference)
-                    .map(|l| l as u32)
-                    .collect();
+                let (_, shown) = split_levels(col, codes, levels.len(), *reference, rows)?;
                 for &l in &shown {
                     names.push(format!("{}={}", col.name, levels[l as usize]));
                 }

@@ -6,14 +6,13 @@ use crate::figures::forest::{Estimate, ForestPlot, Row as ForestRow};
 use crate::present::{Present, format};
 use crate::spec::FigureSpec;
 use crate::stats::CoxTerm;
-use crate::tables::{Row, Table};
+use crate::tables::Table;
+use crate::tables::regression::{Model, Term, blocks, layout, lr, size};
 
 /// The columns of a forest plot or its table: the univariable models as one column
-/// (`None`), then each multivariable model (its id); with the terms of each, and the
-/// order of the rows, the multivariable model's terms first.
+/// (`None`), then each multivariable model (its id), with the terms of each.
 struct Columns<'a> {
     columns: Vec<Column<'a>>,
-    order: Vec<String>,
 }
 
 struct Column<'a> {
@@ -51,15 +50,7 @@ impl<'a> Columns<'a> {
                 level: level(Some(id)),
             });
         }
-        let mut order: Vec<String> = Vec::new();
-        for c in columns.iter().rev() {
-            for t in &c.terms {
-                if !order.contains(&t.term) {
-                    order.push(t.term.clone());
-                }
-            }
-        }
-        Columns { columns, order }
+        Columns { columns }
     }
 
     /// The models every column shows: univariable ones first.
@@ -78,25 +69,94 @@ impl Column<'_> {
     }
 }
 
-/// A forest plot of the Cox models a figure names.
-pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
-    let Columns { columns, order } = Columns::new(spec, cx);
+/// What a column is called: "Univariable" and "Multivariable" where a figure sets them
+/// side by side, else a model's title, else "Model k" (never an analysis id).
+fn names(columns: &[Column], spec: &FigureSpec, cx: &Present) -> Vec<String> {
     let multi = spec.analyses.clone().unwrap_or_default();
-    let names: Vec<String> = columns
+    columns
         .iter()
-        .map(|c| match c.id {
+        .enumerate()
+        .map(|(k, c)| match c.id {
             None => "Univariable".to_string(),
             Some(_) if multi.len() == 1 && spec.univariable.is_some() => {
                 "Multivariable".to_string()
             }
-            Some(_) if multi.len() == 1 => "Cox model".to_string(),
             Some(id) => cx
                 .planned(id)
                 .and_then(|p| p.title.clone())
-                .unwrap_or_else(|| id.to_string()),
+                .unwrap_or_else(|| {
+                    if multi.len() == 1 {
+                        "Cox model".to_string()
+                    } else {
+                        format!("Model {}", k + 1 - usize::from(spec.univariable.is_some()))
+                    }
+                }),
         })
-        .collect();
-    let estimate = |t: &CoxTerm| -> Option<Estimate> {
+        .collect()
+}
+
+/// Each column as a regression table's model: its terms, each with the size of the
+/// model it came from, and the categories' reference levels.
+fn models(columns: &[Column], names: &[String], cx: &Present, spec: &FigureSpec) -> Vec<Model> {
+    let single = columns.len() == 1;
+    columns
+        .iter()
+        .zip(names)
+        .map(|(c, name)| {
+            let ids: Vec<&String> = match c.id {
+                None => spec.univariable.iter().flatten().collect(),
+                Some(_) => Vec::new(),
+            };
+            let of = |term: &str| -> Option<&CoxResult> {
+                match c.id {
+                    Some(id) => cx.output::<CoxResult>(id),
+                    None => ids
+                        .iter()
+                        .filter_map(|id| cx.output::<CoxResult>(id))
+                        .find(|r| r.terms().iter().any(|t| t.term == term)),
+                }
+            };
+            let terms = c
+                .terms
+                .iter()
+                .map(|t| Term {
+                    term: t.term.clone(),
+                    estimate: t.hr,
+                    lower: t.lower,
+                    upper: t.upper,
+                    p: t.p,
+                    n: of(&t.term).and_then(CoxResult::n),
+                })
+                .collect();
+            let references = match c.id {
+                Some(id) => cx
+                    .output::<CoxResult>(id)
+                    .map(|r| r.references().to_vec())
+                    .unwrap_or_default(),
+                None => ids
+                    .iter()
+                    .filter_map(|id| cx.output::<CoxResult>(id))
+                    .flat_map(|r| r.references().to_vec())
+                    .collect(),
+            };
+            Model {
+                name: (!single).then(|| name.clone()),
+                terms,
+                references,
+                per_term_n: c.id.is_none(),
+            }
+        })
+        .collect()
+}
+
+/// A forest plot of the Cox models a figure names: a category as a heading, its
+/// reference level and its other levels, as the table beside it prints them.
+pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
+    let Columns { columns } = Columns::new(spec, cx);
+    let names = names(&columns, spec, cx);
+    let models = models(&columns, &names, cx, spec);
+    let estimate = |c: &Column, term: &str| -> Option<Estimate> {
+        let t = c.term(term)?;
         Some(Estimate {
             hr: t.hr?,
             lower: t.lower.unwrap_or(f64::NAN),
@@ -104,23 +164,38 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             p: t.p,
         })
     };
-    // A term no model could estimate has no row.
-    let rows = order
-        .iter()
-        .map(|t| ForestRow {
-            label: cx.labels.term(t, spec.labels.as_ref()),
-            estimates: columns
-                .iter()
-                .map(|c| c.term(t).and_then(estimate))
-                .collect(),
-        })
-        .filter(|r| r.estimates.iter().any(Option::is_some))
-        .collect();
-    let endpoint = multi
-        .first()
-        .or(spec.univariable.as_ref().and_then(|u| u.first()))
-        .and_then(|id| cx.planned(id))
-        .and_then(|p| p.analysis.endpoint().map(str::to_string));
+    let mut rows = Vec::new();
+    for block in blocks(&models) {
+        let categorical = block.levels.iter().any(Option::is_some);
+        if !categorical {
+            let estimates: Vec<Option<Estimate>> =
+                columns.iter().map(|c| estimate(c, &block.column)).collect();
+            if estimates.iter().any(Option::is_some) {
+                rows.push(ForestRow::estimate(
+                    cx.labels.term(&block.column, spec.labels.as_ref()),
+                    estimates,
+                    false,
+                ));
+            }
+            continue;
+        }
+        rows.push(ForestRow::heading(cx.labels.column(&block.column)));
+        if let Some(r) = reference(&models, &block.column) {
+            rows.push(ForestRow::reference(r));
+        }
+        for level in block.levels.iter().flatten() {
+            let term = format!("{}={level}", block.column);
+            let label = spec
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(&term))
+                .cloned()
+                .unwrap_or_else(|| level.clone());
+            let estimates = columns.iter().map(|c| estimate(c, &term)).collect();
+            rows.push(ForestRow::estimate(label, estimates, true));
+        }
+    }
+    let endpoint = first_endpoint(spec, cx);
     let label = endpoint
         .map(|e| cx.labels.endpoint(&e))
         .unwrap_or_else(|| "the endpoint".into());
@@ -132,54 +207,47 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .clone()
             .unwrap_or_else(|| "Hazard ratio (log scale)".into()),
         levels: columns.iter().map(|c| c.level.clone()).collect(),
+        style: cx.style,
     };
     (
         crate::figures::forest::svg(&plot),
-        format!("Hazard ratios for {}", label.to_lowercase()),
+        format!("Hazard ratios for {}", cx.labels.inline(&label)),
     )
 }
 
-/// The table of hazard ratios beside a forest plot (or of a model no plot shows).
-pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
-    let Columns { columns, order } = Columns::new(spec, cx);
-    let multi = spec.analyses.clone().unwrap_or_default();
-    let mut header = vec!["Term".to_string()];
-    for c in &columns {
-        let name = match (c.id, spec.univariable.is_some(), multi.len()) {
-            (None, _, _) => "Univariable".to_string(),
-            (Some(_), true, 1) => "Multivariable".to_string(),
-            (Some(_), false, 1) => String::new(),
-            (Some(id), _, _) => id.to_string(),
-        };
-        header.push(format!("{name} HR ({} CI)", c.level).trim().to_string());
-        header.push("p".into());
-    }
-    let rows = order
+fn first_endpoint(spec: &FigureSpec, cx: &Present) -> Option<String> {
+    spec.analyses
         .iter()
-        .map(|term| {
-            let mut cells = vec![cx.labels.term(term, spec.labels.as_ref())];
-            for c in &columns {
-                match c.term(term) {
-                    Some(t) => {
-                        cells.push(format::estimate_ci(t.hr, t.lower, t.upper, 2));
-                        cells.push(format::p_cell(t.p));
-                    }
-                    None => {
-                        cells.push(format::MISSING.into());
-                        cells.push(String::new());
-                    }
-                }
-            }
-            Row {
-                cells,
-                indent: false,
-            }
-        })
-        .collect();
+        .flatten()
+        .chain(spec.univariable.iter().flatten())
+        .filter_map(|id| cx.planned(id))
+        .find_map(|p| p.analysis.endpoint().map(str::to_string))
+}
+
+fn reference(models: &[Model], column: &str) -> Option<String> {
+    models
+        .iter()
+        .find_map(|m| m.references.iter().find(|(c, _)| c == column))
+        .map(|(_, r)| r.clone())
+}
+
+/// The table of hazard ratios beside a forest plot (or of a model no plot shows), as
+/// gtsummary's `tbl_uvregression` and `tbl_regression` merged by `tbl_merge`.
+pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
+    let Columns { columns } = Columns::new(spec, cx);
+    let names = names(&columns, spec, cx);
+    let models = models(&columns, &names, cx, spec);
+    let level = columns.first().map_or("95%".to_string(), |c| c.level.clone());
+    let (header, spanners, rows) = layout(&models, "HR", &level, spec.labels.as_ref(), cx);
     let ids = Columns::ids(spec);
     let results: Vec<(&String, &CoxResult)> = ids
         .iter()
         .filter_map(|id| Some((*id, cx.output::<CoxResult>(id)?)))
+        .collect();
+    let fitted: Vec<(String, &CoxResult)> = columns
+        .iter()
+        .zip(&names)
+        .filter_map(|(c, n)| Some((n.clone(), cx.output::<CoxResult>(c.id?)?)))
         .collect();
     Table {
         id: format!("tab_{}", fid.trim_start_matches("fig_")),
@@ -187,23 +255,48 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
             let endpoint = results.first().map_or("", |(_, r)| r.endpoint());
             format!(
                 "Cox regression for {}",
-                cx.labels.endpoint(endpoint).to_lowercase()
+                cx.labels.inline(&cx.labels.endpoint(endpoint))
             )
         }),
         header,
+        spanners,
         rows,
-        notes: notes(&results, cx),
+        notes: notes(&results, &fitted, spec.univariable.is_some(), cx),
     }
 }
 
-fn notes(results: &[(&String, &CoxResult)], cx: &Present) -> Vec<String> {
+fn notes(
+    results: &[(&String, &CoxResult)],
+    fitted: &[(String, &CoxResult)],
+    univariable: bool,
+    cx: &Present,
+) -> Vec<String> {
     let ties = match results.first().map_or("efron", |(_, r)| r.ties()) {
         "breslow" => "Breslow's",
         _ => "Efron's",
     };
     let mut notes = vec![format!(
-        "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval."
+        "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval; — : reference level."
     )];
+    if univariable {
+        notes.push("Univariable: one model per characteristic; N, the patients with it recorded.".into());
+    }
+    for (name, r) in fitted {
+        if let CoxResult::Fitted(f) = r {
+            let who = if fitted.len() == 1 && !univariable {
+                "Model".to_string()
+            } else {
+                name.clone()
+            };
+            notes.push(format!(
+                "{who}: {}; concordance {} (SE {}); {}.",
+                size(f.n, f.events, cx),
+                cx.style.num(f.concordance.estimate, 2),
+                cx.style.num(f.concordance.se, 3),
+                lr(f.lr_test.chisq, f.lr_test.df, f.lr_test.p, cx)
+            ));
+        }
+    }
     for (_, r) in results {
         if let Some(sel) = r.selection() {
             let chosen: Vec<String> = sel.selected.iter().map(|c| cx.labels.column(c)).collect();
@@ -220,7 +313,11 @@ fn notes(results: &[(&String, &CoxResult)], cx: &Present) -> Vec<String> {
     }
     for (id, r) in results {
         for w in r.warnings() {
-            notes.push(format!("Warning ({id}): {w}."));
+            let name = cx
+                .planned(id)
+                .and_then(|p| p.title.clone())
+                .unwrap_or_else(|| cx.labels.column(id));
+            notes.push(format!("Warning ({name}): {w}."));
         }
     }
     notes

@@ -11,7 +11,8 @@ pub use forest::{figure as forest_figure, table as forest_table};
 use serde::{Deserialize, Serialize};
 
 use super::rows::{Subset, column, endpoint};
-use super::{Analysis, Kind, Outcome, ParseCx, RunCx, Scope, ScopeResult};
+use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
+use crate::tables::{Row, Table};
 use crate::data::Column;
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
@@ -98,6 +99,9 @@ pub struct Fitted {
     pub strata: Option<Vec<String>>,
     #[serde(flatten)]
     pub scope: ScopeResult,
+    /// Each category's reference level, for tables; not part of `results.json`.
+    #[serde(skip)]
+    pub references: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -184,6 +188,22 @@ impl CoxResult {
         match self {
             CoxResult::Fitted(f) => &f.warnings,
             CoxResult::NoModel(m) => &m.warnings,
+        }
+    }
+
+    /// Patients in the model.
+    pub fn n(&self) -> Option<u64> {
+        match self {
+            CoxResult::Fitted(f) => Some(f.n),
+            CoxResult::NoModel(m) => m.n,
+        }
+    }
+
+    /// Each category's reference level.
+    pub fn references(&self) -> &[(String, String)] {
+        match self {
+            CoxResult::Fitted(f) => &f.references,
+            CoxResult::NoModel(_) => &[],
         }
     }
 
@@ -308,6 +328,61 @@ impl Kind for Cox {
         .chain(options(all))
         .collect()
     }
+
+    /// The proportional-hazards checks of every Cox model in one table, as R's
+    /// `cox.zph(fit)` prints them: per model its terms and the global test.
+    fn study_tables(all: &[&Planned], cx: &Present) -> Vec<Table> {
+        let style = &cx.style;
+        let labels = &cx.labels;
+        let mut rows = Vec::new();
+        let mut transform = None;
+        for p in all {
+            let Some(CoxResult::Fitted(f)) = cx.output::<CoxResult>(&p.id) else {
+                continue;
+            };
+            let Some(zph) = &f.zph else { continue };
+            transform.get_or_insert(zph.transform);
+            let covariates: Vec<String> = f.covariates.iter().map(|c| labels.column(c)).collect();
+            let name = p.title.clone().unwrap_or_else(|| {
+                format!("{}: {}", labels.endpoint(&f.endpoint), covariates.join(", "))
+            });
+            let mut head = vec![name];
+            head.resize(4, String::new());
+            rows.push(Row::new(head));
+            let test = |label: String, chisq: Option<f64>, df: usize, p: Option<f64>| {
+                Row::indented(vec![label, style.num(chisq, 2), df.to_string(), style.p_cell(p)])
+            };
+            if zph.terms.len() > 1 {
+                for t in &zph.terms {
+                    rows.push(test(labels.column(&t.term), t.chisq, t.df, t.p));
+                }
+            }
+            rows.push(test("Global".into(), zph.global.chisq, zph.global.df, zph.global.p));
+        }
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        vec![Table {
+            id: "cox_zph".into(),
+            title: "Tests of proportional hazards".into(),
+            header: vec![
+                "Model and term".into(),
+                "χ²".into(),
+                "df".into(),
+                style.p_header(),
+            ],
+            spanners: Vec::new(),
+            rows,
+            notes: vec![format!(
+                "Score tests of the scaled Schoenfeld residuals against {} time (R: cox.zph); a small {} value suggests the hazard ratio changes over time. A model of one term has only its global test.",
+                match transform.unwrap_or("km") {
+                    "km" => "Kaplan-Meier-transformed",
+                    other => other,
+                },
+                style.p_letter
+            )],
+        }]
+    }
 }
 
 /// What the stratified, weighted or robust models add to the methods.
@@ -429,6 +504,7 @@ impl Cox {
         let mut all = cols.clone();
         all.extend(self.extra_columns().iter().map(|c| column(cohort, c)));
         let sub = Subset::new(e, &all);
+        let references = design::references(&cols, &sub.rows);
         let fit = if self.plain() {
             let design = {
                 let _step = crate::progress::timed("  cox design in time order");
@@ -523,6 +599,7 @@ impl Cox {
             selection,
             strata: (!self.strata.is_empty()).then(|| self.strata.clone()),
             scope: cx.scope.clone(),
+            references,
         })))
         .with_warnings(warnings))
     }

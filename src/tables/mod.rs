@@ -3,6 +3,8 @@
 //! survival); a figure that has a table beside it (a forest plot's hazard ratios) builds
 //! that one, and an analysis no figure shows still gets the table its figure would have.
 
+pub mod regression;
+
 use serde::Serialize;
 
 use crate::present::Present;
@@ -14,11 +16,40 @@ pub struct Row {
     pub indent: bool,
 }
 
+impl Row {
+    pub fn new(cells: Vec<String>) -> Row {
+        Row {
+            cells,
+            indent: false,
+        }
+    }
+
+    pub fn indented(cells: Vec<String>) -> Row {
+        Row {
+            cells,
+            indent: true,
+        }
+    }
+}
+
+/// A heading over several columns (a model's name over its estimate and p-value), as
+/// gtsummary's `tbl_merge` spans them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spanner {
+    pub title: String,
+    /// The first column it covers (0 is the row labels).
+    pub start: usize,
+    pub span: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
     pub id: String,
     pub title: String,
     pub header: Vec<String>,
+    /// Headings over groups of columns, left to right; none for most tables.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spanners: Vec<Spanner>,
     pub rows: Vec<Row>,
     pub notes: Vec<String>,
 }
@@ -34,7 +65,14 @@ impl Table {
             }
         };
         let line = |cells: &[String]| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
-        let mut out = line(&self.header);
+        // A spanner's title leads each column it covers, so the CSV keeps what it says.
+        let header: Vec<String> = (0..self.header.len())
+            .map(|j| match self.spanners.iter().find(|s| j >= s.start && j < s.start + s.span) {
+                Some(s) => format!("{} {}", s.title, self.header[j]),
+                None => self.header[j].clone(),
+            })
+            .collect();
+        let mut out = line(&header);
         out.push('\n');
         for r in &self.rows {
             out.push_str(&line(&r.cells));
@@ -53,6 +91,9 @@ pub fn build(cx: &Present) -> Vec<Table> {
         if let Some(out) = cx.results.analyses.get(&planned.id) {
             tables.extend(planned.analysis.tables(planned, out, cx));
         }
+    }
+    for kind in crate::analysis::KINDS {
+        tables.extend(kind.study_tables(&study.analyses, cx));
     }
     let mut shown: Vec<&str> = Vec::new();
     for (fid, spec) in cx.figures {

@@ -1,0 +1,183 @@
+//! Regression tables as gtsummary's `tbl_regression` prints them, and as `tbl_merge` sets
+//! univariable beside multivariable models: one block of rows per covariate, a category's
+//! reference level as its own row with "—", each model's estimate with its interval and
+//! its p-value under the model's name, and the model's size and fit in a note.
+
+use indexmap::IndexMap;
+
+use super::{Row, Spanner};
+use crate::present::Present;
+
+/// What prints in a reference level's estimate and interval cells (gtsummary's em dash).
+pub const REFERENCE: &str = "—";
+
+/// One term's estimate as a table prints it.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub term: String,
+    pub estimate: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub p: Option<f64>,
+    /// Patients in the model the term came from, when the column's models differ (the
+    /// univariable ones).
+    pub n: Option<u64>,
+}
+
+/// A column of models: one multivariable model, or the univariable models together.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The spanner over its columns; absent for a table of one model.
+    pub name: Option<String>,
+    pub terms: Vec<Term>,
+    /// Each category's reference level, by column.
+    pub references: Vec<(String, String)>,
+    /// Whether its terms come from models of different sizes: an N column then.
+    pub per_term_n: bool,
+}
+
+/// The header, spanners and rows of a regression table: "Characteristic", then per model
+/// its ("N",) "HR (95% CI)" and "P value"; `estimate` names the ratio ("HR", "OR", "SHR")
+/// and `level` the confidence level ("95%").
+pub fn layout(
+    models: &[Model],
+    estimate: &str,
+    level: &str,
+    labels: Option<&IndexMap<String, String>>,
+    cx: &Present,
+) -> (Vec<String>, Vec<Spanner>, Vec<Row>) {
+    let style = &cx.style;
+    let mut header = vec!["Characteristic".to_string()];
+    let mut spanners = Vec::new();
+    for m in models {
+        let start = header.len();
+        if m.per_term_n {
+            header.push("N".into());
+        }
+        header.push(format!("{estimate} ({level} CI)"));
+        header.push(style.p_header());
+        if let Some(name) = &m.name {
+            spanners.push(Spanner {
+                title: name.clone(),
+                start,
+                span: header.len() - start,
+            });
+        }
+    }
+    let width = header.len();
+    let mut rows = Vec::new();
+    for block in blocks(models) {
+        let reference = models
+            .iter()
+            .find_map(|m| m.references.iter().find(|(c, _)| *c == block.column))
+            .map(|(_, r)| r.clone());
+        let categorical = block.levels.iter().any(Option::is_some);
+        if !categorical {
+            let mut cells = vec![cx.labels.term(&block.column, labels)];
+            for m in models {
+                cells.extend(term_cells(m, &block.column, cx));
+            }
+            rows.push(Row::new(cells));
+            continue;
+        }
+        let mut head = vec![cx.labels.column(&block.column)];
+        head.resize(width, String::new());
+        rows.push(Row::new(head));
+        if let Some(r) = &reference {
+            let mut cells = vec![r.clone()];
+            for m in models {
+                if m.per_term_n {
+                    cells.push(String::new());
+                }
+                cells.push(REFERENCE.into());
+                cells.push(String::new());
+            }
+            rows.push(Row::indented(cells));
+        }
+        for level in block.levels.iter().flatten() {
+            let term = format!("{}={level}", block.column);
+            let label = match labels.and_then(|l| l.get(&term)) {
+                Some(l) => l.clone(),
+                None => level.clone(),
+            };
+            let mut cells = vec![label];
+            for m in models {
+                cells.extend(term_cells(m, &term, cx));
+            }
+            rows.push(Row::indented(cells));
+        }
+    }
+    (header, spanners, rows)
+}
+
+/// A model's cells for one term: its estimate and p, or a dash where it has no such term.
+fn term_cells(m: &Model, term: &str, cx: &Present) -> Vec<String> {
+    let mut cells = Vec::new();
+    match m.terms.iter().find(|t| t.term == term) {
+        Some(t) => {
+            if m.per_term_n {
+                cells.push(t.n.map(|n| cx.style.count(n)).unwrap_or_default());
+            }
+            cells.push(cx.style.ratio_ci(t.estimate, t.lower, t.upper));
+            cells.push(cx.style.p_cell(t.p));
+        }
+        None => {
+            if m.per_term_n {
+                cells.push(String::new());
+            }
+            cells.push(crate::present::format::MISSING.into());
+            cells.push(String::new());
+        }
+    }
+    cells
+}
+
+/// A covariate's rows: its column, and its levels (`None` for a term that is the column
+/// itself), in the order the models give them, the last model's first.
+pub struct Block {
+    pub column: String,
+    pub levels: Vec<Option<String>>,
+}
+
+pub fn blocks(models: &[Model]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for m in models.iter().rev() {
+        for t in &m.terms {
+            let (column, level) = match t.term.split_once('=') {
+                Some((c, l)) => (c.to_string(), Some(l.to_string())),
+                None => (t.term.clone(), None),
+            };
+            match out.iter_mut().find(|b| b.column == column) {
+                Some(b) if !b.levels.contains(&level) => b.levels.push(level),
+                Some(_) => {}
+                None => out.push(Block {
+                    column,
+                    levels: vec![level],
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// "N = 1,387; 140 events" for a model's note or spanner.
+pub fn size(n: u64, events: u64, cx: &Present) -> String {
+    format!(
+        "N = {}; {} events",
+        cx.style.count(n),
+        cx.style.count(events)
+    )
+}
+
+/// A likelihood-ratio test as a note prints it: "likelihood-ratio test χ² = 12.31 on 3 df,
+/// P=0.006".
+pub fn lr(chisq: Option<f64>, df: usize, p: Option<f64>, cx: &Present) -> String {
+    match chisq {
+        Some(c) => format!(
+            "likelihood-ratio test χ² = {} on {df} df, {}",
+            cx.style.num(Some(c), 2),
+            cx.style.p_stated(p)
+        ),
+        None => "likelihood-ratio test not available".into(),
+    }
+}
