@@ -377,7 +377,7 @@ impl Cuminc {
         );
         let gray = r.gray_test.is_some();
         if gray {
-            header.push("Gray's p".into());
+            header.push(format!("Gray's test {}", cx.style.p_header()));
         }
         let mut rows = Vec::new();
         for (k, c) in r.causes.iter().enumerate() {

@@ -523,11 +523,11 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
     let style = &cx.style;
     let mut header = vec!["Characteristic".to_string()];
     if d.overall || r.groups.is_empty() {
-        header.push(format!("Overall (N = {})", style.count(r.n as u64)));
+        header.push(format!("Overall (N\u{a0}=\u{a0}{})", style.count(r.n as u64)));
     }
     header.extend(r.groups.iter().map(|g| {
         format!(
-            "{} (N = {})",
+            "{} (N\u{a0}=\u{a0}{})",
             labels.group(r.by.as_deref(), &g.label),
             style.count(g.n as u64)
         )
@@ -538,6 +538,7 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
     }
     let mut rows = Vec::new();
     let mut tests_used: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut not_computed: Vec<(String, &str)> = Vec::new();
     for (k, v) in r.variables.iter().enumerate() {
         let (name, test) = match v {
             Variable::Continuous(c) => (&c.label, &c.test),
@@ -549,6 +550,9 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
                 Some((_, vars)) => vars.push(label.clone()),
                 None => tests_used.push((t.method, vec![label.clone()])),
             }
+        }
+        if let Some(Test { p: None, note: Some(why), .. }) = test {
+            not_computed.push((label.clone(), why));
         }
         let p = style.p_cell(test.as_ref().and_then(|t| t.p));
         let how = Summarise {
@@ -574,6 +578,9 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
             .map(|(t, vars)| format!("{} ({})", test_name(t), vars.join(", ")))
             .collect();
         notes.push(format!("{} values: {}.", style.p_letter, names.join("; ")));
+    }
+    for (variable, why) in not_computed {
+        notes.push(format!("{variable}: no {} value, {why}.", style.p_letter));
     }
     let title = at.title.clone().unwrap_or_else(|| match &r.by {
         Some(b) => format!(

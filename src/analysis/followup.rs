@@ -110,15 +110,19 @@ impl Analysis for Followup {
     fn summary(&self, out: &super::Outcome, cx: &Present) -> Vec<String> {
         let r = out.get::<FollowupResult>().expect("a followup result");
         let unit = cx.labels.unit(&self.endpoint).unwrap_or("time units");
-        let n = |x: Option<f64>| cx.style.num(x, 1);
+        // Times print as integers when they all are (days), else to one decimal.
+        let whole = [r.reverse_km_median, r.lower, r.upper, r.min, r.max]
+            .iter()
+            .flatten()
+            .all(|v| v.fract() == 0.0);
+        let n = |x: Option<f64>| cx.style.num(x, if whole { 0 } else { 1 });
         let median = match r.reverse_km_median {
             None => "was not reached".to_string(),
             Some(m) => format!(
-                "was {} {unit} ({} CI {} to {})",
+                "was {} {unit} ({} CI {})",
                 n(Some(m)),
                 format::level(self.conf_level),
-                n(r.lower),
-                n(r.upper)
+                cx.style.bounds(&n(r.lower), &n(r.upper))
             ),
         };
         vec![format!(

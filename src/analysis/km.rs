@@ -230,7 +230,7 @@ impl Km {
                     labels.group(r.by.as_deref(), &s.label),
                     s.n.to_string(),
                     s.events.to_string(),
-                    cx.style.estimate_ci(m.estimate, m.lower, m.upper, 1),
+                    cx.style.time_ci(m.estimate, m.lower, m.upper, 1),
                 ];
                 for at in &s.at {
                     let p100 = |v: Option<f64>| v.map(|x| 100.0 * x);

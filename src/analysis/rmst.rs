@@ -265,7 +265,7 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
     let compared = !r.contrasts.is_empty();
     if compared {
         header.push(format!("Difference ({level} CI)"));
-        header.push("p".into());
+        header.push(cx.style.p_header());
     }
     let rows = r
         .strata

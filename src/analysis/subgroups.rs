@@ -572,7 +572,7 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
     let mut header = vec!["Subgroup".to_string()];
     header.extend(r.arms.iter().map(|a| format!("{}, events/n", arm_name(a))));
     header.push(format!("HR ({level} CI)"));
-    header.push("Interaction p".into());
+    header.push(format!("Interaction {}", cx.style.p_header()));
     let cells = |l: &Level, name: String| {
         let mut c = vec![name];
         c.extend(l.per_arm.iter().map(|a| format!("{}/{}", a.events, a.n)));

@@ -23,7 +23,8 @@ pub struct Row {
     pub estimates: Vec<Option<Estimate>>,
     /// A category's name over its levels: a label and nothing else.
     pub heading: bool,
-    /// A category's reference level: "1 (reference)" and no point.
+    /// A category's reference level: "1 (reference)" and no point, in the models that
+    /// have the category (`estimates[m]` is `Some` there, its values unused).
     pub reference: bool,
     /// A level under its category.
     pub indent: bool,
@@ -50,10 +51,16 @@ impl Row {
         }
     }
 
-    pub fn reference(label: String) -> Row {
+    pub fn reference(label: String, models: Vec<bool>) -> Row {
+        let one = Estimate {
+            hr: 1.0,
+            lower: 1.0,
+            upper: 1.0,
+            p: None,
+        };
         Row {
             label,
-            estimates: Vec::new(),
+            estimates: models.into_iter().map(|m| m.then_some(one)).collect(),
             heading: false,
             reference: true,
             indent: true,
@@ -325,9 +332,11 @@ fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row, style: &Style) {
     }
     draw::text(c, &row.label, (x, base), TEXT, BLACK, HPos::Left, VPos::Bottom);
     if row.reference {
-        for m in 0..f.models {
-            let text = format!("1 (reference)");
-            draw::text(c, &text, (f.column(m), base), TEXT, GREY, HPos::Left, VPos::Bottom);
+        for (m, shown) in row.estimates.iter().enumerate() {
+            if shown.is_some() {
+                let at = (f.column(m), base);
+                draw::text(c, "1 (reference)", at, TEXT, GREY, HPos::Left, VPos::Bottom);
+            }
         }
         return;
     }
@@ -346,7 +355,8 @@ fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row, style: &Style) {
                 let hr = style.ratio_ci(Some(e.hr), Some(e.lower), Some(e.upper));
                 numbers(c, col, base, &hr, &style.p_cell(e.p), false);
             }
-            _ => draw::text(c, "—", (col, base), TEXT, GREY, HPos::Left, VPos::Bottom),
+            // Not in this model: left blank, as the table beside it is.
+            _ => {}
         }
     }
 }

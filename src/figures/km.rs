@@ -142,6 +142,17 @@ impl KmPlot {
         out
     }
 
+    /// Whether the tables under the panel name their rows by the curve's line, as
+    /// survminer's `risk.table.y.text = FALSE` does, because a label would take more than
+    /// a third of the figure's width; the legend names the curves.
+    fn keyed_rows(&self) -> bool {
+        self.curves.len() > 1
+            && self
+                .risk_rows()
+                .iter()
+                .any(|(_, l)| text_width(l, TEXT) > WIDTH / 3.0)
+    }
+
     fn risk_rows(&self) -> Vec<(usize, &str)> {
         match &self.risk_rows {
             Some(rows) => rows.iter().map(|(k, l)| (*k, l.as_str())).collect(),
@@ -177,13 +188,17 @@ struct Frame {
 }
 
 impl Frame {
-    /// Room on the left for the longest stratum label, which the risk table prints there.
+    /// Room on the left for the longest stratum label, which the risk table prints there
+    /// (or, for labels too long to leave the panel its width, the curves' line keys).
     fn new(plot: &KmPlot) -> Frame {
-        let labels_width = plot
-            .curves
-            .iter()
-            .map(|c| text_width(&c.label, TEXT))
-            .fold(0.0, f64::max);
+        let labels_width = if plot.keyed_rows() {
+            34.0
+        } else {
+            plot.risk_rows()
+                .iter()
+                .map(|(_, l)| text_width(l, TEXT))
+                .fold(0.0, f64::max)
+        };
         let left = (labels_width + 44.0).max(78.0);
         let right = 24.0;
         let rows = legend_items(plot, left)
@@ -481,15 +496,20 @@ fn count_table(c: &Canvas, plot: &KmPlot, f: &Frame, table_top: f64, title: &str
         let curve = &plot.curves[k];
         let color = PALETTE[curve.color % PALETTE.len()];
         let ry = table_top + 30.0 + ROW * row as f64;
-        draw::text(
-            c,
-            label,
-            (f.left - 30.0, ry),
-            TEXT,
-            color,
-            HPos::Right,
-            VPos::Center,
-        );
+        if plot.keyed_rows() {
+            let key = [(f.left - 36.0, ry), (f.left - 14.0, ry)];
+            draw::styled_path(c, &key, color, 2, curve.line);
+        } else {
+            draw::text(
+                c,
+                label,
+                (f.left - 30.0, ry),
+                TEXT,
+                color,
+                HPos::Right,
+                VPos::Center,
+            );
+        }
         for b in shown_breaks(plot) {
             draw::text(
                 c,

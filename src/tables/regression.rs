@@ -36,6 +36,15 @@ pub struct Model {
     pub per_term_n: bool,
 }
 
+impl Model {
+    /// Whether any of its terms belongs to `column`.
+    pub fn has(&self, column: &str) -> bool {
+        self.terms
+            .iter()
+            .any(|t| t.term == column || t.term.split_once('=').is_some_and(|(c, _)| c == column))
+    }
+}
+
 /// The header, spanners and rows of a regression table: "Characteristic", then per model
 /// its ("N",) "HR (95% CI)" and "P value"; `estimate` names the ratio ("HR", "OR", "SHR")
 /// and `level` the confidence level ("95%").
@@ -89,7 +98,8 @@ pub fn layout(
                 if m.per_term_n {
                     cells.push(String::new());
                 }
-                cells.push(REFERENCE.into());
+                // A model without the category has no reference level either.
+                cells.push(if m.has(&block.column) { REFERENCE.into() } else { String::new() });
                 cells.push(String::new());
             }
             rows.push(Row::indented(cells));
@@ -121,11 +131,12 @@ fn term_cells(m: &Model, term: &str, cx: &Present) -> Vec<String> {
             cells.push(cx.style.ratio_ci(t.estimate, t.lower, t.upper));
             cells.push(cx.style.p_cell(t.p));
         }
+        // Not in this model: blank, as gtsummary's tbl_merge leaves it.
         None => {
             if m.per_term_n {
                 cells.push(String::new());
             }
-            cells.push(crate::present::format::MISSING.into());
+            cells.push(String::new());
             cells.push(String::new());
         }
     }

@@ -181,7 +181,10 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         }
         rows.push(ForestRow::heading(cx.labels.column(&block.column)));
         if let Some(r) = reference(&models, &block.column) {
-            rows.push(ForestRow::reference(r));
+            rows.push(ForestRow::reference(
+                r,
+                models.iter().map(|m| m.has(&block.column)).collect(),
+            ));
         }
         for level in block.levels.iter().flatten() {
             let term = format!("{}={level}", block.column);
