@@ -292,7 +292,8 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .iter()
             .filter(|t| causes.iter().any(|c| c.cause == t.cause))
             .map(|t| {
-                cx.style.named_p(&format!("Gray's test, {}:", labels.cause(&t.cause)), t.p)
+                cx.style
+                    .named_p(&format!("Gray's test, {}:", labels.cause(&t.cause)), t.p)
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -394,7 +395,8 @@ impl Cuminc {
                 ];
                 cells.extend(s.at.iter().map(|a| {
                     let pct = |x: Option<f64>| x.map(|v| 100.0 * v);
-                    cx.style.estimate_ci(pct(a.estimate), pct(a.lower), pct(a.upper), 1)
+                    cx.style
+                        .estimate_ci(pct(a.estimate), pct(a.lower), pct(a.upper), 1)
                 }));
                 if gray {
                     cells.push(if g == 0 {

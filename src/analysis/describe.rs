@@ -523,7 +523,10 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
     let style = &cx.style;
     let mut header = vec!["Characteristic".to_string()];
     if d.overall || r.groups.is_empty() {
-        header.push(format!("Overall (N\u{a0}=\u{a0}{})", style.count(r.n as u64)));
+        header.push(format!(
+            "Overall (N\u{a0}=\u{a0}{})",
+            style.count(r.n as u64)
+        ));
     }
     header.extend(r.groups.iter().map(|g| {
         format!(
@@ -551,7 +554,12 @@ fn table_one(at: &Planned, d: &Describe, r: &DescribeResult, cx: &Present) -> Ta
                 None => tests_used.push((t.method, vec![label.clone()])),
             }
         }
-        if let Some(Test { p: None, note: Some(why), .. }) = test {
+        if let Some(Test {
+            p: None,
+            note: Some(why),
+            ..
+        }) = test
+        {
             not_computed.push((label.clone(), why));
         }
         let p = style.p_cell(test.as_ref().and_then(|t| t.p));
@@ -648,7 +656,10 @@ fn variable_rows(
             ));
             let cells = columns(
                 style.count(c.missing as u64),
-                c.groups.iter().map(|g| style.count(g.missing as u64)).collect(),
+                c.groups
+                    .iter()
+                    .map(|g| style.count(g.missing as u64))
+                    .collect(),
             );
             (c.missing, cells)
         }
@@ -680,7 +691,10 @@ fn variable_rows(
             }
             let cells = columns(
                 style.count(c.missing as u64),
-                c.groups.iter().map(|g| style.count(g.missing as u64)).collect(),
+                c.groups
+                    .iter()
+                    .map(|g| style.count(g.missing as u64))
+                    .collect(),
             );
             (c.missing, cells)
         }
@@ -697,7 +711,12 @@ fn variable_rows(
 }
 
 /// A continuous variable's cell: "54 (45–63)", "54 (18–81)", "53.1 (9.4)".
-fn summary_cell(st: &describe::Summary, statistic: Statistic, digits: usize, cx: &Present) -> String {
+fn summary_cell(
+    st: &describe::Summary,
+    statistic: Statistic,
+    digits: usize,
+    cx: &Present,
+) -> String {
     let s = &cx.style;
     let n = |x: Option<f64>| s.num(x, digits);
     match statistic {

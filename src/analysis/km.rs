@@ -301,8 +301,16 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
                 .map(|row| Step {
                     time: row.time,
                     surv: flip(row.surv.unwrap_or(0.0)),
-                    lower: if event { row.upper.map(flip) } else { row.lower },
-                    upper: if event { row.lower.map(flip) } else { row.upper },
+                    lower: if event {
+                        row.upper.map(flip)
+                    } else {
+                        row.lower
+                    },
+                    upper: if event {
+                        row.lower.map(flip)
+                    } else {
+                        row.upper
+                    },
                     n_risk: row.n_risk.whole(),
                     n_event: row.n_event.0.ceil() as u64,
                     n_censor: row.n_censor.0.ceil() as u64,

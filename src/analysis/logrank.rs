@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::rows::{by_rows, column, endpoint};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
-use crate::tables::{Row, Table};
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::Present;
 use crate::stats::{self, StatsError};
+use crate::tables::{Row, Table};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,7 +99,8 @@ impl Kind for Logrank {
         let labels = &cx.labels;
         let mut rows = Vec::new();
         for p in all {
-            let (Some(lr), Some(r)) = (p.get::<Logrank>(), cx.output::<LogrankResult>(&p.id)) else {
+            let (Some(lr), Some(r)) = (p.get::<Logrank>(), cx.output::<LogrankResult>(&p.id))
+            else {
                 continue;
             };
             let title = p.title.clone().unwrap_or_else(|| {

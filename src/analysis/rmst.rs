@@ -276,7 +276,8 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
                 labels.group(r.by.as_deref(), &s.label),
                 s.mean.n.to_string(),
                 s.mean.events.to_string(),
-                cx.style.estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
+                cx.style
+                    .estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
             ];
             if compared {
                 match k.checked_sub(1).and_then(|c| r.contrasts.get(c)) {
@@ -302,10 +303,12 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
     Table {
         spanners: Vec::new(),
         id: at.id.clone(),
-        title: at
-            .title
-            .clone()
-            .unwrap_or_else(|| format!("Restricted mean {} up to {horizon}", cx.labels.inline(&label))),
+        title: at.title.clone().unwrap_or_else(|| {
+            format!(
+                "Restricted mean {} up to {horizon}",
+                cx.labels.inline(&label)
+            )
+        }),
         header,
         rows,
         notes: vec![format!(

@@ -94,7 +94,13 @@ pub fn dashed(c: &Canvas, from: (f64, f64), to: (f64, f64), color: RGBColor) {
 
 /// A curve's line type: 0 solid, then dashed, dotted and long-dashed, so that curves
 /// stay apart in greyscale where their colours do not.
-pub fn styled_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32, line_type: usize) {
+pub fn styled_path(
+    c: &Canvas,
+    points: &[(f64, f64)],
+    color: RGBColor,
+    width: u32,
+    line_type: usize,
+) {
     match line_type % 4 {
         0 => line(c, points, color, width),
         1 => patterned_path(c, points, color, width, 7.0, 4.0),
@@ -105,7 +111,14 @@ pub fn styled_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u3
 
 /// A polyline drawn in dashes `on` long with gaps `off`, the pattern carried across its
 /// corners.
-fn patterned_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32, on: f64, off: f64) {
+fn patterned_path(
+    c: &Canvas,
+    points: &[(f64, f64)],
+    color: RGBColor,
+    width: u32,
+    on: f64,
+    off: f64,
+) {
     let mut phase = 0.0;
     let mut dash: Vec<(f64, f64)> = Vec::new();
     for w in points.windows(2) {
@@ -114,7 +127,11 @@ fn patterned_path(c: &Canvas, points: &[(f64, f64)], color: RGBColor, width: u32
         let mut at = 0.0;
         while at < length {
             let drawing = phase < on;
-            let left = if drawing { on - phase } else { on + off - phase };
+            let left = if drawing {
+                on - phase
+            } else {
+                on + off - phase
+            };
             let step = left.min(length - at);
             let p = |t: f64| {
                 (
@@ -168,18 +185,9 @@ pub fn x_ticks(c: &Canvas, ticks: &[(f64, String)], y: f64, px: f64) {
     for (x, label) in ticks {
         let x = *x;
         line(c, &[(x, y), (x, y + 5.0)], BLACK, 1);
-        text(
-            c,
-            label,
-            (x, y + 8.0),
-            px,
-            BLACK,
-            HPos::Center,
-            VPos::Top,
-        );
+        text(c, label, (x, y + 8.0), px, BLACK, HPos::Center, VPos::Top);
     }
 }
-
 
 /// A point marker of shape `shape`: 0 a square, 1 a diamond, 2 a circle, 3 a triangle,
 /// then round again; filled in `color`.
@@ -188,11 +196,30 @@ pub fn marker(c: &Canvas, at: (f64, f64), shape: usize, color: RGBColor) {
     let r = 3.8;
     match shape % 4 {
         0 => rect(c, (x - 3.5, y - 3.5), (x + 3.5, y + 3.5), color, true),
-        1 => polygon(c, &[(x, y - r - 0.8), (x + r + 0.8, y), (x, y + r + 0.8), (x - r - 0.8, y)], color, 1.0),
+        1 => polygon(
+            c,
+            &[
+                (x, y - r - 0.8),
+                (x + r + 0.8, y),
+                (x, y + r + 0.8),
+                (x - r - 0.8, y),
+            ],
+            color,
+            1.0,
+        ),
         2 => {
-            let _ = c.draw(&Circle::new((x.round() as i32, y.round() as i32), r as i32, color.filled()));
+            let _ = c.draw(&Circle::new(
+                (x.round() as i32, y.round() as i32),
+                r as i32,
+                color.filled(),
+            ));
         }
-        _ => polygon(c, &[(x, y - r - 0.5), (x + r + 0.5, y + r), (x - r - 0.5, y + r)], color, 1.0),
+        _ => polygon(
+            c,
+            &[(x, y - r - 0.5), (x + r + 0.5, y + r), (x - r - 0.5, y + r)],
+            color,
+            1.0,
+        ),
     }
 }
 

@@ -136,7 +136,11 @@ pub(super) fn ratio_axis(min: f64, max: f64) -> (f64, f64, Vec<f64>) {
         let Some(&hi) = set.iter().find(|&&t| t >= b && t > 1.0) else {
             continue;
         };
-        let ticks: Vec<f64> = set.iter().copied().filter(|&t| t >= lo && t <= hi).collect();
+        let ticks: Vec<f64> = set
+            .iter()
+            .copied()
+            .filter(|&t| t >= lo && t <= hi)
+            .collect();
         if !(3..=7).contains(&ticks.len()) {
             continue;
         }
@@ -149,7 +153,11 @@ pub(super) fn ratio_axis(min: f64, max: f64) -> (f64, f64, Vec<f64>) {
     match best {
         Some((lo, hi, ticks, _)) => (lo, hi, ticks),
         // Wider than six decades: decades from the ends.
-        None => (1e-3f64.ln(), 1e3f64.ln(), vec![1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3]),
+        None => (
+            1e-3f64.ln(),
+            1e3f64.ln(),
+            vec![1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3],
+        ),
     }
 }
 
@@ -290,7 +298,14 @@ pub fn svg(plot: &ForestPlot) -> String {
 /// headings on one baseline.
 fn header(c: &Canvas, plot: &ForestPlot, f: &Frame) {
     let baseline = f.top - 8.0;
-    draw::bold(c, "Characteristic", (8.0, baseline), TEXT, HPos::Left, VPos::Bottom);
+    draw::bold(
+        c,
+        "Characteristic",
+        (8.0, baseline),
+        TEXT,
+        HPos::Left,
+        VPos::Bottom,
+    );
     for (m, lines) in f.names.iter().enumerate() {
         let col = f.column(m);
         let first = baseline - 18.0 - 16.0 * (lines.len() as f64 - 1.0);
@@ -330,7 +345,15 @@ fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row, style: &Style) {
         draw::bold(c, &row.label, (x, base), TEXT, HPos::Left, VPos::Bottom);
         return;
     }
-    draw::text(c, &row.label, (x, base), TEXT, BLACK, HPos::Left, VPos::Bottom);
+    draw::text(
+        c,
+        &row.label,
+        (x, base),
+        TEXT,
+        BLACK,
+        HPos::Left,
+        VPos::Bottom,
+    );
     if row.reference {
         for (m, shown) in row.estimates.iter().enumerate() {
             if shown.is_some() {
@@ -371,7 +394,11 @@ fn estimate(c: &Canvas, f: &Frame, e: &Estimate, py: f64, color: RGBColor, m: us
     if lower.ln() < f.lo {
         draw::line(
             c,
-            &[(f.x(lower) + 5.0, py - 3.0), (f.x(lower), py), (f.x(lower) + 5.0, py + 3.0)],
+            &[
+                (f.x(lower) + 5.0, py - 3.0),
+                (f.x(lower), py),
+                (f.x(lower) + 5.0, py + 3.0),
+            ],
             color,
             1,
         );
@@ -379,7 +406,11 @@ fn estimate(c: &Canvas, f: &Frame, e: &Estimate, py: f64, color: RGBColor, m: us
     if upper.ln() > f.hi {
         draw::line(
             c,
-            &[(f.x(upper) - 5.0, py - 3.0), (f.x(upper), py), (f.x(upper) - 5.0, py + 3.0)],
+            &[
+                (f.x(upper) - 5.0, py - 3.0),
+                (f.x(upper), py),
+                (f.x(upper) - 5.0, py + 3.0),
+            ],
             color,
             1,
         );
@@ -433,10 +464,16 @@ mod tests {
         assert_eq!(ratio_axis(0.46, 1.72).2, [0.25, 0.5, 0.75, 1.0, 1.5, 2.0]);
         // wide: decades when 1-2-5 would be too many
         assert_eq!(ratio_axis(0.05, 20.0).2, [0.01, 0.1, 1.0, 10.0, 100.0]);
-        assert_eq!(ratio_axis(0.15, 6.0).2, [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]);
+        assert_eq!(
+            ratio_axis(0.15, 6.0).2,
+            [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+        );
         for (a, b) in [(0.9, 1.05), (1.01, 1.02), (1.0, 1.0), (0.002, 900.0)] {
             let (lo, hi, t) = ratio_axis(a, b);
-            assert!(t.iter().any(|&x| x < 1.0) && t.iter().any(|&x| x > 1.0), "{a}..{b}: {t:?}");
+            assert!(
+                t.iter().any(|&x| x < 1.0) && t.iter().any(|&x| x > 1.0),
+                "{a}..{b}: {t:?}"
+            );
             assert!(lo <= a.min(1.0).ln() + 1e-12 && hi >= b.max(1.0).ln() - 1e-12);
         }
     }

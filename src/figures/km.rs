@@ -113,9 +113,7 @@ pub fn time_axis(spec: &crate::spec::FigureSpec, curves: &[Curve]) -> (f64, Vec<
         .map(|s| s.time)
         .fold(0.0, f64::max);
     let draw = crate::figures::nice_breaks;
-    let xmax = spec
-        .xmax
-        .unwrap_or(if last > 0.0 { last } else { 1.0 });
+    let xmax = spec.xmax.unwrap_or(if last > 0.0 { last } else { 1.0 });
     let breaks = spec
         .breaks
         .clone()

@@ -302,7 +302,12 @@ impl Style {
     /// the bounds to differ in print, so that "1.00 (1.00 to 1.00)" becomes "1.003 (1.001
     /// to 1.005)". Up to six decimals; a ratio of 100 or more keeps one decimal fewer per
     /// digit, as significant figures would.
-    pub fn ratio_ci(&self, estimate: Option<f64>, lower: Option<f64>, upper: Option<f64>) -> String {
+    pub fn ratio_ci(
+        &self,
+        estimate: Option<f64>,
+        lower: Option<f64>,
+        upper: Option<f64>,
+    ) -> String {
         let d = ratio_digits(estimate, lower, upper);
         self.estimate_ci(estimate, lower, upper, d)
     }
@@ -329,7 +334,11 @@ impl Style {
         let digits = match self.p_digits {
             PDigits::TwoOrThree => {
                 // 0.0095 would print as "0.010" at three decimals: one band up.
-                if p < 0.01 && (p * 1000.0).round() < 10.0 { 3 } else { 2 }
+                if p < 0.01 && (p * 1000.0).round() < 10.0 {
+                    3
+                } else {
+                    2
+                }
             }
             PDigits::TwoSignificant => {
                 let d = ((-p.log10()).floor() as i32 + 2).max(2);
@@ -496,7 +505,10 @@ mod tests {
         assert_eq!(s.p_cell(Some(0.0004)), "<0.001");
         assert_eq!(s.p_stated(Some(0.0004)), "P<0.001");
         assert_eq!(s.p_stated(Some(0.12)), "P=0.12");
-        assert_eq!(s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)), "0.68 (0.54 to 0.86)");
+        assert_eq!(
+            s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
+            "0.68 (0.54 to 0.86)"
+        );
         assert_eq!(s.n_percent(1387, Some(46.54)), "1,387 (46.5%)");
         assert_eq!(s.value(Some(2583.0), 1), "2,583");
         assert_eq!(s.p_header(), "P value");
@@ -510,7 +522,10 @@ mod tests {
         assert_eq!(s.p_cell(Some(0.047)), "0·047");
         assert_eq!(s.p_cell(Some(0.0031)), "0·0031");
         assert_eq!(s.p_cell(Some(0.43)), "0·43");
-        assert_eq!(s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)), "0·68 (0·54–0·86)");
+        assert_eq!(
+            s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
+            "0·68 (0·54–0·86)"
+        );
         assert_eq!(s.count(1387u64), "1387");
         assert_eq!(s.count(12345u64), "12\u{2009}345");
         assert_eq!(s.p_header(), "p value");
@@ -523,7 +538,10 @@ mod tests {
         assert_eq!(s.p_stated(Some(0.0004)), "P < .001");
         assert_eq!(s.p_cell(Some(0.995)), ">.99");
         assert_eq!(s.p_cell(Some(0.047)), ".05");
-        assert_eq!(s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)), "0.68 (0.54-0.86)");
+        assert_eq!(
+            s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
+            "0.68 (0.54-0.86)"
+        );
         assert_eq!(s.percent(Some(0.4655)), "46.6");
     }
 
@@ -531,7 +549,10 @@ mod tests {
     fn ama_writes_intervals_with_to_and_whole_percentages() {
         let s = style(StyleName::Ama);
         assert_eq!(s.p_stated(Some(0.0031)), "P = .003");
-        assert_eq!(s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)), "0.68 (0.54 to 0.86)");
+        assert_eq!(
+            s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
+            "0.68 (0.54 to 0.86)"
+        );
         assert_eq!(s.n_percent(1387, Some(46.54)), "1387 (47%)");
         assert_eq!(s.count(12345u64), "12\u{2009}345");
     }
@@ -549,11 +570,20 @@ mod tests {
     #[test]
     fn an_interval_never_collapses_in_print() {
         let s = Style::default();
-        assert_eq!(s.ratio_ci(Some(1.0032), Some(1.0011), Some(1.0053)), "1.003 (1.001 to 1.005)");
-        assert_eq!(s.ratio_ci(Some(1.00004), Some(1.00001), Some(1.00007)), "1.00004 (1.00001 to 1.00007)");
+        assert_eq!(
+            s.ratio_ci(Some(1.0032), Some(1.0011), Some(1.0053)),
+            "1.003 (1.001 to 1.005)"
+        );
+        assert_eq!(
+            s.ratio_ci(Some(1.00004), Some(1.00001), Some(1.00007)),
+            "1.00004 (1.00001 to 1.00007)"
+        );
         assert_eq!(s.ratio_ci(Some(2.5), None, None), "2.50 (– to –)");
         // A negative bound is written with "to" in any style.
         let lancet = style(StyleName::Lancet);
-        assert_eq!(lancet.estimate_ci(Some(-0.1), Some(-0.3), Some(0.2), 1), "-0·1 (-0·3 to 0·2)");
+        assert_eq!(
+            lancet.estimate_ci(Some(-0.1), Some(-0.3), Some(0.2), 1),
+            "-0·1 (-0·3 to 0·2)"
+        );
     }
 }

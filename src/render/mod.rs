@@ -48,6 +48,8 @@ pub struct Rendered {
     /// The document's text, page by page, as typst laid it out.
     pub text: Vec<String>,
     pub pages: usize,
+    /// How far down each page its content reaches, and its shape.
+    pub layout: Vec<PageLayout>,
     /// Files the typst compilation read from the study's folder.
     pub files_read: Vec<PathBuf>,
     pub warnings: Vec<String>,
@@ -282,11 +284,17 @@ pub fn compile(
         .iter()
         .map(|p| frame_text(&p.frame))
         .collect();
+    let layout = document
+        .pages()
+        .iter()
+        .map(|p| page_layout(&p.frame))
+        .collect();
     Ok(Rendered {
         source,
         pdf,
         text,
         pages: document.pages().len(),
+        layout,
         files_read: world.files_read(),
         warnings,
     })
@@ -337,6 +345,47 @@ fn diagnostic(
         out.push_str(&format!(" (hint: {})", hint.v));
     }
     Error::in_file(place, out)
+}
+
+/// How a laid-out page is filled, for checking that no page is left mostly blank.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PageLayout {
+    /// The lowest point of the page's body content (its running header and footer, the
+    /// outer 9% at each end, left out) as a fraction of the page's height.
+    pub bottom: f64,
+    pub landscape: bool,
+}
+
+fn page_layout(frame: &Frame) -> PageLayout {
+    let h = frame.height().to_pt();
+    let (top, foot) = (0.08 * h, 0.91 * h);
+    let mut lowest = top;
+    deepest(frame, 0.0, (top, foot), &mut lowest);
+    PageLayout {
+        bottom: lowest / h,
+        landscape: frame.width() > frame.height(),
+    }
+}
+
+/// The lowest bottom edge of any text, shape or image of `frame` (placed `dy` down) that
+/// lies within `body`.
+fn deepest(frame: &Frame, dy: f64, body: (f64, f64), lowest: &mut f64) {
+    for (pos, item) in frame.items() {
+        let y = dy + pos.y.to_pt();
+        let bottom = match item {
+            FrameItem::Group(g) => {
+                deepest(&g.frame, y, body, lowest);
+                continue;
+            }
+            FrameItem::Text(t) => y + 0.25 * t.size.to_pt(),
+            FrameItem::Shape(shape, _) => y + shape.bbox(false).max.y.to_pt(),
+            FrameItem::Image(_, size, _) => y + size.y.to_pt(),
+            _ => continue,
+        };
+        if y >= body.0 && bottom <= body.1 + 1.0 && bottom > *lowest {
+            *lowest = bottom;
+        }
+    }
 }
 
 /// The text of a frame in reading order, as laid out: for checking what a reader sees.

@@ -106,9 +106,7 @@ fn table(t: &crate::tables::Table) -> Value {
 /// that gives its numbers (`tab_x` before `fig_x`), so that the two share a page when they
 /// fit; the other tables in their own order.
 fn blocks(drawn: &Drawn) -> Vec<Value> {
-    let figure = |f: &crate::figures::Figure| {
-        json!({ "kind": "figure", "figure": { "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) } })
-    };
+    let figure = |f: &crate::figures::Figure| json!({ "kind": "figure", "figure": { "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) } });
     // The tables a figure shows: its own (`tab_x`) and those of the analyses it draws.
     let shows = |f: &crate::figures::Figure, table: &str| {
         let own = format!("tab_{}", f.id.trim_start_matches("fig_"));

@@ -131,6 +131,8 @@ pub struct Report {
     /// The PDF's text, page by page.
     pub text: Vec<String>,
     pub pages: usize,
+    /// How each page is filled.
+    pub layout: Vec<crate::render::PageLayout>,
     pub warnings: Vec<String>,
 }
 
@@ -206,7 +208,11 @@ fn produce_once(
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
     let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
-    let (source, line_map) = render::fill(&a.template, &context, crate::present::Style::of(a.study.style()))?;
+    let (source, line_map) = render::fill(
+        &a.template,
+        &context,
+        crate::present::Style::of(a.study.style()),
+    )?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures
         .iter()
@@ -232,6 +238,7 @@ fn produce_once(
             build_id: id,
             text: rendered.text,
             pages: rendered.pages,
+            layout: rendered.layout,
             warnings: rendered.warnings,
         },
         read,

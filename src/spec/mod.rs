@@ -45,7 +45,11 @@ pub struct Study {
 impl Study {
     /// The house style of the report (`report.style`).
     pub fn style(&self) -> crate::present::StyleName {
-        self.spec.report.as_ref().map(|r| r.style).unwrap_or_default()
+        self.spec
+            .report
+            .as_ref()
+            .map(|r| r.style)
+            .unwrap_or_default()
     }
 
     /// The study-wide Table 1 defaults (`report.describe`).

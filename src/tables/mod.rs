@@ -67,9 +67,15 @@ impl Table {
         let line = |cells: &[String]| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
         // A spanner's title leads each column it covers, so the CSV keeps what it says.
         let header: Vec<String> = (0..self.header.len())
-            .map(|j| match self.spanners.iter().find(|s| j >= s.start && j < s.start + s.span) {
-                Some(s) => format!("{} {}", s.title, self.header[j]),
-                None => self.header[j].clone(),
+            .map(|j| {
+                match self
+                    .spanners
+                    .iter()
+                    .find(|s| j >= s.start && j < s.start + s.span)
+                {
+                    Some(s) => format!("{} {}", s.title, self.header[j]),
+                    None => self.header[j].clone(),
+                }
             })
             .collect();
         let mut out = line(&header);

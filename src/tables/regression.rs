@@ -99,7 +99,11 @@ pub fn layout(
                     cells.push(String::new());
                 }
                 // A model without the category has no reference level either.
-                cells.push(if m.has(&block.column) { REFERENCE.into() } else { String::new() });
+                cells.push(if m.has(&block.column) {
+                    REFERENCE.into()
+                } else {
+                    String::new()
+                });
                 cells.push(String::new());
             }
             rows.push(Row::indented(cells));

@@ -464,3 +464,77 @@ fn incidence_curves_and_the_subgroup_forest_show_what_papers_print() {
     let tables = std::fs::read_to_string(out.path().join("tables/cif_first.csv")).unwrap();
     assert!(tables.contains("Gray"), "{tables}");
 }
+
+#[test]
+fn every_house_style_reaches_the_tables_of_the_pdf() {
+    use reprise::present::{Style, StyleName};
+    for name in StyleName::ALL {
+        let extra = format!("report: {{ style: {} }}\n", name.name());
+        let dir = Dir::new(&[("study.yaml", &study(&extra)), ("data.csv", DATA)]);
+        let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+        let report = pipeline::produce(&mut a).unwrap();
+        let text = report.text.join("\n").replace('\u{a0}', " ");
+        let style = Style::of(name);
+        // The Cox table's age row, the p-value heading, Table 1's "n (%)" of arm A
+        // overall (4 of 8) and the log-rank test's p, each as the style prints them.
+        let age = &a.results.analyses["cox"].json["terms"][0];
+        let f = |k: &str| age[k].as_f64();
+        let lr = a.results.analyses["lr"].json["p"].as_f64();
+        for expected in [
+            style.ratio_ci(f("hr"), f("lower"), f("upper")),
+            style.p_header(),
+            style.table_n_percent(4, Some(50.0)),
+            style.p_cell(lr),
+        ] {
+            assert!(
+                text.contains(&expected),
+                "{}: no {expected:?} in the PDF text: {text}",
+                name.name()
+            );
+        }
+    }
+}
+
+/// Whether a page's text opens a section of the built-in template or the bundled study's.
+fn opens_section(text: &str) -> bool {
+    let head: String = text.chars().take(240).collect();
+    [
+        "Methods",
+        "Results",
+        "Calibration of the synthetic cohort",
+        "Replication of reported values",
+        "In place of a discussion",
+        "Colophon",
+    ]
+    .iter()
+    .any(|h| head.contains(h))
+}
+
+#[test]
+fn no_page_of_the_examples_is_more_than_half_empty_unless_it_ends_a_section() {
+    for spec in [
+        "examples/colon/study.yaml",
+        "examples/lung/study.yaml",
+        "study.yaml",
+    ] {
+        let mut a = pipeline::analyse(&repo().join(spec)).unwrap();
+        let report = pipeline::produce(&mut a).unwrap();
+        let pages = &report.layout;
+        for (i, page) in pages.iter().enumerate() {
+            let last = i + 1 == pages.len();
+            // A landscape table takes a page of its own: the page before it, and its own
+            // last page, end a run of the text.
+            let before_landscape = pages.get(i + 1).is_some_and(|p| p.landscape);
+            let ends_section =
+                last || before_landscape || page.landscape || opens_section(&report.text[i + 1]);
+            assert!(
+                ends_section || page.bottom >= 0.5,
+                "{spec}: page {} of {} is filled to {:.0}% of its height: {}",
+                i + 1,
+                pages.len(),
+                100.0 * page.bottom,
+                report.text[i]
+            );
+        }
+    }
+}

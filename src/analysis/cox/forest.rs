@@ -240,7 +240,9 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
     let Columns { columns } = Columns::new(spec, cx);
     let names = names(&columns, spec, cx);
     let models = models(&columns, &names, cx, spec);
-    let level = columns.first().map_or("95%".to_string(), |c| c.level.clone());
+    let level = columns
+        .first()
+        .map_or("95%".to_string(), |c| c.level.clone());
     let (header, spanners, rows) = layout(&models, "HR", &level, spec.labels.as_ref(), cx);
     let ids = Columns::ids(spec);
     let results: Vec<(&String, &CoxResult)> = ids
@@ -282,7 +284,9 @@ fn notes(
         "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval; — : reference level."
     )];
     if univariable {
-        notes.push("Univariable: one model per characteristic; N, the patients with it recorded.".into());
+        notes.push(
+            "Univariable: one model per characteristic; N, the patients with it recorded.".into(),
+        );
     }
     for (name, r) in fitted {
         if let CoxResult::Fitted(f) = r {

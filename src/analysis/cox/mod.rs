@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use super::rows::{Subset, column, endpoint};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, ScopeResult};
-use crate::tables::{Row, Table};
 use crate::data::Column;
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::spec::{FigureSpec, Select, Ties};
 use crate::stats::{self, ChisqTest, CoxTerm, StatsError};
+use crate::tables::{Row, Table};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -344,20 +344,34 @@ impl Kind for Cox {
             transform.get_or_insert(zph.transform);
             let covariates: Vec<String> = f.covariates.iter().map(|c| labels.column(c)).collect();
             let name = p.title.clone().unwrap_or_else(|| {
-                format!("{}: {}", labels.endpoint(&f.endpoint), covariates.join(", "))
+                format!(
+                    "{}: {}",
+                    labels.endpoint(&f.endpoint),
+                    covariates.join(", ")
+                )
             });
             let mut head = vec![name];
             head.resize(4, String::new());
             rows.push(Row::new(head));
             let test = |label: String, chisq: Option<f64>, df: usize, p: Option<f64>| {
-                Row::indented(vec![label, style.num(chisq, 2), df.to_string(), style.p_cell(p)])
+                Row::indented(vec![
+                    label,
+                    style.num(chisq, 2),
+                    df.to_string(),
+                    style.p_cell(p),
+                ])
             };
             if zph.terms.len() > 1 {
                 for t in &zph.terms {
                     rows.push(test(labels.column(&t.term), t.chisq, t.df, t.p));
                 }
             }
-            rows.push(test("Global".into(), zph.global.chisq, zph.global.df, zph.global.p));
+            rows.push(test(
+                "Global".into(),
+                zph.global.chisq,
+                zph.global.df,
+                zph.global.p,
+            ));
         }
         if rows.is_empty() {
             return Vec::new();
