@@ -93,7 +93,27 @@ enum Command {
     },
 }
 
+/// A reader that stops early (`reprise check | head`) closes the pipe, and Rust's `println!`
+/// panics at the next line. Every command has done its work before it prints, so end
+/// quietly, as a Unix tool does, instead of printing a backtrace.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Build { study, out, force } => build(study, out, force),

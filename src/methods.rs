@@ -85,7 +85,9 @@ fn scope_sentences(cx: &Present) -> Vec<Sentence> {
     let labels = &cx.labels;
     let time = |endpoint: &str, t: f64| {
         let unit = labels.unit(endpoint).unwrap_or("");
-        format!("{} {unit}", format::tick(t)).trim().to_string()
+        format!("{} {unit}", cx.style.trimmed(t, 2))
+            .trim()
+            .to_string()
     };
     let mut out = Vec::new();
     for (name, e) in study.spec.endpoints.iter() {

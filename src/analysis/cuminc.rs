@@ -374,7 +374,7 @@ impl Cuminc {
         header.extend(
             self.times
                 .iter()
-                .map(|t| format!("{}, % ({level} CI)", format::time_point(*t, unit))),
+                .map(|t| format!("{}, % ({level} CI)", cx.style.time_point(*t, unit))),
         );
         let gray = r.gray_test.is_some();
         if gray {
@@ -390,8 +390,8 @@ impl Cuminc {
                         String::new()
                     },
                     labels.group(r.by.as_deref(), &s.label),
-                    s.n.to_string(),
-                    s.events.to_string(),
+                    cx.style.count(s.n),
+                    cx.style.count(s.events),
                 ];
                 cells.extend(s.at.iter().map(|a| {
                     let pct = |x: Option<f64>| x.map(|v| 100.0 * v);

@@ -239,14 +239,22 @@ impl Kind for Describe {
         })
     }
 
-    fn methods(all: &[&Describe], _cx: &Present) -> Vec<Sentence> {
-        let stats: Vec<String> = crate::present::format::distinct(all.iter().flat_map(|d| {
-            d.statistic
+    fn methods(all: &[&Describe], cx: &Present) -> Vec<Sentence> {
+        // The statistics the tables print: those of the variables shown as continuous.
+        let stats: Vec<String> = crate::present::format::distinct(
+            cx.study
+                .analyses
                 .iter()
-                .map(|s| s.unwrap_or(Statistic::MedianIqr))
-                .filter(|s| *s != Statistic::NPercent)
-                .map(|s| statistic_name(s).to_string())
-        }));
+                .filter_map(|p| Some((p.get::<Describe>()?, cx.output::<DescribeResult>(&p.id)?)))
+                .flat_map(|(d, r)| {
+                    r.variables
+                        .iter()
+                        .zip(&d.statistic)
+                        .filter(|(v, _)| matches!(v, Variable::Continuous(_)))
+                        .map(|(_, s)| statistic_name(s.unwrap_or(Statistic::MedianIqr)).to_string())
+                        .collect::<Vec<_>>()
+                }),
+        );
         let mut text = format!(
             "Patient characteristics are summarised as n (%){}.",
             if stats.is_empty() {

@@ -13,7 +13,7 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, layout};
+use crate::tables::regression::{self, Model, layout, reference_note};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,6 +233,7 @@ impl Analysis for Finegray {
         };
         let (header, spanners, rows) = layout(&[model], "SHR", &level, None, cx);
         let cause = labels.cause(&r.cause);
+        let reference = reference_note(&rows);
         vec![Table {
             id: at.id.clone(),
             title: at
@@ -242,12 +243,15 @@ impl Analysis for Finegray {
             header,
             spanners,
             rows,
-            notes: vec![format!(
-                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; N = {}, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events; — : reference level.",
+            notes: [format!(
+                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; N = {}, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events.",
                 cx.style.count(r.n),
                 cx.style.count(r.events),
                 cx.style.count(r.competing_events)
-            )],
+            )]
+            .into_iter()
+            .chain(reference)
+            .collect(),
         }]
     }
 }

@@ -219,7 +219,7 @@ impl Km {
         header.extend(
             self.times
                 .iter()
-                .map(|t| format!("{} (%)", format::time_point(*t, unit))),
+                .map(|t| format!("{} (%)", cx.style.time_point(*t, unit))),
         );
         let rows = r
             .strata
@@ -228,17 +228,18 @@ impl Km {
                 let m = &s.median;
                 let mut cells = vec![
                     labels.group(r.by.as_deref(), &s.label),
-                    s.n.to_string(),
+                    cx.style.count(s.n),
                     s.events.to_string(),
                     cx.style.time_ci(m.estimate, m.lower, m.upper, 1),
                 ];
                 for at in &s.at {
                     let p100 = |v: Option<f64>| v.map(|x| 100.0 * x);
+                    let d = p100(at.surv).map_or(1, |v| cx.style.percent_digits(v));
                     cells.push(cx.style.estimate_ci(
                         p100(at.surv),
                         p100(at.lower),
                         p100(at.upper),
-                        1,
+                        d,
                     ));
                 }
                 Row {

@@ -13,7 +13,7 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, layout, lr};
+use crate::tables::regression::{self, Model, layout, lr, reference_note};
 
 /// Which interval `lower` and `upper` are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -273,9 +273,10 @@ impl Analysis for Logistic {
         };
         let mut notes = vec![
             format!(
-                "OR: odds ratio of {} ({} with it), {level} {interval} confidence intervals, Wald {} values; — : reference level.",
+                "OR: odds ratio of {}, which {} of {} patients had; {level} {interval} confidence intervals, Wald {} values.",
                 cx.labels.inline(&outcome),
                 cx.style.count(r.events),
+                cx.style.count(r.n),
                 cx.style.p_letter,
             ),
             format!(
@@ -285,6 +286,7 @@ impl Analysis for Logistic {
                 cx.style.num(r.aic, 1)
             ),
         ];
+        notes.extend(reference_note(&rows));
         notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
         vec![Table {
             id: at.id.clone(),

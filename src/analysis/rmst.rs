@@ -274,8 +274,8 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
         .map(|(k, s)| {
             let mut cells = vec![
                 labels.group(r.by.as_deref(), &s.label),
-                s.mean.n.to_string(),
-                s.mean.events.to_string(),
+                cx.style.count(s.mean.n),
+                cx.style.count(s.mean.events),
                 cx.style
                     .estimate_ci(s.mean.rmst, s.mean.lower, s.mean.upper, 1),
             ];
@@ -299,7 +299,9 @@ fn table(at: &Planned, r: &RmstResult, cx: &Present) -> Table {
         })
         .collect();
     let label = labels.endpoint(&r.endpoint);
-    let horizon = format!("{} {unit}", format::tick(r.tau)).trim().to_string();
+    let horizon = format!("{} {unit}", cx.style.trimmed(r.tau, 2))
+        .trim()
+        .to_string();
     Table {
         spanners: Vec::new(),
         id: at.id.clone(),

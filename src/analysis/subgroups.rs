@@ -248,7 +248,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
     let counts = |l: &Level| {
         l.per_arm
             .iter()
-            .map(|a| format!("{}/{}", a.events, a.n))
+            .map(|a| format!("{}/{}", cx.style.count(a.events), cx.style.count(a.n)))
             .collect::<Vec<_>>()
     };
     let mut rows = vec![PlotRow {
@@ -575,7 +575,11 @@ fn table(at: &Planned, r: &SubgroupsResult, cx: &Present) -> Table {
     header.push(format!("Interaction {}", cx.style.p_header()));
     let cells = |l: &Level, name: String| {
         let mut c = vec![name];
-        c.extend(l.per_arm.iter().map(|a| format!("{}/{}", a.events, a.n)));
+        c.extend(
+            l.per_arm
+                .iter()
+                .map(|a| format!("{}/{}", cx.style.count(a.events), cx.style.count(a.n))),
+        );
         c.push(cx.style.ratio_ci(l.hr, l.lower, l.upper));
         c
     };

@@ -521,3 +521,110 @@ fn count_table(c: &Canvas, plot: &KmPlot, f: &Frame, table_top: f64, title: &str
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(k: usize, label: &str) -> Curve {
+        let steps = (1..=6)
+            .map(|i| Step {
+                time: i as f64 * 10.0,
+                surv: 1.0 - 0.12 * i as f64,
+                lower: None,
+                upper: None,
+                n_risk: 12 - i as u64,
+                n_event: 1,
+                n_censor: u64::from(i % 2 == 0),
+            })
+            .collect();
+        Curve {
+            label: label.into(),
+            color: k,
+            line: k,
+            median: Some(40.0),
+            n: 12,
+            steps,
+        }
+    }
+
+    fn plot(curves: Vec<Curve>) -> KmPlot {
+        let spec = crate::spec::FigureSpec::blank(crate::spec::FigureKind::Km);
+        let (xmax, breaks) = time_axis(&spec, &curves);
+        KmPlot {
+            curves,
+            xlab: "Time (months)".into(),
+            ylab: "Survival (%)".into(),
+            breaks,
+            xmax,
+            ci: false,
+            risk_table: true,
+            annotation: None,
+            legend_title: None,
+            start: 1.0,
+            ymax: 1.0,
+            risk_rows: None,
+            censor_marks: true,
+            median_line: false,
+            cumevents: false,
+            cumcensor: false,
+            style: crate::present::Style::default(),
+        }
+    }
+
+    fn paths(svg: &str) -> usize {
+        svg.matches("<polyline").count() + svg.matches("<path").count()
+    }
+
+    #[test]
+    fn the_time_axis_ends_at_the_last_observation() {
+        let p = plot(vec![curve(0, "")]);
+        assert_eq!(p.xmax, 60.0);
+        assert_eq!(p.breaks.last(), Some(&60.0));
+    }
+
+    #[test]
+    fn censor_marks_and_the_median_line_are_drawn_only_when_asked() {
+        let marked = svg(&plot(vec![curve(0, "")]));
+        let mut p = plot(vec![curve(0, "")]);
+        p.censor_marks = false;
+        let plain = svg(&p);
+        // three censored times, a "+" of two strokes each
+        assert_eq!(paths(&marked) - paths(&plain), 6);
+        p.median_line = true;
+        assert!(paths(&svg(&p)) > paths(&plain));
+    }
+
+    #[test]
+    fn one_curve_has_no_risk_row_label_and_cumulative_tables_count_up() {
+        let mut p = plot(vec![curve(0, "")]);
+        p.cumevents = true;
+        p.cumcensor = true;
+        let s = svg(&p);
+        assert!(!s.contains(">all<"), "a single curve's row is not labelled");
+        assert!(s.contains("Cumulative number of events"));
+        assert!(s.contains("Cumulative number censored"));
+        assert_eq!(p.curves[0].cumulative(60.0, Count::Events), 6);
+        assert_eq!(p.curves[0].cumulative(35.0, Count::Censored), 1);
+    }
+
+    #[test]
+    fn twelve_long_labels_stay_inside_the_figure() {
+        let label =
+            |k: usize| format!("Institution {k}, an enrolling site with a long descriptive name");
+        let p = plot((0..12).map(|k| curve(k, &label(k))).collect());
+        // the risk rows are keyed by line, so the panel keeps most of the width
+        assert!(p.keyed_rows());
+        let f = Frame::new(&p);
+        assert!(f.width > WIDTH * 0.8, "{}", f.width);
+        for (c, x, _) in legend_items(&p, f.left) {
+            assert!(
+                x + 28.0 + text_width(&c.label, TEXT) <= WIDTH,
+                "{} runs off",
+                c.label
+            );
+        }
+        // two curves with short labels name their rows
+        assert!(!plot(vec![curve(0, "A"), curve(1, "B")]).keyed_rows());
+    }
+}

@@ -29,7 +29,8 @@ impl<'a> Labels<'a> {
         Labels { study }
     }
 
-    /// A column's display name: its declared `label`, else its name.
+    /// A column's display name: its declared `label`, else its name as words ("wt_loss"
+    /// reads "Wt loss"), so that no table prints a raw column name.
     pub fn column(&self, column: &str) -> String {
         let spec = &self.study.spec;
         spec.data
@@ -37,7 +38,7 @@ impl<'a> Labels<'a> {
             .get(column)
             .and_then(|c| c.label.clone())
             .or_else(|| spec.derive.get(column).and_then(|d| d.label.clone()))
-            .unwrap_or_else(|| column.to_string())
+            .unwrap_or_else(|| as_words(column))
     }
 
     /// A Cox term's display name: `column=level` becomes "Label: level"; a figure's
@@ -114,6 +115,20 @@ impl<'a> Labels<'a> {
             (Some(b), "false") => format!("{}: no", self.column(b)),
             _ => label.to_string(),
         }
+    }
+}
+
+/// A column name as words: underscores become spaces, and a name in lower case starts with
+/// a capital ("wt_loss" reads "Wt loss"; "eGFR" and "pH" keep their case).
+fn as_words(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    if spaced.chars().any(char::is_uppercase) {
+        return spaced;
+    }
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => spaced,
     }
 }
 

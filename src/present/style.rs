@@ -68,14 +68,14 @@ impl StyleName {
 /// How many digits a p-value keeps above its floor.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum PDigits {
-    /// Two decimals, three below 0.01 (NEJM, AMA).
+    /// Two decimals, three below 0.01 and near 0.05 (NEJM, JAMA, AMA).
     TwoOrThree,
     /// Two significant figures (Lancet, BMJ).
     TwoSignificant,
 }
 
-/// Where digits group: never, from four digits ("1,387"), or from five ("12 345", with
-/// a four-digit number closed up).
+/// Where digits group: from four digits ("1,387"), or from five ("12 345", with a
+/// four-digit number closed up).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Grouping {
     FromFour(char),
@@ -191,15 +191,17 @@ impl Style {
         self.marks(&super::format::trimmed(x, max))
     }
 
-    /// A time or other measured value: an integer-valued value prints as an integer
-    /// ("2,583" days), others with `digits` decimals.
-    pub fn value(&self, x: Option<f64>, digits: usize) -> String {
-        match x {
-            Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => {
-                self.marks(&format!("{v:.0}"))
-            }
-            other => self.num(other, digits),
-        }
+    /// A time with its unit as a column heading names it: "1 year", "3 years", "1,000
+    /// days", "5" (no unit).
+    pub fn time_point(&self, t: f64, unit: &str) -> String {
+        let unit = if t == 1.0 {
+            unit.trim_end_matches('s')
+        } else {
+            unit
+        };
+        format!("{} {unit}", self.trimmed(t, 2))
+            .trim_end()
+            .to_string()
     }
 
     /// A proportion (0–1) as a percentage number, to the style's decimals: 0.4655 → "46.6".
@@ -241,17 +243,18 @@ impl Style {
 
     /// The two ends of a range or an interquartile range: "18–81", "-3 to 5".
     pub fn range(&self, lower: &str, upper: &str) -> String {
-        if lower.starts_with('-') || upper.starts_with('-') {
-            format!("{lower} to {upper}")
-        } else {
-            format!("{lower}–{upper}")
+        Style {
+            ci_sep: "–",
+            ..*self
         }
+        .bounds(lower, upper)
     }
 
     /// The bounds of an interval: "0.54 to 0.86", "0·54–0·86", "0.54-0.86"; "to"
     /// whenever a bound is negative.
     pub fn bounds(&self, lower: &str, upper: &str) -> String {
-        let sep = if lower.starts_with('-') || upper.starts_with('-') {
+        let dashlike = |b: &str| b.starts_with('-') || b == MISSING;
+        let sep = if dashlike(lower) || dashlike(upper) {
             " to "
         } else {
             self.ci_sep
@@ -298,10 +301,9 @@ impl Style {
         self.estimate_ci(estimate, lower, upper, if whole { 0 } else { digits })
     }
 
-    /// A ratio (HR, OR) and its interval: two decimals, or as many more as it takes for
-    /// the bounds to differ in print, so that "1.00 (1.00 to 1.00)" becomes "1.003 (1.001
-    /// to 1.005)". Up to six decimals; a ratio of 100 or more keeps one decimal fewer per
-    /// digit, as significant figures would.
+    /// A ratio (HR, OR) and its interval: two decimals (one from 100 up), or as many more
+    /// as it takes for the estimate and the bounds to differ in print, so that "1.00 (1.00
+    /// to 1.00)" becomes "1.003 (1.001 to 1.005)"; up to six.
     pub fn ratio_ci(
         &self,
         estimate: Option<f64>,
@@ -309,12 +311,10 @@ impl Style {
         upper: Option<f64>,
     ) -> String {
         let d = ratio_digits(estimate, lower, upper);
-        self.estimate_ci(estimate, lower, upper, d)
-    }
-
-    /// A ratio alone, to the digits its interval needs.
-    pub fn ratio(&self, estimate: Option<f64>, lower: Option<f64>, upper: Option<f64>) -> String {
-        self.num(estimate, ratio_digits(estimate, lower, upper))
+        // Below 0.1 a value keeps two significant figures of its own: "0.0040 (0.00010 to
+        // 0.20)", not "0.004 (0.000 to 0.200)".
+        let n = |x: Option<f64>| self.num(x, x.map_or(d, |v| d.max(significant(v))));
+        format!("{} ({})", n(estimate), self.bounds(&n(lower), &n(upper)))
     }
 
     /// A p-value by the style's rule.
@@ -333,15 +333,20 @@ impl Style {
         }
         let digits = match self.p_digits {
             PDigits::TwoOrThree => {
-                // 0.0095 would print as "0.010" at three decimals: one band up.
-                if p < 0.01 && (p * 1000.0).round() < 10.0 {
+                // 0.0095 would print as "0.010" at three decimals: one band up. Near the
+                // 0.05 threshold two decimals hide which side a value lies on (0.047 and
+                // 0.052 both print "0.05"): three there, as the AMA Manual (§19.5) allows
+                // for P values near .05.
+                let near_05 = (0.045..0.055).contains(&p);
+                if (p < 0.01 && (p * 1000.0).round() < 10.0) || near_05 {
                     3
                 } else {
                     2
                 }
             }
             PDigits::TwoSignificant => {
-                let d = ((-p.log10()).floor() as i32 + 2).max(2);
+                // Two significant figures, but never more than four decimals (The Lancet).
+                let d = ((-p.log10()).floor() as i32 + 2).clamp(2, 4);
                 // 0.0996 rounds up to 0.100: two significant figures of it are "0.10".
                 let rounded = (p * 10f64.powi(d)).round() / 10f64.powi(d);
                 if d > 2 && rounded >= 10f64.powi(2 - d) {
@@ -444,6 +449,15 @@ impl Default for Style {
     }
 }
 
+/// Decimals that give a positive value below 1 two significant figures (capped at six).
+fn significant(v: f64) -> usize {
+    if v.is_finite() && v > 0.0 && v < 1.0 {
+        (((-v.log10() - 1e-9).ceil() as i32) + 1).clamp(2, 6) as usize
+    } else {
+        0
+    }
+}
+
 /// "-0.0" reads as a sign where there is no difference: print it as "0.0".
 fn signless_zero(s: String) -> String {
     if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
@@ -464,7 +478,13 @@ fn ratio_digits(estimate: Option<f64>, lower: Option<f64>, upper: Option<f64>) -
         .filter(|v| v.is_finite())
         .collect();
     let distinct = |d: usize| {
-        let printed: Vec<String> = values.iter().map(|v| format!("{v:.d$}")).collect();
+        let printed: Vec<String> = values
+            .iter()
+            .map(|v| {
+                let d = d.max(significant(*v));
+                format!("{v:.d$}")
+            })
+            .collect();
         (1..printed.len()).all(|i| !printed[..i].contains(&printed[i]))
     };
     // Values that are equal stay equal at any precision: no point in more digits.
@@ -500,7 +520,9 @@ mod tests {
     #[test]
     fn nejm_prints_two_decimals_three_below_a_hundredth_and_a_floor_of_a_thousandth() {
         let s = style(StyleName::Nejm);
-        assert_eq!(s.p_cell(Some(0.047)), "0.05");
+        assert_eq!(s.p_cell(Some(0.047)), "0.047");
+        assert_eq!(s.p_cell(Some(0.052)), "0.052");
+        assert_eq!(s.p_cell(Some(0.063)), "0.06");
         assert_eq!(s.p_cell(Some(0.0031)), "0.003");
         assert_eq!(s.p_cell(Some(0.0004)), "<0.001");
         assert_eq!(s.p_stated(Some(0.0004)), "P<0.001");
@@ -510,7 +532,10 @@ mod tests {
             "0.68 (0.54 to 0.86)"
         );
         assert_eq!(s.n_percent(1387, Some(46.54)), "1,387 (46.5%)");
-        assert_eq!(s.value(Some(2583.0), 1), "2,583");
+        assert_eq!(
+            s.time_ci(Some(2583.0), Some(2297.0), Some(4079.0), 1),
+            "2,583 (2,297 to 4,079)"
+        );
         assert_eq!(s.p_header(), "P value");
     }
 
@@ -522,6 +547,7 @@ mod tests {
         assert_eq!(s.p_cell(Some(0.047)), "0·047");
         assert_eq!(s.p_cell(Some(0.0031)), "0·0031");
         assert_eq!(s.p_cell(Some(0.43)), "0·43");
+        assert_eq!(s.p_cell(Some(0.00034)), "0·0003");
         assert_eq!(
             s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
             "0·68 (0·54–0·86)"
@@ -537,7 +563,9 @@ mod tests {
         assert_eq!(s.p_stated(Some(0.0031)), "P = .003");
         assert_eq!(s.p_stated(Some(0.0004)), "P < .001");
         assert_eq!(s.p_cell(Some(0.995)), ">.99");
-        assert_eq!(s.p_cell(Some(0.047)), ".05");
+        assert_eq!(s.p_cell(Some(0.047)), ".047");
+        assert_eq!(s.p_cell(Some(0.12)), ".12");
+        assert_eq!(s.ci(Some(0.5), None, 2), "(0.50 to –)");
         assert_eq!(
             s.ratio_ci(Some(0.68), Some(0.54), Some(0.86)),
             "0.68 (0.54-0.86)"
@@ -579,6 +607,10 @@ mod tests {
             "1.00004 (1.00001 to 1.00007)"
         );
         assert_eq!(s.ratio_ci(Some(2.5), None, None), "2.50 (– to –)");
+        assert_eq!(
+            s.ratio_ci(Some(0.004), Some(0.0001), Some(0.2)),
+            "0.0040 (0.00010 to 0.20)"
+        );
         // A negative bound is written with "to" in any style.
         let lancet = style(StyleName::Lancet);
         assert_eq!(

@@ -351,7 +351,7 @@ fn diagnostic(
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PageLayout {
     /// The lowest point of the page's body content (its running header and footer, the
-    /// outer 9% at each end, left out) as a fraction of the page's height.
+    /// top 8% and the bottom 9%, left out) as a fraction of the page's height.
     pub bottom: f64,
     pub landscape: bool,
 }

@@ -63,9 +63,9 @@ pub fn context(
         "summary": crate::methods::summary(&cx),
         "tables": drawn.tables.iter().map(table).collect::<Vec<_>>(),
         "blocks": blocks(drawn),
-        "figures": drawn.figures.iter().map(|f| json!({ "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) })).collect::<Vec<_>>(),
+        "figures": drawn.figures.iter().map(figure).collect::<Vec<_>>(),
         "results": a.results.analyses,
-        "claims": a.claims.iter().map(claim).collect::<Vec<_>>(),
+        "claims": a.claims.iter().map(|c| claim(c, &cx.style)).collect::<Vec<_>>(),
         "claims_within": a.claims.iter().filter(|c| c.within).count(),
         "calibration": drawn.calibration,
         "audit": crate::audit::audit(&study.spec.claims),
@@ -77,6 +77,11 @@ pub fn context(
         "inputs": inputs.iter().map(|(n, h)| json!({ "name": n, "sha256": h })).collect::<Vec<_>>(),
         "outputs": files.iter().map(|(name, bytes)| json!({ "name": name, "sha256": sha256_hex(bytes) })).collect::<Vec<_>>(),
     })
+}
+
+/// A figure as a template places it.
+fn figure(f: &crate::figures::Figure) -> Value {
+    json!({ "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) })
 }
 
 /// A table with its spanner row laid out across every column: `[{title, span}]`, blank
@@ -106,7 +111,6 @@ fn table(t: &crate::tables::Table) -> Value {
 /// that gives its numbers (`tab_x` before `fig_x`), so that the two share a page when they
 /// fit; the other tables in their own order.
 fn blocks(drawn: &Drawn) -> Vec<Value> {
-    let figure = |f: &crate::figures::Figure| json!({ "kind": "figure", "figure": { "id": f.id, "caption": f.caption, "path": format!("figures/{}.svg", f.id) } });
     // The tables a figure shows: its own (`tab_x`) and those of the analyses it draws.
     let shows = |f: &crate::figures::Figure, table: &str| {
         let own = format!("tab_{}", f.id.trim_start_matches("fig_"));
@@ -123,35 +127,37 @@ fn blocks(drawn: &Drawn) -> Vec<Value> {
         out.push(json!({ "kind": "table", "table": table(t) }));
         for (k, f) in drawn.figures.iter().enumerate() {
             if !placed[k] && shows(f, &t.id) {
-                out.push(figure(f));
+                out.push(json!({ "kind": "figure", "figure": figure(f) }));
                 placed[k] = true;
             }
         }
     }
     for (k, f) in drawn.figures.iter().enumerate() {
         if !placed[k] {
-            out.push(figure(f));
+            out.push(json!({ "kind": "figure", "figure": figure(f) }));
         }
     }
     out
 }
 
 /// A claim with the texts a replication table prints.
-fn claim(c: &ClaimResult) -> Value {
+fn claim(c: &ClaimResult, style: &crate::present::Style) -> Value {
     let mut v = serde_json::to_value(c).expect("serialises");
     v["difference"] = json!(c.reproduced.map(|r| r - c.reported));
     v["must"] = json!(c.must);
     v["note"] = json!(c.note);
-    let short = |x: f64| format!("{x}");
+    let short = |x: f64| style.trimmed(x, 10);
     v["reported_text"] = json!(short(c.reported));
-    v["reproduced_text"] = json!(format::num(c.reproduced, 4));
-    v["difference_text"] = json!(
-        c.reproduced
-            .map_or(format::MISSING.to_string(), |r| format!(
-                "{:+.4}",
-                r - c.reported
-            ))
-    );
+    v["reproduced_text"] = json!(style.num(c.reproduced, 4));
+    v["difference_text"] = json!(c.reproduced.map_or(format::MISSING.to_string(), |r| {
+        let d = r - c.reported;
+        let text = style.num(Some(d), 4);
+        if text.starts_with('-') {
+            text
+        } else {
+            format!("+{text}")
+        }
+    }));
     v["tolerance_text"] = json!(short(c.tolerance));
     v
 }

@@ -399,7 +399,8 @@ pub struct DescribeDefaults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Statistic {
-    /// "54 (24, 90)": median (Q1, Q3), gtsummary's default.
+    /// "54 (45–63)": median (Q1–Q3), gtsummary's default statistic, with the interquartile
+    /// range joined by an en dash as its journal themes print it.
     MedianIqr,
     /// "54 (18–81)": median (range).
     MedianRange,

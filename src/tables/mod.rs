@@ -122,5 +122,18 @@ pub fn build(cx: &Present) -> Vec<Table> {
             cx,
         ));
     }
+    // A study's own ids may coincide with a kind's table over all its analyses
+    // (`logrank_tests`): the later one takes a suffix rather than overwrite the CSV.
+    let mut seen: Vec<String> = Vec::new();
+    for t in &mut tables {
+        let mut id = t.id.clone();
+        let mut k = 2;
+        while seen.contains(&id) {
+            id = format!("{}_{k}", t.id);
+            k += 1;
+        }
+        t.id = id.clone();
+        seen.push(id);
+    }
     tables
 }

@@ -175,6 +175,13 @@ pub fn blocks(models: &[Model]) -> Vec<Block> {
     out
 }
 
+/// The note that explains the reference rows' dash, where a table has any.
+pub fn reference_note(rows: &[Row]) -> Option<String> {
+    rows.iter()
+        .any(|r| r.cells.iter().any(|c| c == REFERENCE))
+        .then(|| format!("{REFERENCE} : reference level."))
+}
+
 /// "N = 1,387; 140 events" for a model's note or spanner.
 pub fn size(n: u64, events: u64, cx: &Present) -> String {
     format!(

@@ -538,3 +538,163 @@ fn no_page_of_the_examples_is_more_than_half_empty_unless_it_ends_a_section() {
         }
     }
 }
+
+/// A table of a built report, as its CSV file gives it.
+fn csv(report: &pipeline::Report, id: &str) -> String {
+    String::from_utf8(report.files[&format!("tables/{id}.csv")].clone()).unwrap()
+}
+
+const PATIENTS: &str = "id,arm,age,score,grade,time,event\n1,A,50.5,1.25,low,10,1\n2,A,61.25,2.5,,12,0\n3,B,70,3.75,high,5,1\n4,B,45.5,1.5,low,20,1\n5,A,66,2.25,high,7,0\n6,B,58.75,3.25,low,9,1\n7,A,52,1.75,high,3,1\n8,B,49.5,2.75,low,14,0\n9,A,55,1.1,low,6,1\n10,B,63,2.2,high,11,1\n11,A,47,3.3,low,16,0\n12,B,68,1.9,high,4,1\n";
+
+fn patients_study(analyses: &str, report: &str) -> String {
+    format!(
+        "reprise: 1
+study: {{ id: options, version: 1.0.0, title: Options, date: 2024-03-05 }}
+data: {{ path: data.csv, columns: {{ age: {{ type: float, label: Age (years) }}, grade: {{ type: category, levels: [low, high], label: Tumour grade }} }} }}
+endpoints:
+  os: {{ time: time, event: event, label: Overall survival, unit: months }}
+analyses:
+{analyses}
+report: {report}
+"
+    )
+}
+
+#[test]
+fn table_one_takes_gtsummary_s_statistic_digits_missing_and_overall() {
+    let analyses = "  t1: { kind: describe, variables: [age, score, grade], by: arm, statistic: { age: mean_sd, score: median_range }, digits: { score: 1 }, overall: false }
+  t2: { kind: describe, variables: [age, grade], missing: no }";
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &patients_study(analyses, "{ describe: { statistic: median_iqr } }"),
+        ),
+        ("data.csv", PATIENTS),
+    ]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let t1 = csv(&report, "t1");
+    let lines: Vec<&str> = t1.lines().collect();
+    // N in the group headers, no Overall column, the p-value last
+    assert_eq!(
+        lines[0],
+        "Characteristic,A (N\u{a0}=\u{a0}6),B (N\u{a0}=\u{a0}6),P value"
+    );
+    let v = &a.results.analyses["t1"].json["variables"];
+    let mean = v[0]["groups"][0]["stats"]["mean"].as_f64().unwrap();
+    let sd = v[0]["groups"][0]["stats"]["sd"].as_f64().unwrap();
+    // age: mean (SD) to gtsummary's guessed decimals (its 5th-95th percentile spread is
+    // over 20, so none)
+    assert!(
+        lines[1].starts_with(&format!("\"Age (years), mean (SD)\",{mean:.0} ({sd:.0}),")),
+        "{}",
+        lines[1]
+    );
+    // score: median (range) to the one decimal asked for
+    let s = &v[1]["groups"][0]["stats"];
+    let f = |k: &str| s[k].as_f64().unwrap();
+    assert!(
+        lines[2].starts_with(&format!(
+            "\"Score, median (range)\",{:.1} ({:.1}–{:.1})",
+            f("median"),
+            f("min"),
+            f("max")
+        )),
+        "{}",
+        lines[2]
+    );
+    // a missing grade: an Unknown row; the Fisher's test named with its variables
+    assert!(t1.contains("\nUnknown,1,0,"), "{t1}");
+    let notes = &report.text.join(" ");
+    assert!(
+        notes.contains("Fisher's exact test (Tumour grade)"),
+        "{notes}"
+    );
+    // t2: the study-wide median (IQR), an Overall column, no Unknown row
+    let t2 = csv(&report, "t2");
+    assert!(
+        t2.starts_with("Characteristic,Overall (N\u{a0}=\u{a0}12)\n\"Age (years), median (IQR)\""),
+        "{t2}"
+    );
+    assert!(!t2.contains("Unknown"), "{t2}");
+}
+
+#[test]
+fn a_statistic_for_a_variable_the_table_does_not_have_is_refused_at_its_key() {
+    let analyses = "  t1: { kind: describe, variables: [age], statistic: { weight: mean_sd } }";
+    let dir = Dir::new(&[
+        ("study.yaml", &patients_study(analyses, "{ style: nejm }")),
+        ("data.csv", PATIENTS),
+    ]);
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("study.yaml:7:"), "{err}");
+    assert!(err.contains("`statistic` names `weight`"), "{err}");
+    assert!(err.contains("its variables: age"), "{err}");
+}
+
+#[test]
+fn regression_tables_show_reference_rows_model_size_fit_and_the_tests_run() {
+    let analyses = "  uni_age: { kind: cox, endpoint: os, covariates: [age] }
+  uni_grade: { kind: cox, endpoint: os, covariates: [grade] }
+  multi: { kind: cox, endpoint: os, covariates: [age, grade, arm] }
+  lr: { kind: logrank, endpoint: os, by: arm }";
+    let figures = "figures:\n  fig_cox: { kind: forest, univariable: [uni_age, uni_grade], analyses: [multi] }\n";
+    let spec = patients_study(analyses, "{ style: nejm }")
+        .replace("report:", &format!("{figures}report:"));
+    let dir = Dir::new(&[("study.yaml", &spec), ("data.csv", PATIENTS)]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let table = csv(&report, "tab_cox");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Characteristic,Univariable N,Univariable HR (95% CI),Univariable P value,Multivariable HR (95% CI),Multivariable P value"
+    );
+    // a category: its heading, its reference level with a dash in both models, its level
+    let grade = lines
+        .iter()
+        .position(|l| l.starts_with("Tumour grade,"))
+        .unwrap();
+    assert_eq!(lines[grade + 1], "low,,—,,—,");
+    assert!(lines[grade + 2].starts_with("high,11,"), "{table}");
+    // a covariate only the multivariable model has: blank under Univariable
+    assert!(
+        table.contains("\narm,,,,") || table.contains("\nB,,,,"),
+        "{table}"
+    );
+    let text = report.text.join(" ").replace('\u{a0}', " ");
+    let m = &a.results.analyses["multi"].json;
+    let c = m["concordance"]["estimate"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!(
+            "Multivariable: N = 11; {} events; concordance {c:.2}",
+            m["events"]
+        )),
+        "{text}"
+    );
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("likelihood-ratio test χ² = "), "{text}");
+    // the log-rank test and cox.zph, in tables of their own
+    let lr = csv(&report, "logrank_tests");
+    assert!(
+        lr.starts_with("Comparison and group,N,Observed,Expected,χ²,df,P value\n"),
+        "{lr}"
+    );
+    let zph = csv(&report, "cox_zph");
+    assert!(zph.contains("\nGlobal,"), "{zph}");
+}
+
+#[test]
+fn a_claim_s_note_prints_in_the_replication_table() {
+    let claim = "claims:\n  - { id: n, result: t1/n, reported: 8, tolerance: 0, note: \"from the abstract, second sentence\" }\n";
+    let dir = Dir::new(&[("study.yaml", &study(claim)), ("data.csv", DATA)]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let text = report.text.join(" ");
+    assert!(
+        text.contains("from the abstract, second sentence"),
+        "{text}"
+    );
+}

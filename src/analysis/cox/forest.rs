@@ -254,6 +254,7 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
         .zip(&names)
         .filter_map(|(c, n)| Some((n.clone(), cx.output::<CoxResult>(c.id?)?)))
         .collect();
+    let notes = notes(&results, &fitted, spec.univariable.is_some(), &rows, cx);
     Table {
         id: format!("tab_{}", fid.trim_start_matches("fig_")),
         title: spec.title.clone().unwrap_or_else(|| {
@@ -266,7 +267,18 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Table {
         header,
         spanners,
         rows,
-        notes: notes(&results, &fitted, spec.univariable.is_some(), cx),
+        notes,
+    }
+}
+
+/// A model's covariates by their labels, to name a model that has no title.
+fn covariate_list(r: &CoxResult, cx: &Present) -> String {
+    match r {
+        CoxResult::Fitted(f) => {
+            let names: Vec<String> = f.covariates.iter().map(|c| cx.labels.column(c)).collect();
+            format::list(&names)
+        }
+        CoxResult::NoModel(_) => "no covariate".into(),
     }
 }
 
@@ -274,6 +286,7 @@ fn notes(
     results: &[(&String, &CoxResult)],
     fitted: &[(String, &CoxResult)],
     univariable: bool,
+    rows: &[crate::tables::Row],
     cx: &Present,
 ) -> Vec<String> {
     let ties = match results.first().map_or("efron", |(_, r)| r.ties()) {
@@ -281,8 +294,9 @@ fn notes(
         _ => "Efron's",
     };
     let mut notes = vec![format!(
-        "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval; — : reference level."
+        "Cox proportional hazards regression, {ties} method for tied times; HR, hazard ratio; CI, confidence interval."
     )];
+    notes.extend(crate::tables::regression::reference_note(rows));
     if univariable {
         notes.push(
             "Univariable: one model per characteristic; N, the patients with it recorded.".into(),
@@ -323,7 +337,7 @@ fn notes(
             let name = cx
                 .planned(id)
                 .and_then(|p| p.title.clone())
-                .unwrap_or_else(|| cx.labels.column(id));
+                .unwrap_or_else(|| format!("the model of {}", covariate_list(r, cx)));
             notes.push(format!("Warning ({name}): {w}."));
         }
     }
