@@ -651,7 +651,8 @@ fn variable_rows(
     };
     let np = |n: u64, pct: Option<f64>| style.table_n_percent(n, pct);
     let mut rows = Vec::new();
-    let (missing, missing_cells) = match v {
+    // Each arm gives the missing count overall and per group, for the Unknown row.
+    let (missing, per_group) = match v {
         Variable::Continuous(c) => {
             let statistic = how.statistic.unwrap_or(Statistic::MedianIqr);
             let digits = how.digits.unwrap_or(c.digits);
@@ -662,14 +663,8 @@ fn variable_rows(
                 p,
                 false,
             ));
-            let cells = columns(
-                style.count(c.missing as u64),
-                c.groups
-                    .iter()
-                    .map(|g| style.count(g.missing as u64))
-                    .collect(),
-            );
-            (c.missing, cells)
+            let missing: Vec<usize> = c.groups.iter().map(|g| g.missing).collect();
+            (c.missing, missing)
         }
         Variable::Categorical(c) => {
             if let Some(yes) = dichotomous(c) {
@@ -697,14 +692,8 @@ fn variable_rows(
                     ));
                 }
             }
-            let cells = columns(
-                style.count(c.missing as u64),
-                c.groups
-                    .iter()
-                    .map(|g| style.count(g.missing as u64))
-                    .collect(),
-            );
-            (c.missing, cells)
+            let missing: Vec<usize> = c.groups.iter().map(|g| g.missing).collect();
+            (c.missing, missing)
         }
     };
     let shown = match how.missing {
@@ -713,7 +702,9 @@ fn variable_rows(
         MissingRow::No => false,
     };
     if shown {
-        rows.push(row("Unknown".into(), missing_cells, String::new(), true));
+        let count = |n: usize| style.count(n as u64);
+        let cells = columns(count(missing), per_group.into_iter().map(count).collect());
+        rows.push(row("Unknown".into(), cells, String::new(), true));
     }
     rows
 }

@@ -219,14 +219,7 @@ impl Analysis for Finegray {
             terms: r
                 .terms
                 .iter()
-                .map(|t| regression::Term {
-                    term: t.term.clone(),
-                    estimate: t.hr,
-                    lower: t.lower,
-                    upper: t.upper,
-                    p: t.p,
-                    n: None,
-                })
+                .map(|t| regression::Term::of(&t.term, t.hr, t.lower, t.upper, t.p))
                 .collect(),
             references: r.references.clone(),
             per_term_n: false,

@@ -253,14 +253,7 @@ impl Analysis for Logistic {
                 .terms
                 .iter()
                 .filter(|t| t.term != "(Intercept)")
-                .map(|t| regression::Term {
-                    term: t.term.clone(),
-                    estimate: t.or,
-                    lower: t.lower,
-                    upper: t.upper,
-                    p: t.p,
-                    n: None,
-                })
+                .map(|t| regression::Term::of(&t.term, t.or, t.lower, t.upper, t.p))
                 .collect(),
             references: r.references.clone(),
             per_term_n: false,

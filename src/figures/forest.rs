@@ -179,7 +179,7 @@ struct Frame {
 
 impl Frame {
     /// The panel gets what the labels and the numbers leave of `WIDTH`, but never less
-    /// than 180 pixels: the figure widens instead. Long model names wrap within their
+    /// than 240 pixels: the figure widens instead. Long model names wrap within their
     /// column, and the rows start below the deepest of them.
     fn new(plot: &ForestPlot) -> Frame {
         let models = plot.models.len().max(1);
@@ -191,7 +191,7 @@ impl Frame {
             + 16.0;
         let number_width = NUMBERS * models as f64;
         let panel_left = label_width + 8.0;
-        let panel_width = (WIDTH - panel_left - number_width - 16.0).max(180.0);
+        let panel_width = (WIDTH - panel_left - number_width - 16.0).max(240.0);
         let (min, max) = extent(plot);
         let (lo, hi, ticks) = ratio_axis(min, max);
         let names: Vec<Vec<String>> = plot

@@ -24,6 +24,26 @@ pub struct Term {
     pub n: Option<u64>,
 }
 
+impl Term {
+    /// A term of a model whose columns all have one size.
+    pub fn of(
+        term: &str,
+        estimate: Option<f64>,
+        lower: Option<f64>,
+        upper: Option<f64>,
+        p: Option<f64>,
+    ) -> Term {
+        Term {
+            term: term.to_string(),
+            estimate,
+            lower,
+            upper,
+            p,
+            n: None,
+        }
+    }
+}
+
 /// A column of models: one multivariable model, or the univariable models together.
 #[derive(Debug, Clone)]
 pub struct Model {
