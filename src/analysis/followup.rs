@@ -111,11 +111,9 @@ impl Analysis for Followup {
         let r = out.get::<FollowupResult>().expect("a followup result");
         let unit = cx.labels.unit(&self.endpoint).unwrap_or("time units");
         // Times print as integers when they all are (days), else to one decimal.
-        let whole = [r.reverse_km_median, r.lower, r.upper, r.min, r.max]
-            .iter()
-            .flatten()
-            .all(|v| v.fract() == 0.0);
-        let n = |x: Option<f64>| cx.style.num(x, if whole { 0 } else { 1 });
+        let d =
+            crate::present::time_digits(&[r.reverse_km_median, r.lower, r.upper, r.min, r.max], 1);
+        let n = |x: Option<f64>| cx.style.num(x, d);
         let median = match r.reverse_km_median {
             None => "was not reached".to_string(),
             Some(m) => format!(

@@ -8,7 +8,7 @@
 pub mod format;
 mod style;
 
-pub use style::{P, Style, StyleName};
+pub use style::{P, Style, StyleName, time_digits};
 
 use std::any::Any;
 

@@ -176,7 +176,7 @@ impl Style {
     /// that does not exist. A small negative number that rounds to zero prints as zero.
     pub fn num(&self, x: Option<f64>, digits: usize) -> String {
         match x {
-            Some(v) if v.is_finite() => self.marks(&signless_zero(format!("{v:.digits$}"))),
+            Some(v) if v.is_finite() => self.marks(&super::format::num(x, digits)),
             _ => MISSING.into(),
         }
     }
@@ -294,11 +294,8 @@ impl Style {
         upper: Option<f64>,
         digits: usize,
     ) -> String {
-        let whole = [estimate, lower, upper]
-            .iter()
-            .flatten()
-            .all(|v| v.fract() == 0.0);
-        self.estimate_ci(estimate, lower, upper, if whole { 0 } else { digits })
+        let d = time_digits(&[estimate, lower, upper], digits);
+        self.estimate_ci(estimate, lower, upper, d)
     }
 
     /// A ratio (HR, OR) and its interval: two decimals (one from 100 up), or as many more
@@ -449,21 +446,22 @@ impl Default for Style {
     }
 }
 
+/// Decimals for times printed together: none when every one is whole (days), else
+/// `digits`.
+pub fn time_digits(values: &[Option<f64>], digits: usize) -> usize {
+    if values.iter().flatten().all(|v| v.fract() == 0.0) {
+        0
+    } else {
+        digits
+    }
+}
+
 /// Decimals that give a positive value below 1 two significant figures (capped at six).
 fn significant(v: f64) -> usize {
     if v.is_finite() && v > 0.0 && v < 1.0 {
         (((-v.log10() - 1e-9).ceil() as i32) + 1).clamp(2, 6) as usize
     } else {
         0
-    }
-}
-
-/// "-0.0" reads as a sign where there is no difference: print it as "0.0".
-fn signless_zero(s: String) -> String {
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-        s[1..].to_string()
-    } else {
-        s
     }
 }
 

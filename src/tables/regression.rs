@@ -96,10 +96,7 @@ pub fn layout(
     let width = header.len();
     let mut rows = Vec::new();
     for block in blocks(models) {
-        let reference = models
-            .iter()
-            .find_map(|m| m.references.iter().find(|(c, _)| *c == block.column))
-            .map(|(_, r)| r.clone());
+        let reference = reference(models, &block.column);
         let categorical = block.levels.iter().any(Option::is_some);
         if !categorical {
             let mut cells = vec![cx.labels.term(&block.column, labels)];
@@ -142,6 +139,14 @@ pub fn layout(
         }
     }
     (header, spanners, rows)
+}
+
+/// A category's reference level, from the first model that has the category.
+pub fn reference(models: &[Model], column: &str) -> Option<String> {
+    models
+        .iter()
+        .find_map(|m| m.references.iter().find(|(c, _)| c == column))
+        .map(|(_, r)| r.clone())
 }
 
 /// A model's cells for one term: its estimate and p, or a dash where it has no such term.

@@ -7,7 +7,7 @@ use crate::present::{Present, format};
 use crate::spec::FigureSpec;
 use crate::stats::CoxTerm;
 use crate::tables::Table;
-use crate::tables::regression::{Model, Term, blocks, layout, lr, size};
+use crate::tables::regression::{Model, Term, blocks, layout, lr, reference, size};
 
 /// The columns of a forest plot or its table: the univariable models as one column
 /// (`None`), then each multivariable model (its id), with the terms of each.
@@ -225,13 +225,6 @@ fn first_endpoint(spec: &FigureSpec, cx: &Present) -> Option<String> {
         .chain(spec.univariable.iter().flatten())
         .filter_map(|id| cx.planned(id))
         .find_map(|p| p.analysis.endpoint().map(str::to_string))
-}
-
-fn reference(models: &[Model], column: &str) -> Option<String> {
-    models
-        .iter()
-        .find_map(|m| m.references.iter().find(|(c, _)| c == column))
-        .map(|(_, r)| r.clone())
 }
 
 /// The table of hazard ratios beside a forest plot (or of a model no plot shows), as
