@@ -23,9 +23,9 @@ pub struct Row {
     pub estimates: Vec<Option<Estimate>>,
     /// A category's name over its levels: a label and nothing else.
     pub heading: bool,
-    /// A category's reference level: "1 (reference)" and no point, in the models that
-    /// have the category (`estimates[m]` is `Some` there, its values unused).
-    pub reference: bool,
+    /// A category's reference level: "1 (reference)" and no point, under each model
+    /// that has the category (one flag per model).
+    pub reference: Option<Vec<bool>>,
     /// A level under its category.
     pub indent: bool,
 }
@@ -36,7 +36,7 @@ impl Row {
             label,
             estimates,
             heading: false,
-            reference: false,
+            reference: None,
             indent,
         }
     }
@@ -46,23 +46,17 @@ impl Row {
             label,
             estimates: Vec::new(),
             heading: true,
-            reference: false,
+            reference: None,
             indent: false,
         }
     }
 
     pub fn reference(label: String, models: Vec<bool>) -> Row {
-        let one = Estimate {
-            hr: 1.0,
-            lower: 1.0,
-            upper: 1.0,
-            p: None,
-        };
         Row {
             label,
-            estimates: models.into_iter().map(|m| m.then_some(one)).collect(),
+            estimates: Vec::new(),
             heading: false,
-            reference: true,
+            reference: Some(models),
             indent: true,
         }
     }
@@ -354,9 +348,9 @@ fn draw_row(c: &Canvas, f: &Frame, i: usize, row: &Row, style: &Style) {
         HPos::Left,
         VPos::Bottom,
     );
-    if row.reference {
-        for (m, shown) in row.estimates.iter().enumerate() {
-            if shown.is_some() {
+    if let Some(models) = &row.reference {
+        for (m, &shown) in models.iter().enumerate() {
+            if shown {
                 let at = (f.column(m), base);
                 draw::text(c, "1 (reference)", at, TEXT, GREY, HPos::Left, VPos::Bottom);
             }
