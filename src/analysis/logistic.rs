@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cox::design;
+use super::cox::{Concordance, design};
 use super::rows::{column, complete_rows};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::{Column, Values};
@@ -13,7 +13,7 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, layout, lr, reference_note};
+use crate::tables::regression::{self, Model, concordance, layout, lr, reference_note, size};
 
 /// Which interval `lower` and `upper` are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -43,6 +43,7 @@ pub struct Params {
     covariates: Option<Vec<String>>,
     conf_int: Option<ConfInt>,
     conf_level: Option<f64>,
+    univariable: Option<bool>,
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }
@@ -53,6 +54,8 @@ pub struct Logistic {
     pub covariates: Vec<String>,
     pub conf_int: ConfInt,
     pub conf_level: f64,
+    /// Also one model per covariate, printed beside the multivariable one.
+    pub univariable: bool,
     pub scope: Scope,
 }
 
@@ -71,11 +74,31 @@ pub struct LogisticResult {
     pub deviance: Deviance,
     pub aic: Option<f64>,
     pub lr_test: LrTest,
+    /// The concordance of the fitted probabilities with the outcome (the area under the
+    /// ROC curve), as `concordance(fit)`.
+    pub concordance: Concordance,
     pub iterations: usize,
     pub warnings: Vec<String>,
+    /// With `univariable: true`, one model per covariate, each on the patients with the
+    /// outcome and that covariate recorded (gtsummary's `tbl_uvregression`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub univariable: Option<Vec<Univariable>>,
     #[serde(flatten)]
     pub scope: WhereResult,
     /// Each category's reference level, for tables; not part of `results.json`.
+    #[serde(skip)]
+    pub references: Vec<(String, String)>,
+}
+
+/// A model of one covariate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Univariable {
+    pub covariate: String,
+    pub n: u64,
+    pub events: u64,
+    pub terms: Vec<Term>,
+    pub lr_test: LrTest,
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub references: Vec<(String, String)>,
 }
@@ -138,6 +161,7 @@ impl Kind for Logistic {
         Ok(Logistic {
             conf_level: cx.conf_level(p.conf_level)?,
             conf_int: p.conf_int.unwrap_or(ConfInt::Profile),
+            univariable: p.univariable.unwrap_or(false),
             scope: Scope::plan(cx, None, p.where_, None, None, None)?,
             outcome,
             covariates,
@@ -173,23 +197,163 @@ impl Analysis for Logistic {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let m = self.fit(cx, &self.covariates)?;
+        let univariable = if self.univariable {
+            let mut all = Vec::new();
+            for c in &self.covariates {
+                let u = self
+                    .fit(cx, std::slice::from_ref(c))
+                    .map_err(|e| StatsError(format!("the univariable model of `{c}`: {}", e.0)))?;
+                all.push(Univariable {
+                    covariate: c.clone(),
+                    n: u.n,
+                    events: u.events,
+                    terms: u.terms,
+                    lr_test: u.lr_test,
+                    warnings: u.warnings,
+                    references: u.references,
+                });
+            }
+            Some(all)
+        } else {
+            None
+        };
+        let mut warnings = m.warnings.clone();
+        for u in univariable.iter().flatten() {
+            warnings.extend(
+                u.warnings
+                    .iter()
+                    .map(|w| format!("univariable model of {}: {w}", u.covariate)),
+            );
+        }
+        Ok(Outcome::new(LogisticResult {
+            kind: Self::NAME,
+            outcome: self.outcome.clone(),
+            covariates: self.covariates.clone(),
+            conf_int: self.conf_int.name(),
+            conf_level: self.conf_level,
+            n: m.n,
+            n_dropped_missing: cx.cohort.n as u64 - m.n,
+            events: m.events,
+            terms: m.terms,
+            deviance: m.deviance,
+            aic: m.aic,
+            lr_test: m.lr_test,
+            concordance: m.concordance,
+            iterations: m.iterations,
+            warnings: m.warnings,
+            univariable,
+            scope: cx.scope.where_only(),
+            references: m.references,
+        })
+        .with_warnings(warnings))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<LogisticResult>().expect("a logistic result");
+        let level = format::level(r.conf_level);
+        let or = |t: &Term, n: Option<u64>| regression::Term {
+            n,
+            ..regression::Term::of(&t.term, t.or, t.lower, t.upper, t.p)
+        };
+        let slopes = |terms: &[Term]| -> Vec<Term> {
+            terms
+                .iter()
+                .filter(|t| t.term != "(Intercept)")
+                .cloned()
+                .collect()
+        };
+        let mut models = Vec::new();
+        if let Some(uni) = &r.univariable {
+            models.push(Model {
+                name: Some("Univariable".into()),
+                terms: uni
+                    .iter()
+                    .flat_map(|u| slopes(&u.terms).into_iter().map(|t| or(&t, Some(u.n))))
+                    .collect(),
+                references: uni.iter().flat_map(|u| u.references.clone()).collect(),
+                per_term_n: true,
+            });
+        }
+        models.push(Model {
+            name: r.univariable.is_some().then(|| "Multivariable".into()),
+            terms: slopes(&r.terms).iter().map(|t| or(t, None)).collect(),
+            references: r.references.clone(),
+            per_term_n: false,
+        });
+        let (header, spanners, rows) = layout(&models, "OR", &level, None, cx);
+        let outcome = cx.labels.column(&r.outcome);
+        let interval = match self.conf_int {
+            ConfInt::Profile => "profile-likelihood",
+            ConfInt::Wald => "Wald",
+        };
+        let mut notes = vec![format!(
+            "OR: odds ratio of {}, which {} of {} patients had; {level} {interval} confidence intervals, Wald {} values.",
+            cx.labels.inline(&outcome),
+            cx.style.count(r.events),
+            cx.style.count(r.n),
+            cx.style.p_letter,
+        )];
+        notes.extend(reference_note(&rows));
+        if r.univariable.is_some() {
+            notes.push(
+                "Univariable: one model per characteristic; N, the patients with it and the outcome recorded.".into(),
+            );
+        }
+        notes.push(format!(
+            "{}: {}; concordance {}; {}; AIC {}.",
+            if r.univariable.is_some() {
+                "Multivariable"
+            } else {
+                "Model"
+            },
+            size(r.n, r.events, cx),
+            concordance(r.concordance.estimate, r.concordance.se, cx),
+            lr(r.lr_test.chisq, r.lr_test.df, r.lr_test.p, cx),
+            cx.style.num(r.aic, 1)
+        ));
+        notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
+        vec![Table {
+            id: at.id.clone(),
+            title: at.title.clone().unwrap_or_else(|| {
+                format!("Logistic regression of {}", cx.labels.inline(&outcome))
+            }),
+            header,
+            spanners,
+            rows,
+            notes,
+        }]
+    }
+}
+
+/// One fitted model, before it becomes a result.
+struct Fitted {
+    n: u64,
+    events: u64,
+    terms: Vec<Term>,
+    deviance: Deviance,
+    aic: Option<f64>,
+    lr_test: LrTest,
+    concordance: Concordance,
+    iterations: usize,
+    warnings: Vec<String>,
+    references: Vec<(String, String)>,
+}
+
+impl Logistic {
+    /// The model of the outcome on `covariates`, over the rows that have them all.
+    fn fit(&self, cx: &RunCx, covariates: &[String]) -> std::result::Result<Fitted, StatsError> {
         let cohort = cx.cohort;
         let y_col = column(cohort, &self.outcome);
-        let cols: Vec<&Column> = self.covariates.iter().map(|c| column(cohort, c)).collect();
+        let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
         let mut all = vec![y_col];
         all.extend(&cols);
         let rows = complete_rows(cohort, &all);
         let y = outcome(y_col, &rows)?;
         let design = design::design(&cols, &rows)?;
-        let fit = stats::logistic::logistic(
-            &design.x,
-            design.names.len(),
-            &y,
-            None,
-            &design.names,
-            self.conf_level,
-        )
-        .map_err(StatsError)?;
+        let p = design.names.len();
+        let fit = stats::logistic::logistic(&design.x, p, &y, None, &design.names, self.conf_level)
+            .map_err(StatsError)?;
         let profile = self.conf_int == ConfInt::Profile;
         let terms = fit
             .terms
@@ -207,6 +371,18 @@ impl Analysis for Logistic {
                 wald_upper: t.wald_upper,
             })
             .collect();
+        // The linear predictor ranks patients as the fitted probabilities do; an aliased
+        // term adds nothing to it, as in R's `predict`.
+        let coef: Vec<f64> = fit.terms.iter().map(|t| t.coef.unwrap_or(0.0)).collect();
+        let eta: Vec<f64> = (0..rows.len())
+            .map(|i| {
+                coef[0]
+                    + (0..p)
+                        .map(|j| design.x[i * p + j] * coef[j + 1])
+                        .sum::<f64>()
+            })
+            .collect();
+        let (c, se) = stats::concordance::binary(&y, &eta);
         let mut warnings = fit.warnings.clone();
         if profile {
             warnings.extend(fit.terms.iter().filter_map(|t| {
@@ -215,14 +391,8 @@ impl Analysis for Logistic {
                     .map(|n| format!("{}: profile interval incomplete: {n}", t.term))
             }));
         }
-        Ok(Outcome::new(LogisticResult {
-            kind: Self::NAME,
-            outcome: self.outcome.clone(),
-            covariates: self.covariates.clone(),
-            conf_int: self.conf_int.name(),
-            conf_level: self.conf_level,
+        Ok(Fitted {
             n: rows.len() as u64,
-            n_dropped_missing: (cohort.n - rows.len()) as u64,
             events: y.iter().filter(|&&v| v == 1.0).count() as u64,
             terms,
             deviance: Deviance {
@@ -235,62 +405,14 @@ impl Analysis for Logistic {
                 df: fit.lr_test.df,
                 p: fit.lr_test.p,
             },
+            concordance: Concordance {
+                estimate: stats::finite(c),
+                se: stats::finite(se),
+            },
             iterations: fit.iterations,
-            warnings: warnings.clone(),
-            scope: cx.scope.where_only(),
+            warnings,
             references: design::references(&cols, &rows),
         })
-        .with_warnings(warnings))
-    }
-
-    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
-        let r = out.get::<LogisticResult>().expect("a logistic result");
-        let labels = &cx.labels;
-        let level = format::level(r.conf_level);
-        let model = Model {
-            name: None,
-            terms: r
-                .terms
-                .iter()
-                .filter(|t| t.term != "(Intercept)")
-                .map(|t| regression::Term::of(&t.term, t.or, t.lower, t.upper, t.p))
-                .collect(),
-            references: r.references.clone(),
-            per_term_n: false,
-        };
-        let (header, spanners, rows) = layout(&[model], "OR", &level, None, cx);
-        let outcome = labels.column(&r.outcome);
-        let interval = match self.conf_int {
-            ConfInt::Profile => "profile-likelihood",
-            ConfInt::Wald => "Wald",
-        };
-        let mut notes = vec![
-            format!(
-                "OR: odds ratio of {}, which {} of {} patients had; {level} {interval} confidence intervals, Wald {} values.",
-                cx.labels.inline(&outcome),
-                cx.style.count(r.events),
-                cx.style.count(r.n),
-                cx.style.p_letter,
-            ),
-            format!(
-                "Model: N = {}; {}; AIC {}.",
-                cx.style.count(r.n),
-                lr(r.lr_test.chisq, r.lr_test.df, r.lr_test.p, cx),
-                cx.style.num(r.aic, 1)
-            ),
-        ];
-        notes.extend(reference_note(&rows));
-        notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
-        vec![Table {
-            id: at.id.clone(),
-            title: at.title.clone().unwrap_or_else(|| {
-                format!("Logistic regression of {}", cx.labels.inline(&outcome))
-            }),
-            header,
-            spanners,
-            rows,
-            notes,
-        }]
     }
 }
 

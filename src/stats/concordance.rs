@@ -308,6 +308,22 @@ pub fn concordance(time: &[f64], event: &[bool], lp: &[f64]) -> (f64, f64) {
     (1.0 - (somer + 1.0) / 2.0, var.sqrt())
 }
 
+/// The concordance of a score with a 0/1 outcome — the area under its ROC curve — and the
+/// standard error, as `concordance(glm_fit)` reports them: R takes a response that is not
+/// a `Surv` as times at which every row has its event, so the comparable pairs are the
+/// rows with different outcomes, a higher score on the 1 is concordant, and a tie on the
+/// score counts one half.
+pub fn binary(y: &[f64], score: &[f64]) -> (f64, f64) {
+    let mut order: Vec<usize> = (0..y.len()).collect();
+    order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+    let time: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+    let event = vec![true; y.len()];
+    // `concordance` counts a pair concordant when the earlier death has the larger
+    // predictor, as a Cox model's risk score does; here the earlier "death" is the 0.
+    let lp: Vec<f64> = order.iter().map(|&i| -score[i]).collect();
+    concordance(&time, &event, &lp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +359,16 @@ mod tests {
         let (c, se) = concordance(&time, &event, &x);
         assert!((c - brute(&time, &event, &x)).abs() < 1e-15);
         assert!(se > 0.0 && se < 0.5);
+    }
+
+    #[test]
+    fn a_binary_outcome_s_concordance_is_the_share_of_pairs_its_score_orders() {
+        // Four pairs of a 0 with a 1: three ordered, one reversed, one more tied.
+        let y = [0., 1., 0., 1., 0.];
+        let score = [0.1, 0.35, 0.4, 0.8, 0.35];
+        let (c, se) = binary(&y, &score);
+        // Pairs (0 score, 1 score): (0.1,0.35) (0.1,0.8) (0.4,0.35) (0.4,0.8) (0.35,0.35) (0.35,0.8).
+        assert!((c - 4.5 / 6.0).abs() < 1e-15, "{c}");
+        assert!(se > 0.0);
     }
 }

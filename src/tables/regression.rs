@@ -228,3 +228,11 @@ pub fn lr(chisq: Option<f64>, df: usize, p: Option<f64>, cx: &Present) -> String
         None => "likelihood-ratio test not available".into(),
     }
 }
+
+/// A model's concordance as a note prints it: "0.68 (SE 0.021)".
+pub fn concordance(estimate: Option<f64>, se: Option<f64>, cx: &Present) -> String {
+    match estimate {
+        Some(e) => format!("{} (SE {})", cx.style.num(Some(e), 2), cx.style.num(se, 3)),
+        None => "not available".into(),
+    }
+}

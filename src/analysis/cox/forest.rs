@@ -7,7 +7,7 @@ use crate::present::{Present, format};
 use crate::spec::FigureSpec;
 use crate::stats::CoxTerm;
 use crate::tables::Table;
-use crate::tables::regression::{Model, Term, blocks, layout, lr, reference, size};
+use crate::tables::regression::{Model, Term, blocks, concordance, layout, lr, reference, size};
 
 /// The columns of a forest plot or its table: the univariable models as one column
 /// (`None`), then each multivariable model (its id), with the terms of each.
@@ -303,10 +303,9 @@ fn notes(
                 name.clone()
             };
             notes.push(format!(
-                "{who}: {}; concordance {} (SE {}); {}.",
+                "{who}: {}; concordance {}; {}.",
                 size(f.n, f.events, cx),
-                cx.style.num(f.concordance.estimate, 2),
-                cx.style.num(f.concordance.se, 3),
+                concordance(f.concordance.estimate, f.concordance.se, cx),
                 lr(f.lr_test.chisq, f.lr_test.df, f.lr_test.p, cx)
             ));
         }
