@@ -4,16 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cox::design;
+use super::cox::{Concordance, design};
 use super::rows::{column, complete, endpoint, rows_where};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::Column;
 use crate::error::Result;
 use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
-use crate::stats::{self, StatsError};
+use crate::stats::{self, ChisqTest, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, layout, reference_note};
+use crate::tables::regression::{self, Model, chisq, concordance, layout, reference_note};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +25,7 @@ pub struct Params {
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
     covariates: Option<Vec<String>>,
     conf_level: Option<f64>,
+    univariable: Option<bool>,
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }
@@ -37,6 +38,8 @@ pub struct Finegray {
     pub causes: Vec<String>,
     pub covariates: Vec<String>,
     pub conf_level: f64,
+    /// Also one model per covariate, printed beside the multivariable one.
+    pub univariable: bool,
     pub scope: Scope,
 }
 
@@ -56,11 +59,33 @@ pub struct FinegrayResult {
     /// them).
     pub expanded_rows: u64,
     pub terms: Vec<Term>,
+    /// The model's test: Wald with the robust variance (a likelihood-ratio or score test
+    /// would take a patient's weighted rows as independent).
+    pub wald_test: ChisqTest,
+    /// Harrell's concordance over finegray's weighted rows, as coxph reports it for them.
+    pub concordance: Concordance,
     pub iterations: usize,
     pub warnings: Vec<String>,
+    /// With `univariable: true`, one model per covariate, each on the patients with the
+    /// endpoint and that covariate recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub univariable: Option<Vec<Univariable>>,
     #[serde(flatten)]
     pub scope: WhereResult,
     /// Each category's reference level, for tables; not part of `results.json`.
+    #[serde(skip)]
+    pub references: Vec<(String, String)>,
+}
+
+/// A model of one covariate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Univariable {
+    pub covariate: String,
+    pub n: u64,
+    pub events: u64,
+    pub terms: Vec<Term>,
+    pub wald_test: ChisqTest,
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub references: Vec<(String, String)>,
 }
@@ -112,6 +137,7 @@ impl Kind for Finegray {
         }
         Ok(Finegray {
             conf_level: cx.conf_level(p.conf_level)?,
+            univariable: p.univariable.unwrap_or(false),
             scope: Scope::plan(cx, None, p.where_, None, None, None)?,
             endpoint,
             cause,
@@ -153,9 +179,137 @@ impl Analysis for Finegray {
     }
 
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
+        let m = self.fit(cx, &self.covariates)?;
+        let univariable = if self.univariable {
+            let mut all = Vec::new();
+            for c in &self.covariates {
+                let u = self
+                    .fit(cx, std::slice::from_ref(c))
+                    .map_err(|e| StatsError(format!("the univariable model of `{c}`: {}", e.0)))?;
+                all.push(Univariable {
+                    covariate: c.clone(),
+                    n: u.n,
+                    events: u.fit.events,
+                    terms: u.terms,
+                    wald_test: u.fit.wald_test,
+                    warnings: u.fit.warnings,
+                    references: u.references,
+                });
+            }
+            Some(all)
+        } else {
+            None
+        };
+        let mut warnings = m.fit.warnings.clone();
+        for u in univariable.iter().flatten() {
+            warnings.extend(
+                u.warnings
+                    .iter()
+                    .map(|w| format!("univariable model of {}: {w}", u.covariate)),
+            );
+        }
+        let fit = m.fit;
+        Ok(Outcome::new(FinegrayResult {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            cause: self.cause.0.clone(),
+            conf_level: self.conf_level,
+            covariates: self.covariates.clone(),
+            n: m.n,
+            n_dropped_missing: cx.cohort.n as u64 - m.n,
+            events: fit.events,
+            competing_events: fit.competing,
+            expanded_rows: fit.expanded_rows,
+            terms: m.terms,
+            wald_test: fit.wald_test,
+            concordance: Concordance {
+                estimate: stats::finite(fit.concordance.0),
+                se: stats::finite(fit.concordance.1),
+            },
+            iterations: fit.iterations,
+            warnings: fit.warnings,
+            univariable,
+            scope: cx.scope.where_only(),
+            references: m.references,
+        })
+        .with_warnings(warnings))
+    }
+
+    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
+        let r = out.get::<FinegrayResult>().expect("a finegray result");
+        let level = format::level(r.conf_level);
+        let shr = |t: &Term, n: Option<u64>| regression::Term {
+            n,
+            ..regression::Term::of(&t.term, t.hr, t.lower, t.upper, t.p)
+        };
+        let mut models = Vec::new();
+        if let Some(uni) = &r.univariable {
+            models.push(Model {
+                name: Some("Univariable".into()),
+                terms: uni
+                    .iter()
+                    .flat_map(|u| u.terms.iter().map(|t| shr(t, Some(u.n))))
+                    .collect(),
+                references: uni.iter().flat_map(|u| u.references.clone()).collect(),
+                per_term_n: true,
+            });
+        }
+        models.push(Model {
+            name: r.univariable.is_some().then(|| "Multivariable".into()),
+            terms: r.terms.iter().map(|t| shr(t, None)).collect(),
+            references: r.references.clone(),
+            per_term_n: false,
+        });
+        let (header, spanners, rows) = layout(&models, "SHR", &level, None, cx);
+        let cause = cx.labels.cause(&r.cause);
+        let mut notes = vec![format!(
+            "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model), robust standard errors; other causes are competing events."
+        )];
+        notes.extend(reference_note(&rows));
+        if r.univariable.is_some() {
+            notes.push(
+                "Univariable: one model per characteristic; N, the patients with it recorded."
+                    .into(),
+            );
+        }
+        notes.push(format!(
+            "{}: N = {}; {} with {cause}, {} with a competing event; concordance {}; robust Wald test {}.",
+            if r.univariable.is_some() { "Multivariable" } else { "Model" },
+            cx.style.count(r.n),
+            cx.style.count(r.events),
+            cx.style.count(r.competing_events),
+            concordance(r.concordance.estimate, r.concordance.se, cx),
+            chisq(&r.wald_test, cx),
+        ));
+        notes.extend(r.warnings.iter().map(|w| format!("Note: {w}.")));
+        vec![Table {
+            id: at.id.clone(),
+            title: at
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Fine-Gray model of {}", cause)),
+            header,
+            spanners,
+            rows,
+            notes,
+        }]
+    }
+}
+
+/// One fitted model, before it becomes a result.
+struct Fitted {
+    n: u64,
+    terms: Vec<Term>,
+    fit: stats::finegray::FineGrayFit,
+    references: Vec<(String, String)>,
+}
+
+impl Finegray {
+    /// The model of the cause on `covariates`, over the rows that have them all.
+    fn fit(&self, cx: &RunCx, covariates: &[String]) -> std::result::Result<Fitted, StatsError> {
         let cohort = cx.cohort;
         let e = endpoint(cohort, &self.endpoint);
-        let cols: Vec<&Column> = self.covariates.iter().map(|c| column(cohort, c)).collect();
+        let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
         let rows = rows_where(&complete(cohort.n, Some(e), &cols));
         let all = e.cause.as_ref().expect("an endpoint with causes");
         let time: Vec<f64> = rows.iter().map(|&i| e.time[i].expect("complete")).collect();
@@ -190,61 +344,11 @@ impl Analysis for Finegray {
                 }
             })
             .collect();
-        Ok(Outcome::new(FinegrayResult {
-            kind: Self::NAME,
-            endpoint: self.endpoint.clone(),
-            cause: self.cause.0.clone(),
-            conf_level: self.conf_level,
-            covariates: self.covariates.clone(),
+        Ok(Fitted {
             n: rows.len() as u64,
-            n_dropped_missing: (cohort.n - rows.len()) as u64,
-            events: fit.events,
-            competing_events: fit.competing,
-            expanded_rows: fit.expanded_rows,
             terms,
-            iterations: fit.iterations,
-            warnings: fit.warnings.clone(),
-            scope: cx.scope.where_only(),
+            fit,
             references: design::references(&cols, &rows),
         })
-        .with_warnings(fit.warnings))
-    }
-
-    fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
-        let r = out.get::<FinegrayResult>().expect("a finegray result");
-        let labels = &cx.labels;
-        let level = format::level(r.conf_level);
-        let model = Model {
-            name: None,
-            terms: r
-                .terms
-                .iter()
-                .map(|t| regression::Term::of(&t.term, t.hr, t.lower, t.upper, t.p))
-                .collect(),
-            references: r.references.clone(),
-            per_term_n: false,
-        };
-        let (header, spanners, rows) = layout(&[model], "SHR", &level, None, cx);
-        let cause = labels.cause(&r.cause);
-        let reference = reference_note(&rows);
-        vec![Table {
-            id: at.id.clone(),
-            title: at
-                .title
-                .clone()
-                .unwrap_or_else(|| format!("Fine-Gray model of {}", cause)),
-            header,
-            spanners,
-            rows,
-            notes: [format!(
-                "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model; N = {}, {} with {cause}, {} with a competing event), robust standard errors; other causes are competing events.",
-                cx.style.count(r.n),
-                cx.style.count(r.events),
-                cx.style.count(r.competing_events)
-            )]
-            .into_iter()
-            .chain(reference)
-            .collect(),
-        }]
     }
 }

@@ -362,7 +362,7 @@ fn zph_tests(f: &Fitted, covariates: &[(String, Vec<usize>)]) -> Option<ZphTests
 
 /// `coxph.wtest(var[kept, kept], coef[kept])`: the Wald statistic through the same
 /// generalised Cholesky solve as the fit.
-fn wald_test(var: &[f64], p: usize, beta: &[f64], kept: &[usize]) -> f64 {
+pub(super) fn wald_test(var: &[f64], p: usize, beta: &[f64], kept: &[usize]) -> f64 {
     let q = kept.len();
     if q == 0 {
         return 0.0;

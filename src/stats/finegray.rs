@@ -20,7 +20,7 @@
 use rayon::prelude::*;
 
 use super::linalg::{chinv2, cholesky2, chsolve2};
-use super::{Result, StatsError};
+use super::{ChisqTest, Result, StatsError};
 
 /// `coxph.control()`: iterations, convergence and the rank tolerance of the Cholesky.
 const ITER_MAX: usize = 20;
@@ -37,6 +37,13 @@ pub struct FineGrayFit {
     /// Robust standard errors over patients (R's `sqrt(diag(fit$var))`).
     pub robust_se: Vec<Option<f64>>,
     pub loglik: [f64; 2],
+    /// The Wald test of all coefficients with the robust variance (R's `fit$wald.test`
+    /// for a model with `cluster`): the model's test, where the likelihood-ratio and
+    /// score tests would treat a patient's weighted rows as independent.
+    pub wald_test: ChisqTest,
+    /// Harrell's concordance and its standard error over the weighted rows, as coxph
+    /// reports them for the finegray data (`fit$concordance`).
+    pub concordance: (f64, f64),
     pub iterations: usize,
     pub warnings: Vec<String>,
     /// Events of the cause, and of the competing causes.
@@ -48,6 +55,8 @@ pub struct FineGrayFit {
 
 /// The data in time order with the censoring weights each time needs.
 struct Prepared {
+    /// The times, ascending (through `timefix`).
+    time: Vec<f64>,
     /// Covariates centred, row-major, in time order.
     x: Vec<f64>,
     p: usize,
@@ -102,11 +111,15 @@ pub fn finegray(time: &[f64], cause: &[u8], of: u8, x: &[f64], p: usize) -> Resu
     }
     let robust = robust_variance(&prep, beta, var);
     let se = |m: &[f64], j: usize| (!aliased[j]).then(|| m[j * p + j].sqrt());
+    let kept: Vec<usize> = (0..p).filter(|&j| !aliased[j]).collect();
+    let wald = super::cox::wald_test(&robust, p, beta, &kept);
     Ok(FineGrayFit {
         coef: (0..p).map(|j| (!aliased[j]).then_some(beta[j])).collect(),
         naive_se: (0..p).map(|j| se(var, j)).collect(),
         robust_se: (0..p).map(|j| se(&robust, j)).collect(),
         loglik: newton.loglik,
+        wald_test: ChisqTest::new(wald, kept.len()),
+        concordance: concordance(&prep, beta),
         iterations: newton.iterations,
         warnings,
         events,
@@ -190,6 +203,7 @@ fn prepare(time: &[f64], cause: &[u8], of: u8, x: &[f64], p: usize) -> Prepared 
         }
     }
     Prepared {
+        time: t,
         x: xs,
         p,
         kind,
@@ -224,6 +238,147 @@ fn expansion(prep: &Prepared) -> u64 {
         }
     }
     added
+}
+
+/// Weighted counts over the ranks of the linear predictor, with the sums below, at and
+/// above a rank (a Fenwick tree of doubles).
+struct Counts {
+    tree: Vec<f64>,
+    at: Vec<f64>,
+    total: f64,
+}
+
+impl Counts {
+    fn new(m: usize) -> Counts {
+        Counts {
+            tree: vec![0.0; m + 1],
+            at: vec![0.0; m],
+            total: 0.0,
+        }
+    }
+
+    fn add(&mut self, rank: usize, w: f64) {
+        self.at[rank] += w;
+        self.total += w;
+        let mut i = rank + 1;
+        while i < self.tree.len() {
+            self.tree[i] += w;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Weight below, at and above `rank`.
+    fn split(&self, rank: usize) -> [f64; 3] {
+        let mut below = 0.0;
+        let mut i = rank;
+        while i > 0 {
+            below += self.tree[i];
+            i -= i & i.wrapping_neg();
+        }
+        let at = self.at[rank];
+        [below, at, self.total - below - at]
+    }
+}
+
+/// Harrell's concordance of the fitted model over the rows finegray makes, as coxph
+/// computes it for them (`concordancefit(..., weights = fgwt, cluster = id, reverse =
+/// TRUE)`), and its infinitesimal-jackknife standard error over patients.
+///
+/// An event of the cause at t is compared with everyone in its risk set, each with the
+/// weight of their row there: 1 for a patient still under follow-up (or censored, or with
+/// a competing event, at t itself), G(t−)/G(T−) for a patient whose competing event came
+/// at T < t; events at the same time are tied on time and not compared. Its pairs are
+/// counted from both sides: the event's (weighted by the others) and each member of the
+/// risk set's (its row weight times the events that count it), summed per patient.
+fn concordance(prep: &Prepared, beta: &[f64]) -> (f64, f64) {
+    let p = prep.p;
+    let n = prep.kind.len();
+    let lp: Vec<f64> = (0..n)
+        .map(|i| (0..p).map(|j| prep.x[i * p + j] * beta[j]).sum())
+        .collect();
+    let mut sorted = lp.clone();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    let rank: Vec<usize> = lp
+        .iter()
+        .map(|v| sorted.partition_point(|s| s < v))
+        .collect();
+    let m = sorted.len();
+
+    // Rows still under follow-up; competing events passed, by 1/G(T−); events of the
+    // cause passed, and the same weighted by their G(t−).
+    let mut remaining = Counts::new(m);
+    for &r in &rank {
+        remaining.add(r, 1.0);
+    }
+    let mut competing = Counts::new(m);
+    let mut events = Counts::new(m);
+    let mut events_g = Counts::new(m);
+    // Per patient: concordant − discordant, and all comparable pairs, weighted.
+    let mut diff = vec![0.0; n];
+    let mut pairs = vec![0.0; n];
+    let mut snapshot = vec![[0.0; 3]; n];
+    let (mut concordant, mut discordant, mut tied) = (0.0, 0.0, 0.0);
+    let mut s = 0;
+    while s < n {
+        let mut e = s + 1;
+        while e < n && prep.time[e] == prep.time[s] {
+            e += 1;
+        }
+        let event_time = prep
+            .events
+            .get(prep.first_event[s])
+            .filter(|t| t.start == s);
+        let run = s..e;
+        if let Some(t) = event_time {
+            for i in run.clone().filter(|&i| prep.kind[i] == 1) {
+                remaining.add(rank[i], -1.0);
+            }
+            for i in run.clone().filter(|&i| prep.kind[i] == 1) {
+                let [below, at, above] = remaining.split(rank[i]);
+                let [cb, ca, cu] = competing.split(rank[i]);
+                let (c, d, x) = (below + t.g * cb, above + t.g * cu, at + t.g * ca);
+                concordant += c;
+                discordant += d;
+                tied += x;
+                // Its own time in others' risk sets: the events before it.
+                let [eb, ea, eu] = events.split(rank[i]);
+                diff[i] += c - d + eu - eb;
+                pairs[i] += c + d + x + eb + ea + eu;
+            }
+            for i in run.clone().filter(|&i| prep.kind[i] == 1) {
+                events.add(rank[i], 1.0);
+                events_g.add(rank[i], t.g);
+            }
+        }
+        for i in run.clone().filter(|&i| prep.kind[i] != 1) {
+            let [eb, ea, eu] = events.split(rank[i]);
+            diff[i] += eu - eb;
+            pairs[i] += eb + ea + eu;
+            remaining.add(rank[i], -1.0);
+            if prep.kind[i] == 2 {
+                snapshot[i] = events_g.split(rank[i]);
+                competing.add(rank[i], 1.0 / prep.g_own[i]);
+            }
+        }
+        s = e;
+    }
+    // A competing event's later rows: the events after it, by G(t−)/G(T−).
+    for i in (0..n).filter(|&i| prep.kind[i] == 2) {
+        let [b, a, u] = events_g.split(rank[i]);
+        let [b0, a0, u0] = snapshot[i];
+        let w = 1.0 / prep.g_own[i];
+        diff[i] += w * ((u - u0) - (b - b0));
+        pairs[i] += w * ((b - b0) + (a - a0) + (u - u0));
+    }
+    let npair = concordant + discordant + tied;
+    let somer = (concordant - discordant) / npair;
+    let var: f64 = diff
+        .iter()
+        .zip(&pairs)
+        .map(|(d, q)| ((d - somer * q) / (2.0 * npair)).powi(2))
+        .sum();
+    ((somer + 1.0) / 2.0, var.sqrt())
 }
 
 /// Sums over a risk set: weight, weighted x, weighted x x'.

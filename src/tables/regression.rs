@@ -219,13 +219,22 @@ pub fn size(n: u64, events: u64, cx: &Present) -> String {
 /// A likelihood-ratio test as a note prints it: "likelihood-ratio test χ² = 12.31 on 3 df,
 /// P=0.006".
 pub fn lr(chisq: Option<f64>, df: usize, p: Option<f64>, cx: &Present) -> String {
+    format!("likelihood-ratio test {}", statistic(chisq, df, p, cx))
+}
+
+/// A chi-square test's statistic as a note prints it: "χ² = 12.31 on 3 df, P=0.006".
+pub fn chisq(t: &crate::stats::ChisqTest, cx: &Present) -> String {
+    statistic(t.chisq, t.df, t.p, cx)
+}
+
+fn statistic(chisq: Option<f64>, df: usize, p: Option<f64>, cx: &Present) -> String {
     match chisq {
         Some(c) => format!(
-            "likelihood-ratio test χ² = {} on {df} df, {}",
+            "χ² = {} on {df} df, {}",
             cx.style.num(Some(c), 2),
             cx.style.p_stated(p)
         ),
-        None => "likelihood-ratio test not available".into(),
+        None => "not available".into(),
     }
 }
 

@@ -687,6 +687,60 @@ fn regression_tables_show_reference_rows_model_size_fit_and_the_tests_run() {
 }
 
 #[test]
+fn logistic_and_fine_gray_models_print_univariable_beside_multivariable_with_their_fit() {
+    // logistic: grade is missing for one patient, so its own model has 11, the others 12
+    let analyses =
+        "  lg: { kind: logistic, outcome: event, covariates: [age, grade], univariable: true }";
+    let dir = Dir::new(&[
+        ("study.yaml", &patients_study(analyses, "{ style: nejm }")),
+        ("data.csv", PATIENTS),
+    ]);
+    let mut a = pipeline::analyse(&dir.path().join("study.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let table = csv(&report, "lg");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Characteristic,Univariable N,Univariable OR (95% CI),Univariable P value,Multivariable OR (95% CI),Multivariable P value"
+    );
+    assert!(lines[1].starts_with("Age (years),12,"), "{table}");
+    assert_eq!(lines[2], "Tumour grade,,,,,");
+    assert_eq!(lines[3], "low,,—,,—,");
+    assert!(lines[4].starts_with("high,11,"), "{table}");
+    let lg = &a.results.analyses["lg"].json;
+    assert_eq!(lg["univariable"][1]["n"], 11);
+    let c = lg["concordance"]["estimate"].as_f64().unwrap();
+    assert!(c > 0.5 && c <= 1.0, "{c}");
+    let text = report.text.join(" ").replace('\u{a0}', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(&format!(
+            "Multivariable: N = 11; 8 events; concordance {c:.2} (SE "
+        )),
+        "{text}"
+    );
+
+    // Fine-Gray on mgus2: mspike is missing for 11 patients
+    let mut a = pipeline::analyse(&repo().join("tests/studies/mgus2.yaml")).unwrap();
+    let report = pipeline::produce(&mut a).unwrap();
+    let table = csv(&report, "fg_pcm");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Characteristic,Univariable N,Univariable SHR (95% CI),Univariable P value,Multivariable SHR (95% CI),Multivariable P value"
+    );
+    assert!(table.contains("\nMspike,\"1,373\","), "{table}");
+    assert!(table.contains("\nAge,\"1,384\","), "{table}");
+    let text = report.text.join(" ").replace('\u{a0}', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // R: fit$wald.test 45.207 on 3 df; fit$concordance 0.6538 (std 0.02638)
+    assert!(
+        text.contains("concordance 0.65 (SE 0.026); robust Wald test χ² = 45.21 on 3 df, P<0.001"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_claim_s_note_prints_in_the_replication_table() {
     let claim = "claims:\n  - { id: n, result: t1/n, reported: 8, tolerance: 0, note: \"from the abstract, second sentence\" }\n";
     let dir = Dir::new(&[("study.yaml", &study(claim)), ("data.csv", DATA)]);
