@@ -261,7 +261,7 @@ impl Analysis for Finegray {
             per_term_n: false,
         });
         let (header, spanners, rows) = layout(&models, "SHR", &level, None, cx);
-        let cause = cx.labels.cause(&r.cause);
+        let cause = cx.labels.inline(&cx.labels.cause(&r.cause));
         let mut notes = vec![format!(
             "SHR: subdistribution hazard ratio of {cause} (Fine-Gray model), robust standard errors; other causes are competing events."
         )];

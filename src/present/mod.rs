@@ -8,7 +8,7 @@
 pub mod format;
 mod style;
 
-pub use style::{P, Style, StyleName, time_digits};
+pub use style::{CiSeparator, P, Style, StyleName, time_digits};
 
 use std::any::Any;
 
@@ -161,7 +161,7 @@ impl<'a> Present<'a> {
         Present {
             study,
             labels: Labels::new(study),
-            style: Style::of(study.style()),
+            style: study.house_style(),
             results,
             figures,
         }

@@ -33,6 +33,20 @@ use serde::{Deserialize, Serialize};
 
 use super::format::MISSING;
 
+/// What joins an interval's bounds when a study overrides its style's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CiSeparator {
+    /// "0.54 to 0.86" (NEJM, BMJ).
+    To,
+    /// "0.54–0.86" (The Lancet).
+    Dash,
+    /// "0.54-0.86" (JAMA, AMA).
+    Hyphen,
+    /// "0.54, 0.86" (gtsummary's default).
+    Comma,
+}
+
 /// The house styles a study can name in `report.style`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,6 +134,19 @@ enum PercentDigits {
 const THIN: char = '\u{2009}';
 
 impl Style {
+    /// The style with another separator between an interval's bounds.
+    pub fn with_ci_separator(self, sep: CiSeparator) -> Style {
+        Style {
+            ci_sep: match sep {
+                CiSeparator::To => " to ",
+                CiSeparator::Dash => "–",
+                CiSeparator::Hyphen => "-",
+                CiSeparator::Comma => ", ",
+            },
+            ..self
+        }
+    }
+
     pub fn of(name: StyleName) -> Style {
         let nejm = Style {
             name,
@@ -254,7 +281,7 @@ impl Style {
     /// whenever a bound is negative.
     pub fn bounds(&self, lower: &str, upper: &str) -> String {
         let dashlike = |b: &str| b.starts_with('-') || b == MISSING;
-        let sep = if dashlike(lower) || dashlike(upper) {
+        let sep = if self.ci_sep != ", " && (dashlike(lower) || dashlike(upper)) {
             " to "
         } else {
             self.ci_sep
@@ -591,6 +618,16 @@ mod tests {
         assert_eq!(s.p_stated(Some(0.0004)), "P<0.001");
         assert_eq!(s.p_cell(Some(0.0996)), "0.10");
         assert_eq!(s.count(12345u64), "12\u{2009}345");
+    }
+
+    #[test]
+    fn a_study_may_join_interval_bounds_with_a_comma_as_gtsummary_does() {
+        let s = style(StyleName::Nejm).with_ci_separator(CiSeparator::Comma);
+        assert_eq!(s.ratio_ci(Some(0.7), Some(0.54), Some(0.86)), "0.70 (0.54, 0.86)");
+        // a negative bound needs no "to" beside a comma
+        assert_eq!(s.ci(Some(-0.5), Some(0.25), 2), "(-0.50, 0.25)");
+        let lancet = style(StyleName::Lancet).with_ci_separator(CiSeparator::To);
+        assert_eq!(lancet.ci(Some(0.54), Some(0.86), 2), "(0·54 to 0·86)");
     }
 
     #[test]

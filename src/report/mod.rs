@@ -211,7 +211,7 @@ fn produce_once(
     let (source, line_map) = render::fill(
         &a.template,
         &context,
-        crate::present::Style::of(a.study.style()),
+        a.study.house_style(),
     )?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures

@@ -52,6 +52,15 @@ impl Study {
             .unwrap_or_default()
     }
 
+    /// The house style with the study's own overrides (`report.ci_separator`).
+    pub fn house_style(&self) -> crate::present::Style {
+        let style = crate::present::Style::of(self.style());
+        match self.spec.report.as_ref().and_then(|r| r.ci_separator) {
+            Some(sep) => style.with_ci_separator(sep),
+            None => style,
+        }
+    }
+
     /// The study-wide Table 1 defaults (`report.describe`).
     pub fn describe_defaults(&self) -> model::DescribeDefaults {
         self.spec

@@ -376,6 +376,10 @@ pub struct ReportSpec {
     /// The journal whose rules print p-values, intervals, percentages and large numbers.
     #[serde(default)]
     pub style: crate::present::StyleName,
+    /// What joins an interval's bounds, overriding the style's: `to`, `dash`, `hyphen`
+    /// or `comma` (gtsummary's "0.54, 0.86").
+    #[serde(default)]
+    pub ci_separator: Option<crate::present::CiSeparator>,
     /// Defaults for every Table 1 of the study; an analysis's own keys override them.
     #[serde(default)]
     pub describe: Option<DescribeDefaults>,
