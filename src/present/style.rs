@@ -623,7 +623,10 @@ mod tests {
     #[test]
     fn a_study_may_join_interval_bounds_with_a_comma_as_gtsummary_does() {
         let s = style(StyleName::Nejm).with_ci_separator(CiSeparator::Comma);
-        assert_eq!(s.ratio_ci(Some(0.7), Some(0.54), Some(0.86)), "0.70 (0.54, 0.86)");
+        assert_eq!(
+            s.ratio_ci(Some(0.7), Some(0.54), Some(0.86)),
+            "0.70 (0.54, 0.86)"
+        );
         // a negative bound needs no "to" beside a comma
         assert_eq!(s.ci(Some(-0.5), Some(0.25), 2), "(-0.50, 0.25)");
         let lancet = style(StyleName::Lancet).with_ci_separator(CiSeparator::To);

@@ -28,12 +28,86 @@ pub fn calibration(study: &Study, cohort: &Cohort) -> Result<(Vec<Value>, Vec<St
             study.spec.data.path, study.spec.data.path
         ));
     }
+    let labels = crate::present::Labels::new(study);
+    let style = study.house_style();
     let rows = made
         .calibration
         .iter()
-        .map(|c| json!({ "what": c.what, "target": c.target, "achieved": c.achieved }))
+        .map(|c| {
+            json!({
+                "what": calibration_target(c, &labels, &style),
+                "target": quantity(&c.target, &style),
+                "achieved": quantity(&c.achieved, &style),
+            })
+        })
         .collect();
     Ok((rows, warnings))
+}
+
+/// A calibration line's target as a reader names it: "Sex: male", "Age (years), median",
+/// "Overall survival at 12 months, Arm: B", with the patients it is among.
+fn calibration_target(
+    c: &crate::synth::Calibration,
+    labels: &crate::present::Labels,
+    style: &crate::present::Style,
+) -> String {
+    use crate::synth::Subject;
+    let group = |g: &Option<(String, String)>| match g {
+        Some((by, value)) => format!(", {}: {value}", labels.column(by)),
+        None => String::new(),
+    };
+    let what = match &c.what {
+        Subject::Level { column, level } => format!("{}: {level}", labels.column(column)),
+        Subject::Median { column } => format!("{}, median", labels.column(column)),
+        Subject::Range { column } => format!("{}, range", labels.column(column)),
+        Subject::Survival {
+            endpoint,
+            at,
+            unit,
+            group: g,
+        } => format!(
+            "{} at {}{}",
+            labels.endpoint(endpoint),
+            style.time_point(*at, unit),
+            group(g)
+        ),
+        Subject::MedianSurvival { endpoint, group: g } => {
+            format!("{}, median{}", labels.endpoint(endpoint), group(g))
+        }
+    };
+    match &c.among {
+        Some(a) => format!(
+            "{what} (of the {} with {} {})",
+            style.count(a.n as u64),
+            labels.inline(&labels.column(&a.column)),
+            a.values.join(" or ")
+        ),
+        None => what,
+    }
+}
+
+/// A published or generated quantity in the house style, to the decimals it was given
+/// with.
+fn quantity(q: &crate::synth::Quantity, style: &crate::present::Style) -> String {
+    use crate::synth::Quantity;
+    let value = |x: f64, digits: Option<usize>| {
+        let digits = digits.unwrap_or_else(|| {
+            crate::data::number_label(x)
+                .split_once('.')
+                .map_or(0, |(_, d)| d.len())
+        });
+        style.num(Some(x), digits)
+    };
+    match *q {
+        Quantity::Count(n) => style.count(n),
+        Quantity::Value(x, d) => value(x, d),
+        Quantity::Range(a, b) => style.range(&value(a, None), &value(b, None)),
+        Quantity::Proportion(p) => format!("{}%", style.percent(Some(p))),
+        Quantity::Time(t, unit, d) => format!("{} {unit}", value(t, d)),
+        Quantity::NotReached => "not reached".into(),
+        Quantity::Missing => format::MISSING.into(),
+        Quantity::Recoded => "recoded".into(),
+    }
 }
 
 /// The template's context.

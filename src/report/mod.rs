@@ -208,11 +208,7 @@ fn produce_once(
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
     let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
-    let (source, line_map) = render::fill(
-        &a.template,
-        &context,
-        a.study.house_style(),
-    )?;
+    let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures
         .iter()

@@ -10,12 +10,125 @@ use crate::error::Result;
 use crate::present::format;
 use crate::stats::{KmOptions, kaplan_meier};
 
-/// One line of the calibration table.
-#[derive(Debug, Clone)]
+/// One line of the calibration table: what was aimed at, the published value and what
+/// the generated cohort has. Kept as quantities, not text, so that a report prints them
+/// with its labels and house style, and the terminal as the spec spells them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
-    pub what: String,
-    pub target: String,
-    pub achieved: String,
+    pub what: Subject,
+    /// The patients a column was generated for, when not everyone.
+    pub among: Option<Among>,
+    pub target: Quantity,
+    pub achieved: Quantity,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    /// Patients with a category's level.
+    Level {
+        column: String,
+        level: String,
+    },
+    Median {
+        column: String,
+    },
+    Range {
+        column: String,
+    },
+    /// An endpoint's survival at a time, overall or in a group (`by` and its value).
+    Survival {
+        endpoint: String,
+        at: f64,
+        unit: &'static str,
+        group: Option<(String, String)>,
+    },
+    MedianSurvival {
+        endpoint: String,
+        group: Option<(String, String)>,
+    },
+}
+
+/// "among 116 with metastatic_site in [liver]".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Among {
+    pub n: usize,
+    pub column: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    Count(u64),
+    /// A value as published, or as generated (to the decimals given).
+    Value(f64, Option<usize>),
+    Range(f64, f64),
+    /// A survival probability, 0–1.
+    Proportion(f64),
+    /// A time in the endpoint's unit.
+    Time(f64, &'static str, Option<usize>),
+    NotReached,
+    Missing,
+    /// A recoded level, whose count follows from the column it recodes.
+    Recoded,
+}
+
+impl Calibration {
+    /// What the line is about as the spec names it: "age median", "sex = male (among 116
+    /// with site in [\"liver\"])".
+    pub fn what(&self) -> String {
+        let group = |g: &Option<(String, String)>| match g {
+            Some((by, value)) => format!(", {by} = {value}"),
+            None => String::new(),
+        };
+        let what = match &self.what {
+            Subject::Level { column, level } => format!("{column} = {level}"),
+            Subject::Median { column } => format!("{column} median"),
+            Subject::Range { column } => format!("{column} range"),
+            Subject::Survival {
+                endpoint,
+                at,
+                unit,
+                group: g,
+            } => format!("{endpoint} survival at {at} {unit}{}", group(g)),
+            Subject::MedianSurvival { endpoint, group: g } => {
+                format!("{endpoint} median{}", group(g))
+            }
+        };
+        match &self.among {
+            Some(a) => format!("{what}{}", a.plain()),
+            None => what,
+        }
+    }
+}
+
+impl Among {
+    /// " (among 116 with site in [\"liver\"])".
+    pub fn plain(&self) -> String {
+        format!(
+            " (among {} with {} in {:?})",
+            self.n, self.column, self.values
+        )
+    }
+}
+
+impl Quantity {
+    /// The quantity as the terminal prints it.
+    pub fn plain(&self) -> String {
+        let value = |x: f64, digits: Option<usize>| match digits {
+            Some(d) => format::num(Some(x), d),
+            None => crate::data::number_label(x),
+        };
+        match *self {
+            Quantity::Count(n) => n.to_string(),
+            Quantity::Value(x, d) => value(x, d),
+            Quantity::Range(a, b) => format!("{} to {}", value(a, None), value(b, None)),
+            Quantity::Proportion(p) => format!("{}%", format::percent(Some(p), 1)),
+            Quantity::Time(t, unit, d) => format!("{} {unit}", value(t, d)),
+            Quantity::NotReached => "not reached".into(),
+            Quantity::Missing => format::MISSING.into(),
+            Quantity::Recoded => "(recoded)".into(),
+        }
+    }
 }
 
 /// The table as `reprise synth` prints it: one line per target, under a header.
@@ -23,7 +136,7 @@ pub fn calibration_table(made: &Synthesised) -> String {
     let width = made
         .calibration
         .iter()
-        .map(|c| c.what.chars().count())
+        .map(|c| c.what().chars().count())
         .max()
         .unwrap_or(0);
     let mut table = format!(
@@ -33,7 +146,9 @@ pub fn calibration_table(made: &Synthesised) -> String {
     for c in &made.calibration {
         table.push_str(&format!(
             "{:width$}  {:>14}  {:>14}\n",
-            c.what, c.target, c.achieved
+            c.what(),
+            c.target.plain(),
+            c.achieved.plain()
         ));
     }
     table
@@ -70,29 +185,32 @@ pub(super) fn endpoint(
         )
         .map_err(|err| ctx.err(&endpoint_key(name, "targets"), err.0))?;
         let curve = &curves[0];
-        let group = match &e.by {
-            Some(by) => format!(", {by} = {label}"),
-            None => String::new(),
-        };
+        let group = e.by.as_ref().map(|by| (by.clone(), label.clone()));
         for (t, s) in &target.at {
             let tf: f64 = t.parse().unwrap_or(f64::NAN);
             let got = curve.at.iter().find(|r| r.time == tf).and_then(|r| r.surv);
             lines.push(Calibration {
-                what: format!("{name} survival at {t} {unit}{group}"),
-                target: format!("{}%", format::percent(Some(*s), 1)),
-                achieved: got.map_or(format::MISSING.into(), |g| {
-                    format!("{}%", format::percent(Some(g), 1))
-                }),
+                what: Subject::Survival {
+                    endpoint: name.to_string(),
+                    at: tf,
+                    unit,
+                    group: group.clone(),
+                },
+                among: None,
+                target: Quantity::Proportion(*s),
+                achieved: got.map_or(Quantity::Missing, Quantity::Proportion),
             });
         }
         if let Some(m) = target.median {
             let got = curve.median.estimate;
             lines.push(Calibration {
-                what: format!("{name} median{group}"),
-                target: format!("{m} {unit}"),
-                achieved: got.map_or("not reached".into(), |g| {
-                    format!("{} {unit}", format::num(Some(g), 1))
-                }),
+                what: Subject::MedianSurvival {
+                    endpoint: name.to_string(),
+                    group: group.clone(),
+                },
+                among: None,
+                target: Quantity::Time(m, unit, None),
+                achieved: got.map_or(Quantity::NotReached, |g| Quantity::Time(g, unit, Some(1))),
             });
         }
     }
@@ -105,16 +223,28 @@ mod tests {
 
     #[test]
     fn the_table_lines_up_under_its_header() {
-        let line = |what: &str, target: &str, achieved: &str| Calibration {
-            what: what.into(),
-            target: target.into(),
-            achieved: achieved.into(),
-        };
         let made = Synthesised {
             csv: String::new(),
             calibration: vec![
-                line("age median", "56", "56"),
-                line("os survival at 12 months", "96.4%", "96.5%"),
+                Calibration {
+                    what: Subject::Median {
+                        column: "age".into(),
+                    },
+                    among: None,
+                    target: Quantity::Value(56.0, None),
+                    achieved: Quantity::Value(56.0, None),
+                },
+                Calibration {
+                    what: Subject::Survival {
+                        endpoint: "os".into(),
+                        at: 12.0,
+                        unit: "months",
+                        group: None,
+                    },
+                    among: None,
+                    target: Quantity::Proportion(0.964),
+                    achieved: Quantity::Proportion(0.965),
+                },
             ],
         };
         assert_eq!(

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::calibration::{Among, Quantity, Subject};
 use super::spec::{ColumnKind, ColumnSynth, Ctx, Published, When, column_key, scalar};
 use super::{Calibration, Draft, round};
 use crate::error::{Error, Result};
@@ -39,9 +40,8 @@ pub(super) fn add(
 /// The patients a column applies to.
 struct Selected<'a> {
     rows: Vec<usize>,
-    /// How the calibration table names them: ` (among 116 with site in ["liver"])`, or
-    /// nothing when the column applies to everyone.
-    scope: String,
+    /// How the calibration table names them, when the column is not everyone's.
+    scope: Option<Among>,
     when: Option<&'a When>,
 }
 
@@ -62,7 +62,7 @@ fn select<'a>(
     let Some(w) = when else {
         return Ok(Selected {
             rows: (0..draft.n).collect(),
-            scope: String::new(),
+            scope: None,
             when: None,
         });
     };
@@ -79,7 +79,11 @@ fn select<'a>(
     let rows: Vec<usize> = (0..draft.n)
         .filter(|&i| source[i].as_ref().is_some_and(|v| wanted.contains(v)))
         .collect();
-    let scope = format!(" (among {} with {} in {:?})", rows.len(), w.column, wanted);
+    let scope = Some(Among {
+        n: rows.len(),
+        column: w.column.clone(),
+        values: wanted,
+    });
     Ok(Selected {
         rows,
         scope,
@@ -166,7 +170,7 @@ fn categorical(
             format!(
                 "column `{name}`: the counts add up to {total}, but it applies to {} patients{}",
                 rows.len(),
-                selected.scope
+                selected.scope.as_ref().map(Among::plain).unwrap_or_default()
             ),
         )
         .hint("the counts of a variable must add up to the patients it describes"));
@@ -186,9 +190,13 @@ fn categorical(
             .filter(|v| v.as_deref() == Some(level.as_str()))
             .count();
         draft.calibration.push(Calibration {
-            what: format!("{name} = {level}{}", selected.scope),
-            target: k.to_string(),
-            achieved: got.to_string(),
+            what: Subject::Level {
+                column: name.to_string(),
+                level: level.clone(),
+            },
+            among: selected.scope.clone(),
+            target: Quantity::Count(*k as u64),
+            achieved: Quantity::Count(got as u64),
         });
     }
     Ok(column)
@@ -219,9 +227,13 @@ fn recode(
     for level in levels {
         let got = column.iter().filter(|v| v.as_ref() == Some(level)).count();
         draft.calibration.push(Calibration {
-            what: format!("{name} = {level}{}", selected.scope),
-            target: "(recoded)".into(),
-            achieved: got.to_string(),
+            what: Subject::Level {
+                column: name.to_string(),
+                level: level.clone(),
+            },
+            among: selected.scope.clone(),
+            target: Quantity::Recoded,
+            achieved: Quantity::Count(got as u64),
         });
     }
     Ok(column)
@@ -250,16 +262,21 @@ fn continuous(
     let mut sorted = xs;
     sorted.sort_by(f64::total_cmp);
     let median = crate::stats::describe::quantile_type2(&sorted, 0.5);
-    let scope = &selected.scope;
     draft.calibration.push(Calibration {
-        what: format!("{name} median{scope}"),
-        target: published.median.to_string(),
-        achieved: crate::data::number_label(round(median, digits + 2)),
+        what: Subject::Median {
+            column: name.to_string(),
+        },
+        among: selected.scope.clone(),
+        target: Quantity::Value(published.median, None),
+        achieved: Quantity::Value(round(median, digits + 2), None),
     });
     draft.calibration.push(Calibration {
-        what: format!("{name} range{scope}"),
-        target: format!("{} to {}", published.min, published.max),
-        achieved: format!("{} to {}", sorted[0], sorted[sorted.len() - 1]),
+        what: Subject::Range {
+            column: name.to_string(),
+        },
+        among: selected.scope.clone(),
+        target: Quantity::Range(published.min, published.max),
+        achieved: Quantity::Range(sorted[0], sorted[sorted.len() - 1]),
     });
     Ok(column)
 }

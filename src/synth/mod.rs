@@ -26,7 +26,7 @@ use crate::error::{Error, Location, Result};
 use crate::rng::Rng;
 use crate::spec::Seg;
 
-pub use calibration::{Calibration, calibration_table};
+pub use calibration::{Among, Calibration, Quantity, Subject, calibration_table};
 pub use spec::{Accrual, ColumnKind, ColumnSynth, Effect, EndpointSynth, SynthSpec, Target, When};
 
 use spec::Ctx;
