@@ -13,7 +13,9 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, ChisqTest, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, chisq, concordance, layout, reference_note};
+use crate::tables::regression::{
+    self, Printed, UNIVARIABLE_NOTE, chisq, concordance, layout, merged, model_name, reference_note,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -238,28 +240,22 @@ impl Analysis for Finegray {
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
         let r = out.get::<FinegrayResult>().expect("a finegray result");
         let level = format::level(r.conf_level);
-        let shr = |t: &Term, n: Option<u64>| regression::Term {
+        let fitted = |n: u64, terms: &[Term], references: &[(String, String)]| Printed {
             n,
-            ..regression::Term::of(&t.term, t.hr, t.lower, t.upper, t.p)
+            terms: terms
+                .iter()
+                .map(|t| regression::Term::of(&t.term, t.hr, t.lower, t.upper, t.p))
+                .collect(),
+            references: references.to_vec(),
         };
-        let mut models = Vec::new();
-        if let Some(uni) = &r.univariable {
-            models.push(Model {
-                name: Some("Univariable".into()),
-                terms: uni
-                    .iter()
-                    .flat_map(|u| u.terms.iter().map(|t| shr(t, Some(u.n))))
-                    .collect(),
-                references: uni.iter().flat_map(|u| u.references.clone()).collect(),
-                per_term_n: true,
-            });
-        }
-        models.push(Model {
-            name: r.univariable.is_some().then(|| "Multivariable".into()),
-            terms: r.terms.iter().map(|t| shr(t, None)).collect(),
-            references: r.references.clone(),
-            per_term_n: false,
-        });
+        let models = merged(
+            r.univariable.as_ref().map(|uni| {
+                uni.iter()
+                    .map(|u| fitted(u.n, &u.terms, &u.references))
+                    .collect()
+            }),
+            fitted(r.n, &r.terms, &r.references),
+        );
         let (header, spanners, rows) = layout(&models, "SHR", &level, None, cx);
         let cause = cx.labels.inline(&cx.labels.cause(&r.cause));
         let mut notes = vec![format!(
@@ -267,14 +263,11 @@ impl Analysis for Finegray {
         )];
         notes.extend(reference_note(&rows));
         if r.univariable.is_some() {
-            notes.push(
-                "Univariable: one model per characteristic; N, the patients with it recorded."
-                    .into(),
-            );
+            notes.push(UNIVARIABLE_NOTE.into());
         }
         notes.push(format!(
             "{}: N = {}; {} with {cause}, {} with a competing event; concordance {}; robust Wald test {}.",
-            if r.univariable.is_some() { "Multivariable" } else { "Model" },
+            model_name(r.univariable.is_some()),
             cx.style.count(r.n),
             cx.style.count(r.events),
             cx.style.count(r.competing_events),

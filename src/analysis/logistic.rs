@@ -13,7 +13,10 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 use crate::tables::Table;
-use crate::tables::regression::{self, Model, concordance, layout, lr, reference_note, size};
+use crate::tables::regression::{
+    self, Printed, UNIVARIABLE_NOTE, concordance, layout, lr, merged, model_name, reference_note,
+    size,
+};
 
 /// Which interval `lower` and `upper` are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -252,35 +255,24 @@ impl Analysis for Logistic {
     fn tables(&self, at: &Planned, out: &Outcome, cx: &Present) -> Vec<Table> {
         let r = out.get::<LogisticResult>().expect("a logistic result");
         let level = format::level(r.conf_level);
-        let or = |t: &Term, n: Option<u64>| regression::Term {
+        // The intercept is no odds ratio and has no row.
+        let fitted = |n: u64, terms: &[Term], references: &[(String, String)]| Printed {
             n,
-            ..regression::Term::of(&t.term, t.or, t.lower, t.upper, t.p)
-        };
-        let slopes = |terms: &[Term]| -> Vec<Term> {
-            terms
+            terms: terms
                 .iter()
                 .filter(|t| t.term != "(Intercept)")
-                .cloned()
-                .collect()
+                .map(|t| regression::Term::of(&t.term, t.or, t.lower, t.upper, t.p))
+                .collect(),
+            references: references.to_vec(),
         };
-        let mut models = Vec::new();
-        if let Some(uni) = &r.univariable {
-            models.push(Model {
-                name: Some("Univariable".into()),
-                terms: uni
-                    .iter()
-                    .flat_map(|u| slopes(&u.terms).into_iter().map(|t| or(&t, Some(u.n))))
-                    .collect(),
-                references: uni.iter().flat_map(|u| u.references.clone()).collect(),
-                per_term_n: true,
-            });
-        }
-        models.push(Model {
-            name: r.univariable.is_some().then(|| "Multivariable".into()),
-            terms: slopes(&r.terms).iter().map(|t| or(t, None)).collect(),
-            references: r.references.clone(),
-            per_term_n: false,
-        });
+        let models = merged(
+            r.univariable.as_ref().map(|uni| {
+                uni.iter()
+                    .map(|u| fitted(u.n, &u.terms, &u.references))
+                    .collect()
+            }),
+            fitted(r.n, &r.terms, &r.references),
+        );
         let (header, spanners, rows) = layout(&models, "OR", &level, None, cx);
         let outcome = cx.labels.column(&r.outcome);
         let interval = match self.conf_int {
@@ -296,17 +288,11 @@ impl Analysis for Logistic {
         )];
         notes.extend(reference_note(&rows));
         if r.univariable.is_some() {
-            notes.push(
-                "Univariable: one model per characteristic; N, the patients with it and the outcome recorded.".into(),
-            );
+            notes.push(UNIVARIABLE_NOTE.into());
         }
         notes.push(format!(
             "{}: {}; concordance {}; {}; AIC {}.",
-            if r.univariable.is_some() {
-                "Multivariable"
-            } else {
-                "Model"
-            },
+            model_name(r.univariable.is_some()),
             size(r.n, r.events, cx),
             concordance(r.concordance.estimate, r.concordance.se, cx),
             lr(r.lr_test.chisq, r.lr_test.df, r.lr_test.p, cx),

@@ -141,6 +141,52 @@ pub fn layout(
     (header, spanners, rows)
 }
 
+/// What a table's note says of a univariable column.
+pub const UNIVARIABLE_NOTE: &str =
+    "Univariable: one model per characteristic; N, the patients with it recorded.";
+
+/// A fitted model's terms as a table prints them, its size and its reference levels.
+pub struct Printed {
+    pub n: u64,
+    pub terms: Vec<Term>,
+    pub references: Vec<(String, String)>,
+}
+
+/// The columns of a table of one model, or of its covariates' univariable models (as one
+/// column, each term with its model's size) beside it, as `tbl_merge` sets them.
+pub fn merged(univariable: Option<Vec<Printed>>, model: Printed) -> Vec<Model> {
+    let merged = univariable.is_some();
+    let mut models = Vec::new();
+    if let Some(uni) = univariable {
+        models.push(Model {
+            name: Some("Univariable".into()),
+            terms: uni
+                .iter()
+                .flat_map(|u| {
+                    u.terms.iter().map(|t| Term {
+                        n: Some(u.n),
+                        ..t.clone()
+                    })
+                })
+                .collect(),
+            references: uni.into_iter().flat_map(|u| u.references).collect(),
+            per_term_n: true,
+        });
+    }
+    models.push(Model {
+        name: merged.then(|| "Multivariable".into()),
+        terms: model.terms,
+        references: model.references,
+        per_term_n: false,
+    });
+    models
+}
+
+/// What a model's note calls it: "Multivariable" beside univariable models, else "Model".
+pub fn model_name(merged: bool) -> &'static str {
+    if merged { "Multivariable" } else { "Model" }
+}
+
 /// A category's reference level, from the first model that has the category.
 pub fn reference(models: &[Model], column: &str) -> Option<String> {
     models

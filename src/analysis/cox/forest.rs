@@ -291,9 +291,7 @@ fn notes(
     )];
     notes.extend(crate::tables::regression::reference_note(rows));
     if univariable {
-        notes.push(
-            "Univariable: one model per characteristic; N, the patients with it recorded.".into(),
-        );
+        notes.push(crate::tables::regression::UNIVARIABLE_NOTE.into());
     }
     for (name, r) in fitted {
         if let CoxResult::Fitted(f) = r {
