@@ -54,6 +54,7 @@ step("Fine-Gray, 3 covariates", {
 step("logistic, 5 covariates", {
   fit <- glm(resp ~ arm + age + sex + x1 + x2, family = binomial, data = d)
   ci <- suppressMessages(confint(fit))
+  conc <- concordance(fit)
 })
 step("subgroups: sex, 3 fits + LR", {
   all <- coxph(Surv(time, event) ~ arm + age, data = d)
