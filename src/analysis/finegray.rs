@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cox::{Concordance, design};
-use super::rows::{column, complete, endpoint, rows_where};
+use super::rows::{self, column, complete, endpoint, rows_where};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::Column;
 use crate::error::Result;
@@ -183,32 +183,26 @@ impl Analysis for Finegray {
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
         let m = self.fit(cx, &self.covariates)?;
         let univariable = if self.univariable {
-            let mut all = Vec::new();
-            for c in &self.covariates {
-                let u = self
-                    .fit(cx, std::slice::from_ref(c))
-                    .map_err(|e| StatsError(format!("the univariable model of `{c}`: {}", e.0)))?;
-                all.push(Univariable {
-                    covariate: c.clone(),
-                    n: u.n,
-                    events: u.fit.events,
-                    terms: u.terms,
-                    wald_test: u.fit.wald_test,
-                    warnings: u.fit.warnings,
-                    references: u.references,
-                });
-            }
-            Some(all)
+            let fits = rows::univariable(&self.covariates, |c| self.fit(cx, c))?;
+            Some(
+                fits.into_iter()
+                    .map(|(covariate, u)| Univariable {
+                        covariate,
+                        n: u.n,
+                        events: u.fit.events,
+                        terms: u.terms,
+                        wald_test: u.fit.wald_test,
+                        warnings: u.fit.warnings,
+                        references: u.references,
+                    })
+                    .collect::<Vec<_>>(),
+            )
         } else {
             None
         };
         let mut warnings = m.fit.warnings.clone();
         for u in univariable.iter().flatten() {
-            warnings.extend(
-                u.warnings
-                    .iter()
-                    .map(|w| format!("univariable model of {}: {w}", u.covariate)),
-            );
+            warnings.extend(rows::univariable_warnings(&u.covariate, &u.warnings));
         }
         let fit = m.fit;
         Ok(Outcome::new(FinegrayResult {

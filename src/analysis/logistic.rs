@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cox::{Concordance, design};
-use super::rows::{column, complete_rows};
+use super::rows::{self, column, complete_rows};
 use super::{Analysis, Kind, Outcome, ParseCx, Planned, RunCx, Scope, WhereResult};
 use crate::data::{Column, Values};
 use crate::error::Result;
@@ -202,32 +202,26 @@ impl Analysis for Logistic {
     fn run(&self, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
         let m = self.fit(cx, &self.covariates)?;
         let univariable = if self.univariable {
-            let mut all = Vec::new();
-            for c in &self.covariates {
-                let u = self
-                    .fit(cx, std::slice::from_ref(c))
-                    .map_err(|e| StatsError(format!("the univariable model of `{c}`: {}", e.0)))?;
-                all.push(Univariable {
-                    covariate: c.clone(),
-                    n: u.n,
-                    events: u.events,
-                    terms: u.terms,
-                    lr_test: u.lr_test,
-                    warnings: u.warnings,
-                    references: u.references,
-                });
-            }
-            Some(all)
+            let fits = rows::univariable(&self.covariates, |c| self.fit(cx, c))?;
+            Some(
+                fits.into_iter()
+                    .map(|(covariate, u)| Univariable {
+                        covariate,
+                        n: u.n,
+                        events: u.events,
+                        terms: u.terms,
+                        lr_test: u.lr_test,
+                        warnings: u.warnings,
+                        references: u.references,
+                    })
+                    .collect::<Vec<_>>(),
+            )
         } else {
             None
         };
         let mut warnings = m.warnings.clone();
         for u in univariable.iter().flatten() {
-            warnings.extend(
-                u.warnings
-                    .iter()
-                    .map(|w| format!("univariable model of {}: {w}", u.covariate)),
-            );
+            warnings.extend(rows::univariable_warnings(&u.covariate, &u.warnings));
         }
         Ok(Outcome::new(LogisticResult {
             kind: Self::NAME,

@@ -208,3 +208,31 @@ pub fn column<'a>(cohort: &'a Cohort, name: &str) -> &'a Column {
 pub fn endpoint<'a>(cohort: &'a Cohort, name: &str) -> &'a EndpointData {
     cohort.endpoints.get(name).expect("validated endpoint")
 }
+
+/// Each covariate's own model, as gtsummary's `tbl_uvregression` fits them: `fit` on
+/// that covariate alone, an error naming the covariate whose model failed.
+pub fn univariable<T>(
+    covariates: &[String],
+    fit: impl Fn(&[String]) -> std::result::Result<T, crate::stats::StatsError>,
+) -> std::result::Result<Vec<(String, T)>, crate::stats::StatsError> {
+    covariates
+        .iter()
+        .map(|c| {
+            fit(std::slice::from_ref(c))
+                .map(|u| (c.clone(), u))
+                .map_err(|e| {
+                    crate::stats::StatsError(format!("the univariable model of `{c}`: {}", e.0))
+                })
+        })
+        .collect()
+}
+
+/// A univariable model's warnings as the analysis reports them, naming its covariate.
+pub fn univariable_warnings<'a>(
+    covariate: &'a str,
+    warnings: &'a [String],
+) -> impl Iterator<Item = String> + 'a {
+    warnings
+        .iter()
+        .map(move |w| format!("univariable model of {covariate}: {w}"))
+}
