@@ -67,8 +67,42 @@ fn template(study: &Study) -> Result<Template> {
     })
 }
 
-/// The inputs that determine the output, each with its sha256, named as the spec names
-/// them (relative to the spec's folder).
+/// A file the spec names, as a report records it: relative to the study's folder with `/`
+/// between parts, whether the spec wrote it absolute or not, so that the manifest and the
+/// colophon read the same on any machine. The flag says the file lies outside the folder.
+pub fn portable(study: &Study, written: &str) -> (String, bool) {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let root = match study.root.as_os_str().is_empty() {
+        true => canonical(Path::new(".")),
+        false => canonical(&study.root),
+    };
+    let file = canonical(&study.resolve(written));
+    let (r, f): (Vec<_>, Vec<_>) = (root.components().collect(), file.components().collect());
+    let common = r.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return (written.replace('\\', "/"), true);
+    }
+    let mut parts: Vec<String> = vec!["..".into(); r.len() - common];
+    parts.extend(
+        f[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    (parts.join("/"), common < r.len())
+}
+
+/// The warning a build gives for data kept outside the study's folder.
+fn outside_warning(study: &Study) -> Option<String> {
+    let (name, outside) = portable(study, &study.spec.data.path);
+    outside.then(|| {
+        format!(
+            "the data file {name} lies outside the study's folder; the report records it by that relative path, so a copy of the folder rebuilds only where the file sits at the same place (move it into the folder to keep the study self-contained)"
+        )
+    })
+}
+
+/// The inputs that determine the output, each with its sha256, named relative to the
+/// spec's folder ([`portable`]).
 fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<String, String> {
     let spec_name = study
         .path
@@ -76,14 +110,20 @@ fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<Strin
         .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string());
     let mut inputs = IndexMap::new();
     inputs.insert(spec_name, sha256_hex(study.text.as_bytes()));
-    inputs.insert(study.spec.data.path.clone(), cohort.sha256.clone());
+    inputs.insert(
+        portable(study, &study.spec.data.path).0,
+        cohort.sha256.clone(),
+    );
     if template.path.is_some() {
-        inputs.insert(template.name.clone(), sha256_hex(template.text.as_bytes()));
+        inputs.insert(
+            portable(study, &template.name).0,
+            sha256_hex(template.text.as_bytes()),
+        );
     }
     if let Some(synth) = &study.spec.data.synth
         && let Ok(bytes) = std::fs::read(study.resolve(synth))
     {
-        inputs.insert(synth.clone(), sha256_hex(&bytes));
+        inputs.insert(portable(study, synth).0, sha256_hex(&bytes));
     }
     inputs
 }
@@ -163,6 +203,7 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
     for _ in 0..2 {
         let (mut report, read) = produce_once(a, &drawn, &extra)?;
         report.warnings.extend(synth_warnings.iter().cloned());
+        report.warnings.extend(outside_warning(&a.study));
         if read.keys().all(|k| extra.contains_key(k)) {
             return Ok(report);
         }

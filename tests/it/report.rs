@@ -752,3 +752,63 @@ fn a_claim_s_note_prints_in_the_replication_table() {
         "{text}"
     );
 }
+
+/// The manifest of the study in `dir`, built with `reprise build`.
+fn built_manifest(dir: &Dir) -> (serde_json::Value, String) {
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("reports/1.0.0/manifest.json")).unwrap();
+    (serde_json::from_str(&text).unwrap(), stderr(&out))
+}
+
+#[test]
+fn a_report_names_its_data_relative_to_the_study_folder_even_when_the_spec_writes_it_absolute() {
+    let dir = Dir::new(&[("data.csv", DATA)]);
+    let absolute = dir.path().join("data.csv").canonicalize().unwrap();
+    let spec = study("").replace(
+        "path: data.csv",
+        &format!("path: \"{}\"", absolute.display()),
+    );
+    std::fs::write(dir.path().join("study.yaml"), spec).unwrap();
+    let (manifest, warnings) = built_manifest(&dir);
+    let inputs = manifest["inputs"].as_object().unwrap();
+    assert!(inputs.contains_key("data.csv"), "{manifest}");
+    let text = manifest.to_string()
+        + &std::fs::read_to_string(dir.path().join("reports/1.0.0/report.typ")).unwrap();
+    assert!(
+        !text.contains(&dir.path().canonicalize().unwrap().display().to_string()),
+        "no absolute path in the manifest or the colophon"
+    );
+    assert!(
+        !warnings.contains("outside the study's folder"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn data_kept_outside_the_study_folder_are_named_by_a_relative_path_with_a_warning() {
+    let elsewhere = Dir::new(&[("cohort.csv", DATA)]);
+    let absolute = elsewhere.path().join("cohort.csv").canonicalize().unwrap();
+    let dir = Dir::new(&[]);
+    let spec = study("").replace(
+        "path: data.csv",
+        &format!("path: \"{}\"", absolute.display()),
+    );
+    std::fs::write(dir.path().join("study.yaml"), spec).unwrap();
+    let (manifest, warnings) = built_manifest(&dir);
+    let name = manifest["inputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.ends_with("cohort.csv"))
+        .cloned()
+        .unwrap();
+    assert!(name.starts_with("../"), "{name}");
+    assert!(!name.contains(&*absolute.to_string_lossy()), "{name}");
+    assert!(
+        warnings.contains(&format!(
+            "the data file {name} lies outside the study's folder"
+        )),
+        "{warnings}"
+    );
+}
