@@ -67,34 +67,20 @@ fn template(study: &Study) -> Result<Template> {
     })
 }
 
-/// A file the spec names, as a report records it: relative to the study's folder with `/`
-/// between parts, whether the spec wrote it absolute or not, so that the manifest and the
-/// colophon read the same on any machine. The flag says the file lies outside the folder.
-pub fn portable(study: &Study, written: &str) -> (String, bool) {
-    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let root = match study.root.as_os_str().is_empty() {
-        true => canonical(Path::new(".")),
-        false => canonical(&study.root),
-    };
-    let file = canonical(&study.resolve(written));
-    let (r, f): (Vec<_>, Vec<_>) = (root.components().collect(), file.components().collect());
-    let common = r.iter().zip(&f).take_while(|(a, b)| a == b).count();
-    if common == 0 {
-        return (written.replace('\\', "/"), true);
-    }
-    let mut parts: Vec<String> = vec!["..".into(); r.len() - common];
-    parts.extend(
-        f[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().to_string()),
-    );
-    (parts.join("/"), common < r.len())
+/// A file the spec names, as a report records it ([`Study::relative`]).
+fn portable(study: &Study, written: &str) -> String {
+    study.relative(&study.resolve(written))
+}
+
+/// Whether a recorded name points outside the study's folder.
+fn outside(name: &str) -> bool {
+    name.starts_with("../") || Path::new(name).is_absolute()
 }
 
 /// The warning a build gives for data kept outside the study's folder.
 fn outside_warning(study: &Study) -> Option<String> {
-    let (name, outside) = portable(study, &study.spec.data.path);
-    outside.then(|| {
+    let name = portable(study, &study.spec.data.path);
+    outside(&name).then(|| {
         format!(
             "the data file {name} lies outside the study's folder; the report records it by that relative path, so a copy of the folder rebuilds only where the file sits at the same place (move it into the folder to keep the study self-contained)"
         )
@@ -111,19 +97,19 @@ fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<Strin
     let mut inputs = IndexMap::new();
     inputs.insert(spec_name, sha256_hex(study.text.as_bytes()));
     inputs.insert(
-        portable(study, &study.spec.data.path).0,
+        portable(study, &study.spec.data.path),
         cohort.sha256.clone(),
     );
     if template.path.is_some() {
         inputs.insert(
-            portable(study, &template.name).0,
+            portable(study, &template.name),
             sha256_hex(template.text.as_bytes()),
         );
     }
     if let Some(synth) = &study.spec.data.synth
         && let Ok(bytes) = std::fs::read(study.resolve(synth))
     {
-        inputs.insert(portable(study, synth).0, sha256_hex(&bytes));
+        inputs.insert(portable(study, synth), sha256_hex(&bytes));
     }
     inputs
 }
@@ -190,7 +176,8 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
         let cx = Present::new(&a.study, &a.results, &specs);
         (figures::build(&cx)?, tables::build(&cx))
     };
-    let (calibration, synth_warnings) = context::calibration(&a.study, &a.cohort)?;
+    let (calibration, mut warnings) = context::calibration(&a.study, &a.cohort)?;
+    warnings.extend(outside_warning(&a.study));
     let drawn = Drawn {
         specs: &specs,
         figures: &figures,
@@ -202,8 +189,7 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
     // known once typst has run: a second pass includes them in the build id.
     for _ in 0..2 {
         let (mut report, read) = produce_once(a, &drawn, &extra)?;
-        report.warnings.extend(synth_warnings.iter().cloned());
-        report.warnings.extend(outside_warning(&a.study));
+        report.warnings.extend(warnings.iter().cloned());
         if read.keys().all(|k| extra.contains_key(k)) {
             return Ok(report);
         }
@@ -284,13 +270,12 @@ fn produce_once(
 
 /// The files typst read from the study's folder, named relative to it, with their hashes.
 fn files_read(study: &Study, read: &[PathBuf]) -> IndexMap<String, String> {
-    let root = study
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| study.root.clone());
     read.iter()
         .filter_map(|p| {
-            let name = p.strip_prefix(&root).ok()?.to_string_lossy().to_string();
+            let name = study.relative(p);
+            if outside(&name) {
+                return None;
+            }
             let bytes = std::fs::read(p).ok()?;
             Some((name, sha256_hex(&bytes)))
         })

@@ -139,6 +139,30 @@ impl Study {
         self.root.join(relative)
     }
 
+    /// A file named as a report records it: relative to the study's folder with `/`
+    /// between parts, so that a manifest reads the same on any machine. A file outside the
+    /// folder gets a `../` path (or stays absolute when no part of the two paths is shared).
+    pub fn relative(&self, file: &Path) -> String {
+        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let root = canonical(match self.root.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => &self.root,
+        });
+        let file = canonical(file);
+        let (r, f): (Vec<_>, Vec<_>) = (root.components().collect(), file.components().collect());
+        let common = r.iter().zip(&f).take_while(|(a, b)| a == b).count();
+        if common == 0 {
+            return file.to_string_lossy().replace('\\', "/");
+        }
+        let mut parts: Vec<String> = vec!["..".into(); r.len() - common];
+        parts.extend(
+            f[common..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().to_string()),
+        );
+        parts.join("/")
+    }
+
     /// The output folder: `--out` if given, else `reports/<version>/` beside the spec.
     pub fn out_dir(&self, out: Option<&Path>) -> PathBuf {
         match out {
