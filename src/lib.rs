@@ -12,12 +12,15 @@
 //! 5. [`results`]: the outputs → `results.json`, and claims checked against it.
 //! 6. [`present`]: labels and number formatting, for everything a reader sees.
 //! 7. [`figures`] (plotters → SVG and PNG) and [`tables`]: what a paper prints.
-//! 8. [`render`]: a minijinja template → typst source → PDF, compiled in-process.
+//! 8. [`render`]: a minijinja template → typst source → PDF, compiled in-process, and
+//!    through typst's HTML export an HTML file and a Word file ([`archive`] keeps zips
+//!    byte-stable).
 //!
 //! [`report`] wires the stages together for the command line, and writes the report
 //! with its manifest of hashes.
 
 pub mod analysis;
+pub mod archive;
 pub mod audit;
 pub mod data;
 pub mod error;

@@ -40,6 +40,9 @@ enum Command {
         /// Replace an existing report of the same version built from other inputs.
         #[arg(long)]
         force: bool,
+        /// The formats to write, instead of the study's `report.formats`: pdf, docx, html.
+        #[arg(long, value_name = "LIST")]
+        format: Option<String>,
     },
     /// Rebuild the report in a temporary folder and compare every hash with the manifest on disk.
     #[command(
@@ -116,7 +119,12 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Build { study, out, force } => build(study, out, force),
+        Command::Build {
+            study,
+            out,
+            force,
+            format,
+        } => build(study, out, force, format),
         Command::Check { study, json } => check(study, json),
         Command::Verify { study, out } => verify(study, out),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
@@ -137,8 +145,19 @@ fn warn(warnings: &[reprise::results::Warning]) {
     }
 }
 
-fn build(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, Error> {
-    let built = pipeline::build(&study, out.as_deref(), force)?;
+fn build(
+    study: PathBuf,
+    out: Option<PathBuf>,
+    force: bool,
+    formats: Option<String>,
+) -> Result<ExitCode, Error> {
+    let formats = formats
+        .map(|f| {
+            reprise::spec::Format::parse_list(&f)
+                .map_err(|e| Error::input(format!("--format {f}: {e}")))
+        })
+        .transpose()?;
+    let built = pipeline::build(&study, out.as_deref(), force, formats)?;
     warn(&built.analysed.warnings);
     let a = &built.analysed;
     for w in &built.report.warnings {
@@ -154,7 +173,10 @@ fn build(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, 
         display_path(&built.out_dir)
     );
     println!("  build id {}", built.report.build_id);
-    println!("  {}", display_path(&built.out_dir.join("report.pdf")));
+    for f in &a.formats {
+        let name = format!("report.{}", f.name());
+        println!("  {}", display_path(&built.out_dir.join(name)));
+    }
     Ok(claims_summary(&a.claims, false))
 }
 

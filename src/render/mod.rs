@@ -8,7 +8,9 @@
 //! source, so a typst error in line 212 of the generated source names the template line
 //! that produced it.
 
+pub mod docx;
 mod filters;
+pub mod html;
 mod world;
 
 use std::collections::HashMap;
@@ -261,15 +263,9 @@ pub fn compile(
         .iter()
         .map(|d| describe(d).to_string())
         .collect();
-    let document = warned.output.map_err(|errors| {
-        let mut all: Vec<Error> = errors.iter().map(describe).collect();
-        all.dedup_by(|a, b| a.to_string() == b.to_string());
-        let mut e = all.remove(0);
-        for more in all.into_iter().take(4) {
-            e = e.hint(more.to_string());
-        }
-        e
-    })?;
+    let document = warned
+        .output
+        .map_err(|errors| first_error(errors.iter().map(describe).collect()))?;
     let options = typst_pdf::PdfOptions {
         ident: Smart::Custom(ident.to_string()),
         timestamp: Some(typst_pdf::Timestamp::new_utc(timestamp)),
@@ -298,6 +294,19 @@ pub fn compile(
         files_read: world.files_read(),
         warnings,
     })
+}
+
+/// The first of typst's errors, with the next few (each once) as hints.
+fn first_error(mut all: Vec<Error>) -> Error {
+    all.dedup_by(|a, b| a.to_string() == b.to_string());
+    if all.is_empty() {
+        return Error::input("typst failed without saying why");
+    }
+    let mut e = all.remove(0);
+    for more in all.into_iter().take(4) {
+        e = e.hint(more.to_string());
+    }
+    e
 }
 
 /// A typst diagnostic as an error placed in the template when the problem is in the

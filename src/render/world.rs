@@ -29,6 +29,15 @@ static FONTS: LazyLock<(Vec<Font>, LazyHash<FontBook>)> = LazyLock::new(|| {
 
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
 
+/// The library with typst's `html` module, for the HTML report.
+static HTML_LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
+    LazyHash::new(
+        Library::builder()
+            .with_features([typst::Feature::Html].into_iter().collect())
+            .build(),
+    )
+});
+
 pub struct ReportWorld {
     /// The study's folder, canonical: nothing outside it is served.
     root: PathBuf,
@@ -37,6 +46,8 @@ pub struct ReportWorld {
     /// Generated files (figures), by virtual path without the leading slash.
     memory: HashMap<String, Bytes>,
     today: Datetime,
+    /// Whether the library has typst's `html` module (the HTML report).
+    html: bool,
     /// Files read from disk, with their hashes recorded for the manifest.
     read: Mutex<Vec<PathBuf>>,
 }
@@ -64,8 +75,15 @@ impl ReportWorld {
             main_source: Source::new(main, main_text),
             memory,
             today,
+            html: false,
             read: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The same world for HTML export.
+    pub fn for_html(mut self) -> ReportWorld {
+        self.html = true;
+        self
     }
 
     /// The files the compilation read from the study's folder.
@@ -118,7 +136,7 @@ impl ReportWorld {
 
 impl World for ReportWorld {
     fn library(&self) -> &LazyHash<Library> {
-        &LIBRARY
+        if self.html { &HTML_LIBRARY } else { &LIBRARY }
     }
 
     fn book(&self) -> &LazyHash<FontBook> {

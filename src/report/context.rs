@@ -128,6 +128,7 @@ pub fn context(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     json!({
+        "target": "paged",
         "study": {
             "id": meta.id, "version": meta.version, "title": meta.title, "date": meta.date,
             "authors": meta.authors, "description": meta.description, "synthetic": study.spec.data.synthetic,

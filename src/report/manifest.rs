@@ -75,6 +75,7 @@ pub fn manifest(
     study: &crate::spec::Study,
     id: &str,
     epoch: Option<&str>,
+    formats: &[crate::spec::Format],
     inputs: &indexmap::IndexMap<String, String>,
     files: &indexmap::IndexMap<String, Vec<u8>>,
 ) -> Value {
@@ -84,6 +85,7 @@ pub fn manifest(
         "study": { "id": meta.id, "version": meta.version },
         "build_id": id,
         "source_date_epoch": epoch,
+        "formats": formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "inputs": inputs,
         "outputs": files
             .iter()

@@ -26,7 +26,7 @@ use crate::present::Present;
 use crate::progress;
 use crate::render::{self, Template};
 use crate::results::{self, ClaimResult, Results, Warning};
-use crate::spec::{Seg, Study};
+use crate::spec::{Format, Seg, Study};
 use crate::tables::{self, Table};
 
 /// A study analysed: everything `build` and `check` report on.
@@ -40,6 +40,9 @@ pub struct Analysed {
     /// `SOURCE_DATE_EPOCH`, which sets the report's date; recorded in the manifest so that
     /// `verify` rebuilds with the same date.
     pub epoch: Option<String>,
+    /// The formats the manuscript is written in: the study's `report.formats`, unless the
+    /// command line or the manifest being verified says otherwise.
+    pub formats: Vec<Format>,
 }
 
 /// The template a study names, or the built-in one.
@@ -139,7 +142,9 @@ pub fn analyse(spec_path: &Path) -> Result<Analysed> {
         crate::analysis::run(&study, &cohort, &id, inputs)?
     };
     let claims = results::claims(&study, &results)?;
+    let formats = study.formats();
     Ok(Analysed {
+        formats,
         study,
         cohort,
         results,
@@ -241,19 +246,41 @@ fn produce_once(
         .iter()
         .map(|f| (format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()))
         .collect();
-    let rendered = render::compile(
+    let mut rendered = render::compile(
         &a.template,
         source,
         &line_map,
         &study.root,
-        memory,
+        memory.clone(),
         stamp,
         &id,
     )?;
     let read = files_read(study, &rendered.files_read);
     files.insert("report.typ".into(), rendered.source.clone().into_bytes());
-    files.insert("report.pdf".into(), rendered.pdf);
-    let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &inputs, &files);
+    if a.formats.contains(&Format::Pdf) {
+        files.insert("report.pdf".into(), std::mem::take(&mut rendered.pdf));
+    }
+    if a.formats.contains(&Format::Html) || a.formats.contains(&Format::Docx) {
+        // Word and HTML both come from typst's HTML export of the same template, filled
+        // for that target: one manuscript, whatever the format.
+        let mut context = context;
+        context["target"] = "html".into();
+        let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
+        let html =
+            render::html::compile(&a.template, source, &line_map, &study.root, memory, stamp.1)?;
+        rendered.warnings.extend(html.warnings.iter().cloned());
+        if a.formats.contains(&Format::Html) {
+            files.insert(
+                "report.html".into(),
+                render::html::encode(&html)?.into_bytes(),
+            );
+        }
+        if a.formats.contains(&Format::Docx) {
+            let docx = render::docx::write(&html.document, &docx_info(study, drawn, &id))?;
+            files.insert("report.docx".into(), docx);
+        }
+    }
+    let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &a.formats, &inputs, &files);
     files.insert("manifest.json".into(), json_bytes(&manifest));
     Ok((
         Report {
@@ -266,6 +293,24 @@ fn produce_once(
         },
         read,
     ))
+}
+
+/// What the Word file needs besides the document: its running header and footer, its
+/// date, and each figure's PNG for the SVG the HTML embeds.
+fn docx_info<'a>(study: &'a Study, drawn: &'a Drawn, id: &str) -> render::docx::Info<'a> {
+    let meta = &study.spec.study;
+    render::docx::Info {
+        header: study.spec.data.synthetic.then_some(
+            "Synthetic data: the patients in this report are simulated; no number here describes real patients.",
+        ),
+        footer: format!("{} · version {} · build {}", meta.id, meta.version, &id[..12]),
+        date: study.date,
+        figures: drawn
+            .figures
+            .iter()
+            .map(|f| (f.svg.as_str(), f.png.as_slice()))
+            .collect(),
+    }
 }
 
 /// The files typst read from the study's folder, named relative to it, with their hashes.
@@ -292,8 +337,17 @@ pub struct Built {
 /// Analyses the study and writes the report into the output folder. A folder that
 /// already holds a report of other inputs is left alone unless `force` is set: a version
 /// names one report, and a silent replacement would break that.
-pub fn build(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Built> {
+/// `formats`, when given, replaces the study's `report.formats`.
+pub fn build(
+    spec_path: &Path,
+    out: Option<&Path>,
+    force: bool,
+    formats: Option<Vec<Format>>,
+) -> Result<Built> {
     let mut analysed = analyse(spec_path)?;
+    if let Some(formats) = formats {
+        analysed.formats = formats;
+    }
     let report = produce(&mut analysed)?;
     let out_dir = analysed.study.out_dir(out);
     if !force {

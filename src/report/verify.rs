@@ -39,6 +39,9 @@ pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
     let mut analysed = analyse(spec_path)?;
     // Rebuild with the date the report was built with, whatever this shell sets.
     analysed.epoch = manifest["source_date_epoch"].as_str().map(str::to_string);
+    // ... and in the formats it was written in; a manifest from before formats existed
+    // lists only the PDF.
+    analysed.formats = recorded_formats(&manifest);
     let report = produce(&mut analysed)?;
     let rebuilt = written(&report.files, &report.build_id)?;
     let rebuilt_manifest: Value =
@@ -101,6 +104,26 @@ fn written(files: &IndexMap<String, Vec<u8>>, build_id: &str) -> Result<IndexMap
         .collect();
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(hashes)
+}
+
+/// The formats a manifest records (`formats`), or, for an older manifest, the ones its
+/// outputs show.
+fn recorded_formats(manifest: &Value) -> Vec<crate::spec::Format> {
+    use crate::spec::Format;
+    if let Some(list) = manifest["formats"].as_array() {
+        return list
+            .iter()
+            .filter_map(|v| {
+                Format::ALL
+                    .into_iter()
+                    .find(|f| Some(f.name()) == v.as_str())
+            })
+            .collect();
+    }
+    Format::ALL
+        .into_iter()
+        .filter(|f| !manifest["outputs"][format!("report.{}", f.name())].is_null())
+        .collect()
 }
 
 fn short(hash: &str) -> String {

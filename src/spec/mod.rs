@@ -61,6 +61,15 @@ impl Study {
         }
     }
 
+    /// The formats the manuscript is written in (`report.formats`), `[pdf]` by default.
+    pub fn formats(&self) -> Vec<Format> {
+        self.spec
+            .report
+            .as_ref()
+            .and_then(|r| r.formats.clone())
+            .unwrap_or_else(|| vec![Format::Pdf])
+    }
+
     /// The study-wide Table 1 defaults (`report.describe`).
     pub fn describe_defaults(&self) -> model::DescribeDefaults {
         self.spec

@@ -383,6 +383,53 @@ pub struct ReportSpec {
     /// Defaults for every Table 1 of the study; an analysis's own keys override them.
     #[serde(default)]
     pub describe: Option<DescribeDefaults>,
+    /// The files the manuscript is written as; absent means `[pdf]`.
+    #[serde(default)]
+    pub formats: Option<Vec<Format>>,
+}
+
+/// A format the manuscript is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `report.pdf`, typeset by typst.
+    Pdf,
+    /// `report.docx`: Word, with real tables and heading styles, for co-authors and journals.
+    Docx,
+    /// `report.html`: one self-contained file.
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Pdf, Format::Docx, Format::Html];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Html => "html",
+        }
+    }
+
+    /// A list as `--format` writes it (`pdf,docx`), in the order given, each once.
+    pub fn parse_list(text: &str) -> std::result::Result<Vec<Format>, String> {
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let f = Format::ALL
+                .into_iter()
+                .find(|f| f.name().eq_ignore_ascii_case(part))
+                .ok_or_else(|| {
+                    format!("unknown format `{part}`; reprise writes pdf, docx and html")
+                })?;
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        if out.is_empty() {
+            return Err("no format given; write for example `--format pdf,docx,html`".into());
+        }
+        Ok(out)
+    }
 }
 
 /// How a Table 1 summarises its variables, study-wide.

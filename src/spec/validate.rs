@@ -358,6 +358,22 @@ impl Study {
                 "report template path is empty".to_string(),
             ));
         }
+        if let Some(formats) = self.spec.report.as_ref().and_then(|r| r.formats.as_ref()) {
+            let at = [Seg::Key("report"), Seg::Key("formats")];
+            if formats.is_empty() {
+                return Err(self.error_at(&at, "`report.formats` is empty").hint(
+                    "list at least one of pdf, docx and html, or leave the key out for pdf",
+                ));
+            }
+            for (i, f) in formats.iter().enumerate() {
+                if formats[..i].contains(f) {
+                    return Err(self.error_at(
+                        &[Seg::Key("report"), Seg::Key("formats"), Seg::Index(i)],
+                        format!("`report.formats` lists {} twice", f.name()),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 }
