@@ -125,6 +125,7 @@ impl Study {
         study.endpoints = study.endpoint_sources()?;
         study.analyses = crate::analysis::plan(&study)?;
         study.validate_figures()?;
+        study.validate_report()?;
         study.validate_claims()?;
         Ok(study)
     }

@@ -349,6 +349,11 @@ impl Study {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `report`: a template path that names something, and formats listed once each.
+    pub(super) fn validate_report(&self) -> Result<()> {
         if let Some(report) = &self.spec.report
             && let Some(t) = &report.template
             && t.trim().is_empty()

@@ -6,6 +6,7 @@ mod claims;
 mod counts;
 mod fixtures;
 mod formats;
+mod manuscripts;
 mod progress;
 mod report;
 mod small_tests;

@@ -1,0 +1,304 @@
+//! The manuscript in every format: PDF, Word and HTML written, listed in the manifest,
+//! byte-identical on a rebuild and checked by `verify`; Word opened by LibreOffice and
+//! HTML drawn by Chromium where they are installed.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{Dir, repo, reprise, stderr, stdout};
+
+const DATA: &str = "id,arm,age,time,event\n1,A,50,10,1\n2,A,61,12,0\n3,B,70,5,1\n4,B,45,20,1\n5,A,66,7,0\n6,B,58,9,1\n7,A,52,3,1\n8,B,49,14,0\n";
+
+fn study(report: &str) -> String {
+    format!(
+        "reprise: 1
+study: {{ id: tiny, version: 1.0.0, title: A tiny study, date: 2024-03-05 }}
+data: {{ path: data.csv }}
+endpoints:
+  os: {{ time: time, event: event, label: Overall survival, unit: months }}
+analyses:
+  km: {{ kind: km, endpoint: os, by: arm, times: [6, 12] }}
+  cox: {{ kind: cox, endpoint: os, covariates: [age, arm] }}
+  t1: {{ kind: describe, variables: [age, arm], by: arm }}
+{report}"
+    )
+}
+
+fn tiny(report: &str) -> Dir {
+    Dir::new(&[("data.csv", DATA), ("study.yaml", &study(report))])
+}
+
+const ALL: &str = "report: { formats: [pdf, docx, html] }\n";
+
+fn read(dir: &Dir, name: &str) -> Vec<u8> {
+    std::fs::read(dir.path().join("reports/1.0.0").join(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn manifest(dir: &Dir) -> serde_json::Value {
+    serde_json::from_slice(&read(dir, "manifest.json")).unwrap()
+}
+
+/// Whether a program is installed; if not, says which test skips and how to install it.
+fn installed(program: &str, test: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()));
+    if !found {
+        eprintln!("skipped {test}: {program} is not installed (apt-get install {package})");
+    }
+    found
+}
+
+#[test]
+fn every_format_the_study_asks_for_is_written_listed_and_verified() {
+    let (a, b) = (tiny(ALL), tiny(ALL));
+    for d in [&a, &b] {
+        let out = d.run(&["build"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("report.docx"), "{}", stdout(&out));
+    }
+    let m = manifest(&a);
+    assert_eq!(m["formats"], serde_json::json!(["pdf", "docx", "html"]));
+    for name in ["report.pdf", "report.docx", "report.html"] {
+        assert!(m["outputs"][name].is_string(), "{name} not in {m}");
+        assert_eq!(
+            read(&a, name),
+            read(&b, name),
+            "{name} differs between builds"
+        );
+    }
+    let ok = a.run(&["verify"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+
+    let docx = a.path().join("reports/1.0.0/report.docx");
+    let mut bytes = std::fs::read(&docx).unwrap();
+    let last = bytes.len() - 30;
+    bytes[last] ^= 1;
+    std::fs::write(&docx, bytes).unwrap();
+    let bad = a.run(&["verify"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stdout(&bad).contains("report.docx: on disk"),
+        "{}",
+        stdout(&bad)
+    );
+}
+
+#[test]
+fn format_on_the_command_line_replaces_the_studys_and_verify_follows_the_manifest() {
+    let dir = tiny("");
+    let out = dir.run(&["build", "--format", "html"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = manifest(&dir);
+    assert_eq!(m["formats"], serde_json::json!(["html"]));
+    assert!(!dir.path().join("reports/1.0.0/report.pdf").exists());
+    assert!(m["outputs"]["report.html"].is_string());
+    let ok = dir.run(&["verify"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+}
+
+#[test]
+fn an_unknown_or_repeated_format_is_refused_with_its_place() {
+    let dir = tiny("");
+    let out = dir.run(&["build", "--format", "pdf,rtf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown format `rtf`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("pdf, docx and html"),
+        "{}",
+        stderr(&out)
+    );
+
+    let twice = tiny("report: { formats: [pdf, html, pdf] }\n");
+    let out = twice.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("study.yaml:10:"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lists pdf twice"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_html_report_is_one_file_with_tables_figures_and_no_network_reference() {
+    let dir = tiny("report: { formats: [html] }\n");
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = String::from_utf8(read(&dir, "report.html")).unwrap();
+    for absent in ["<script", "<link", "src=\"http", "href=\"http", "url("] {
+        assert!(!html.contains(absent), "the HTML holds {absent}");
+    }
+    assert!(html.contains("<meta name=\"viewport\""));
+    assert!(html.contains("<style>") && html.contains("@media print"));
+    assert!(html.contains("<title>A tiny study</title>"));
+    assert!(html.contains("<h2>Methods</h2>"), "heading levels");
+    assert!(
+        html.contains("<thead>") && html.contains("<th"),
+        "tables as HTML tables"
+    );
+    assert!(html.contains("<img src=\"data:image/svg+xml;base64,"));
+    assert!(
+        html.contains("Patient characteristics"),
+        "Table 1's caption"
+    );
+}
+
+#[test]
+fn the_word_file_has_heading_styles_real_tables_figures_and_page_numbers() {
+    let dir = tiny("report: { formats: [docx, html] }\n");
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let parts = reprise::archive::entries(&read(&dir, "report.docx")).unwrap();
+    let part = |name: &str| {
+        let (_, bytes) = parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let document = part("word/document.xml");
+    assert!(document.contains(r#"<w:pStyle w:val="Heading1" />"#));
+    assert!(document.contains(r#"<w:pStyle w:val="Title" />"#));
+    let html = String::from_utf8(read(&dir, "report.html")).unwrap();
+    assert_eq!(
+        document.matches("<w:tbl>").count(),
+        html.matches("<table").count(),
+        "every HTML table is a Word table"
+    );
+    let pictures = parts
+        .iter()
+        .filter(|(n, _)| n.starts_with("word/media/"))
+        .count();
+    assert_eq!(
+        pictures,
+        html.matches("<img ").count(),
+        "every figure embedded"
+    );
+    assert!(document.contains("Overall survival"));
+    assert!(part("word/footer1.xml").contains("PAGE"), "page numbers");
+    assert!(part("docProps/core.xml").contains("2024-03-05T00:00:00Z"));
+}
+
+/// The body cells of a table's CSV (its header rows print differently under spanners).
+fn body_cells(csv: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    for line in csv.lines().skip(1) {
+        let mut cell = String::new();
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell);
+    }
+    cells.retain(|c| !c.trim().is_empty());
+    cells
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn libreoffice_converts_the_word_file_to_pdf_and_keeps_every_table_cell() {
+    let test = "libreoffice_converts_the_word_file";
+    if !installed("soffice", test, "libreoffice-writer-nogui") {
+        return;
+    }
+    let out_dir = Dir::new(&[]);
+    let spec = repo().join("examples/colon/study.yaml");
+    let out = reprise(
+        &[
+            "build",
+            spec.to_str().unwrap(),
+            "--out",
+            out_dir.path().to_str().unwrap(),
+            "--format",
+            "docx",
+        ],
+        &repo(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let converted = convert(out_dir.path(), "pdf");
+    assert!(converted.starts_with(b"%PDF"), "LibreOffice wrote no PDF");
+    let text = squeeze(&String::from_utf8_lossy(&convert(
+        out_dir.path(),
+        "txt:Text (encoded):UTF8",
+    )));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(out_dir.path().join("tables")).unwrap() {
+        let path = entry.unwrap().path();
+        let csv = std::fs::read_to_string(&path).unwrap();
+        for cell in body_cells(&csv) {
+            assert!(
+                text.contains(&squeeze(&cell)),
+                "{}: `{cell}` is not in LibreOffice's text of the Word file",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} cells");
+}
+
+/// The Word file of `dir` converted by LibreOffice, headless, with a profile of its own.
+fn convert(dir: &Path, to: &str) -> Vec<u8> {
+    let profile = Dir::new(&[]);
+    let out = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.path().display()
+        ))
+        .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(dir.join("report.docx"))
+        .output()
+        .expect("run soffice");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ext = to.split(':').next().unwrap();
+    std::fs::read(dir.join(format!("report.{ext}"))).expect("LibreOffice's output")
+}
+
+#[test]
+fn chromium_draws_the_html_report_on_a_phone_sized_screen() {
+    if !installed("chromium", "chromium_draws_the_html_report", "chromium") {
+        return;
+    }
+    let dir = tiny("report: { formats: [html] }\n");
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let profile = Dir::new(&[]);
+    let shot = dir.path().join("phone.png");
+    let html = dir.path().join("reports/1.0.0/report.html");
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=390,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 390);
+    // A drawn page compresses far worse than a blank one.
+    assert!(
+        png.len() > 40_000,
+        "a nearly blank screenshot ({} bytes)",
+        png.len()
+    );
+}
