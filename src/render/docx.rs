@@ -385,16 +385,7 @@ impl<'a> Writer<'a> {
             .max(1);
         let header_rows = rows.iter().filter(|(h, _)| *h).count();
         let last = rows.len().saturating_sub(1);
-        let first_width = if columns > 1 {
-            TEXT_WIDTH / 4
-        } else {
-            TEXT_WIDTH
-        };
-        let other_width = if columns > 1 {
-            (TEXT_WIDTH - first_width) / (columns as i32 - 1)
-        } else {
-            0
-        };
+        let widths = column_widths(&rows, columns);
         let mut word_rows = Vec::with_capacity(rows.len());
         for (i, (header, row)) in rows.iter().enumerate() {
             let mut at = 0usize;
@@ -417,11 +408,9 @@ impl<'a> Writer<'a> {
                 if *header {
                     p = p.keep_next(true);
                 }
-                let width = if at == 0 {
-                    first_width + other_width * (span as i32 - 1)
-                } else {
-                    other_width * span as i32
-                };
+                let width: i32 = widths[at.min(columns - 1)..(at + span).min(columns)]
+                    .iter()
+                    .sum();
                 let mut borders = TableCellBorders::with_empty();
                 if i == 0 {
                     borders = borders.set(rule(TableCellBorderPosition::Top, 12));
@@ -444,10 +433,8 @@ impl<'a> Writer<'a> {
             }
             word_rows.push(TableRow::new(word_cells).cant_split());
         }
-        let mut grid = vec![other_width as usize; columns];
-        grid[0] = first_width as usize;
         Table::new(word_rows)
-            .set_grid(grid)
+            .set_grid(widths.iter().map(|w| *w as usize).collect())
             .width(TEXT_WIDTH as usize, WidthType::Dxa)
             .set_borders(TableBorders::with_empty())
     }
@@ -500,6 +487,48 @@ fn run(text: &str, f: Format) -> Run {
         r = r.size(size);
     }
     r
+}
+
+/// Column widths in twips that fill the text width, shared by each column's longest
+/// cell (a label column up to 40 characters, a number column up to 22), so a narrow
+/// number column does not take the room a label needs.
+fn column_widths(rows: &[(bool, &HtmlElement)], columns: usize) -> Vec<i32> {
+    let mut longest = vec![2usize; columns];
+    for (_, row) in rows {
+        let mut at = 0;
+        for cell in cells(row) {
+            let span = span(cell);
+            if span == 1 && at < columns {
+                let cap = if at == 0 { 40 } else { 22 };
+                longest[at] = longest[at].max(text_of(&cell.children).chars().count().min(cap));
+            }
+            at += span;
+        }
+    }
+    // Each cell's padding is worth about three characters.
+    for l in &mut longest {
+        *l += 3;
+    }
+    let total: usize = longest.iter().sum();
+    let mut widths: Vec<i32> = longest
+        .iter()
+        .map(|l| (TEXT_WIDTH as f64 * *l as f64 / total as f64).floor() as i32)
+        .collect();
+    // Rounding leaves a few twips: the label column takes them.
+    widths[0] += TEXT_WIDTH - widths.iter().sum::<i32>();
+    widths
+}
+
+fn text_of(nodes: &[HtmlNode]) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        match node {
+            HtmlNode::Text(t, _) => out.push_str(t),
+            HtmlNode::Element(e) => out.push_str(&text_of(&e.children)),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn has_content(r: &Run) -> bool {
