@@ -16,16 +16,16 @@ use crate::error::{Error, Result};
 /// tables ruled as in the PDF (three rules), wide tables scrolling inside their figure
 /// rather than widening the page.
 const STYLE: &str = "\
-:root{color-scheme:light}\
+:root{color-scheme:light;--pad:1.1rem}\
 body{font-family:'Libertinus Serif','Linux Libertine',Georgia,'Times New Roman',serif;\
 font-size:1.05rem;line-height:1.5;color:#111;background:#fff;max-width:48rem;margin:0 auto;\
-padding:1rem 1.1rem 3rem}\
+padding:1rem var(--pad) 3rem}\
 h1{font-size:1.6rem;line-height:1.25;margin:1.2rem 0 .4rem;text-align:center}\
 h2{font-size:1.25rem;margin:2rem 0 .6rem}h3{font-size:1.08rem;margin:1.5rem 0 .5rem}\
 p{margin:.55rem 0;hyphens:auto}\
 .byline{text-align:center;font-size:.95rem;color:#333;margin:.2rem 0}\
 .synthetic-banner{position:sticky;top:0;z-index:1;background:#fbeaea;color:#9b1c1c;\
-font-size:.8rem;text-align:center;padding:.3rem .5rem;margin:0 -1.1rem}\
+font-size:.8rem;text-align:center;padding:.3rem .5rem;margin:0 calc(-1 * var(--pad))}\
 .synthetic{background:#fbeaea;padding:.6rem .8rem;border-radius:2px;margin:1rem 0}\
 figure{margin:1.4rem 0;overflow-x:auto}\
 figure img{max-width:100%;height:auto;display:block;margin:0 auto}\
@@ -45,7 +45,7 @@ code{font-size:.85em;word-break:break-all}\
 @media print{body{max-width:none;font-size:10pt;padding:0}\
 .synthetic-banner{position:static;margin:0}figure,table{break-inside:avoid}\
 figure{overflow:visible}h2,h3{break-after:avoid}}\
-@media (max-width:600px){body{font-size:1rem;padding:.6rem .7rem 2rem}table{font-size:.75rem}}";
+@media (max-width:600px){:root{--pad:.7rem}body{font-size:1rem;padding:.6rem var(--pad) 2rem}table{font-size:.75rem}}";
 
 /// The HTML document typst produced, and its warnings.
 pub struct HtmlReport {
