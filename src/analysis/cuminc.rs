@@ -340,6 +340,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
         cumevents: spec.cumevents.unwrap_or(false),
         cumcensor: spec.cumcensor.unwrap_or(false),
         style: cx.style,
+        width: spec.canvas.unwrap_or(crate::figures::km::WIDTH),
     };
     let svg = crate::figures::km::svg(&plot);
     let what = causes

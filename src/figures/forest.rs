@@ -71,9 +71,11 @@ pub struct ForestPlot {
     /// Each model's confidence level as printed, e.g. "95%".
     pub levels: Vec<String>,
     pub style: Style,
+    /// The canvas width the panel is fitted to ([`WIDTH`] on the page).
+    pub width: f64,
 }
 
-const WIDTH: f64 = 800.0;
+pub const WIDTH: f64 = 800.0;
 /// Width of one model's numbers: "HR (95% CI)" and p.
 const NUMBERS: f64 = 196.0;
 const ROW: f64 = 24.0;
@@ -172,7 +174,7 @@ struct Frame {
 }
 
 impl Frame {
-    /// The panel gets what the labels and the numbers leave of `WIDTH`, but never less
+    /// The panel gets what the labels and the numbers leave of the canvas, but never less
     /// than 240 pixels: the figure widens instead. Long model names wrap within their
     /// column, and the rows start below the deepest of them.
     fn new(plot: &ForestPlot) -> Frame {
@@ -185,7 +187,7 @@ impl Frame {
             + 16.0;
         let number_width = NUMBERS * models as f64;
         let panel_left = label_width + 8.0;
-        let panel_width = (WIDTH - panel_left - number_width - 16.0).max(240.0);
+        let panel_width = (plot.width - panel_left - number_width - 16.0).max(240.0);
         let (min, max) = extent(plot);
         let (lo, hi, ticks) = ratio_axis(min, max);
         let names: Vec<Vec<String>> = plot

@@ -101,6 +101,9 @@ pub struct KmPlot {
     pub cumevents: bool,
     pub cumcensor: bool,
     pub style: crate::present::Style,
+    /// The canvas's width in pixels: [`WIDTH`] on the page, narrower for a figure file
+    /// whose text must stay at 8 pt when printed a column wide.
+    pub width: f64,
 }
 
 /// The time axis of a figure of step curves: its end (the spec's `xmax`, else the last
@@ -148,7 +151,7 @@ impl KmPlot {
             && self
                 .risk_rows()
                 .iter()
-                .any(|(_, l)| text_width(l, TEXT) > WIDTH / 3.0)
+                .any(|(_, l)| text_width(l, TEXT) > self.width / 3.0)
     }
 
     fn risk_rows(&self) -> Vec<(usize, &str)> {
@@ -164,7 +167,7 @@ impl KmPlot {
     }
 }
 
-const WIDTH: f64 = 760.0;
+pub const WIDTH: f64 = 760.0;
 const PLOT_HEIGHT: f64 = 330.0;
 const ROW: f64 = 20.0;
 const TEXT: f64 = 13.0;
@@ -205,7 +208,7 @@ impl Frame {
         Frame {
             left,
             top: 44.0 + LEGEND_ROW * (rows - 1) as f64,
-            width: WIDTH - left - right,
+            width: plot.width - left - right,
             xmax: plot.xmax,
             ymax: plot.ymax,
         }
@@ -240,7 +243,7 @@ pub fn svg(plot: &KmPlot) -> String {
 
     let mut out = String::new();
     {
-        let backend = SVGBackend::with_string(&mut out, (WIDTH as u32, height.ceil() as u32));
+        let backend = SVGBackend::with_string(&mut out, (plot.width as u32, height.ceil() as u32));
         let c: Canvas = backend.into_drawing_area();
         let _ = c.fill(&WHITE);
         axes(&c, plot, &f);
@@ -469,7 +472,7 @@ fn legend_items(plot: &KmPlot, left: f64) -> Vec<(&Curve, f64, usize)> {
     let mut out = Vec::new();
     for curve in &plot.curves {
         let width = 28.0 + text_width(&curve.label, TEXT) + 22.0;
-        if lx > start && lx + width - 22.0 > WIDTH - 8.0 {
+        if lx > start && lx + width - 22.0 > plot.width - 8.0 {
             lx = start;
             row += 1;
         }
@@ -569,6 +572,7 @@ mod tests {
             cumevents: false,
             cumcensor: false,
             style: crate::present::Style::default(),
+            width: WIDTH,
         }
     }
 

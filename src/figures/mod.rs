@@ -6,6 +6,7 @@
 //! is decided by that analysis's kind (`analysis::km::figure` and so on).
 
 mod draw;
+pub mod files;
 pub mod flow;
 pub mod forest;
 pub mod km;
@@ -29,11 +30,25 @@ pub struct Figure {
     pub caption: String,
     pub svg: String,
     pub png: Vec<u8>,
+    /// The SVG the journal files are made from: `svg`, or the figure redrawn narrower
+    /// so that its text prints at 8 pt at `figures.width_mm`.
+    pub print_svg: String,
+}
+
+/// The figure files' width and resolution: the study's `figures.width_mm` and
+/// `figures.dpi`, or two columns at 300 dpi.
+pub fn print_size(study: &Study) -> (f64, u32) {
+    let f = study.spec.figures.as_ref();
+    (
+        f.and_then(|f| f.width_mm)
+            .unwrap_or(crate::spec::Figures::WIDTH_MM),
+        f.and_then(|f| f.dpi).unwrap_or(crate::spec::Figures::DPI),
+    )
 }
 
 /// The figures a study asks for, or, when it asks for none, each analysis's default.
 pub fn specs(study: &Study) -> Vec<(String, FigureSpec)> {
-    if let Some(figures) = &study.spec.figures {
+    if let Some(figures) = study.spec.figures.as_ref().filter(|f| !f.is_empty()) {
         return figures
             .iter()
             .map(|(id, f)| (id.clone(), f.clone()))
@@ -67,6 +82,7 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Option<Table> {
 
 pub fn build(cx: &Present) -> Result<Vec<Figure>> {
     let mut out = Vec::new();
+    let (width_mm, _) = print_size(cx.study);
     for (id, spec) in cx.figures {
         let (svg, caption) = draw(spec, cx);
         let png = png(&svg).map_err(|e| {
@@ -75,32 +91,46 @@ pub fn build(cx: &Present) -> Result<Vec<Figure>> {
                 format!("figure `{id}`: {e}"),
             )
         })?;
-        out.push(Figure {
+        let mut figure = Figure {
             id: id.clone(),
             kind: spec.kind,
             caption: spec.title.clone().unwrap_or(caption),
             svg,
             png,
-        });
+            print_svg: String::new(),
+        };
+        figure.print_svg = files::print_svg(&figure, spec, width_mm, |s| draw(s, cx).0);
+        out.push(figure);
     }
     Ok(out)
 }
 
 /// Renders an SVG at 300 dpi with the embedded fonts, and records the resolution in the
 /// PNG so journals read it as 300 dpi.
-pub fn png(svg: &str) -> std::result::Result<Vec<u8>, String> {
-    use resvg::{tiny_skia, usvg};
-    let mut db = usvg::fontdb::Database::new();
-    for font in typst_assets::fonts() {
-        db.load_font_data(font.to_vec());
-    }
-    let options = usvg::Options {
-        fontdb: Arc::new(db),
+/// The embedded fonts, loaded once for every figure resvg renders.
+static FONT_DB: std::sync::LazyLock<Arc<resvg::usvg::fontdb::Database>> =
+    std::sync::LazyLock::new(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        for font in typst_assets::fonts() {
+            db.load_font_data(font.to_vec());
+        }
+        Arc::new(db)
+    });
+
+/// A drawn SVG parsed for rendering, with the fonts typst embeds.
+fn svg_tree(svg: &str) -> std::result::Result<resvg::usvg::Tree, String> {
+    let options = resvg::usvg::Options {
+        fontdb: FONT_DB.clone(),
         font_family: draw::FONT.to_string(),
         ..Default::default()
     };
-    let tree = usvg::Tree::from_str(svg, &options)
-        .map_err(|e| format!("cannot read the drawn SVG: {e}"))?;
+    resvg::usvg::Tree::from_str(svg, &options)
+        .map_err(|e| format!("cannot read the drawn SVG: {e}"))
+}
+
+pub fn png(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    use resvg::tiny_skia;
+    let tree = svg_tree(svg)?;
     let scale = 300.0 / 96.0;
     let size = tree.size();
     let (w, h) = (

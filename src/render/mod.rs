@@ -296,6 +296,50 @@ pub fn compile(
     })
 }
 
+/// A figure as a one-page vector PDF `width_mm` wide, for journals: the SVG placed at
+/// that width on a page of its size, fonts embedded.
+pub fn figure_pdf(
+    svg: &str,
+    width_mm: f64,
+    root: &Path,
+    stamp: (Datetime, (i32, u32, u32)),
+    ident: &str,
+) -> Result<Vec<u8>> {
+    let source = format!(
+        "#set page(width: {width_mm}mm, height: auto, margin: 0pt)\n#image(\"figure.svg\", width: 100%)\n"
+    );
+    let memory = HashMap::from([(
+        "figure.svg".to_string(),
+        Bytes::new(svg.as_bytes().to_vec()),
+    )]);
+    let world = ReportWorld::new(root, "figure.typ", source, memory, stamp.1);
+    let document = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|errors| {
+            Error::input(format!(
+                "cannot typeset the figure file: {}",
+                errors
+                    .first()
+                    .map(|e| e.message.as_str())
+                    .unwrap_or("typst failed")
+            ))
+        })?;
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(stamp.0)),
+        ..Default::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| {
+        Error::input(format!(
+            "cannot write the figure file: {}",
+            errors
+                .first()
+                .map(|e| e.message.as_str())
+                .unwrap_or("typst failed")
+        ))
+    })
+}
+
 /// The first of typst's errors, with the next few (each once) as hints.
 fn first_error(mut all: Vec<Error>) -> Error {
     all.dedup_by(|a, b| a.to_string() == b.to_string());

@@ -183,11 +183,14 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
     };
     let (calibration, mut warnings) = context::calibration(&a.study, &a.cohort)?;
     warnings.extend(outside_warning(&a.study));
+    let journal = journal_files(a, &figures)?;
+    warnings.extend(journal.iter().filter_map(|(_, f)| f.warning.clone()));
     let drawn = Drawn {
         specs: &specs,
         figures: &figures,
         tables: &tables,
         calibration: &calibration,
+        journal: &journal,
     };
     let mut extra: IndexMap<String, String> = IndexMap::new();
     // Files the template pulls in (a logo, an appendix) are inputs too, but they are only
@@ -212,6 +215,24 @@ pub struct Drawn<'a> {
     pub figures: &'a [Figure],
     pub tables: &'a [Table],
     pub calibration: &'a [Value],
+    /// Each figure's files for journals, by figure id.
+    pub journal: &'a [(String, figures::files::Files)],
+}
+
+/// Every figure as a vector PDF and a TIFF at the study's figure width and resolution.
+fn journal_files(a: &Analysed, figures: &[Figure]) -> Result<Vec<(String, figures::files::Files)>> {
+    let (width_mm, dpi) = figures::print_size(&a.study);
+    let stamp = render::timestamp(a.study.date, a.epoch.as_deref())?;
+    figures
+        .iter()
+        .map(|f| {
+            let ident = format!("{}-{}", a.study.spec.study.id, f.id);
+            let files = figures::files::files(&f.id, &f.print_svg, width_mm, dpi, |svg| {
+                render::figure_pdf(svg, width_mm, &a.study.root, stamp, &ident)
+            })?;
+            Ok((f.id.clone(), files))
+        })
+        .collect()
 }
 
 /// One pass: the build id from the inputs known so far, the files, the typst source and
@@ -236,6 +257,10 @@ fn produce_once(
     for f in drawn.figures {
         files.insert(format!("figures/{}.svg", f.id), f.svg.clone().into_bytes());
         files.insert(format!("figures/{}.png", f.id), f.png.clone());
+        if let Some((_, journal)) = drawn.journal.iter().find(|(id, _)| *id == f.id) {
+            files.insert(format!("figures/{}.pdf", f.id), journal.pdf.clone());
+            files.insert(format!("figures/{}.tiff", f.id), journal.tiff.clone());
+        }
     }
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;

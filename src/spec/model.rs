@@ -19,7 +19,7 @@ pub struct Spec {
     /// Figures drawn from analyses; when absent, each analysis gets its kind's default
     /// (KM curves, a forest plot, a flow diagram).
     #[serde(default)]
-    pub figures: Option<UniqueMap<FigureSpec>>,
+    pub figures: Option<Figures>,
     #[serde(default)]
     pub report: Option<ReportSpec>,
     #[serde(default)]
@@ -266,6 +266,9 @@ pub enum FigureKind {
 #[serde(deny_unknown_fields)]
 pub struct FigureSpec {
     pub kind: FigureKind,
+    /// The canvas width to draw at, when a figure file needs another than the page's.
+    #[serde(skip)]
+    pub canvas: Option<f64>,
     /// The caption.
     #[serde(default)]
     pub title: Option<String>,
@@ -329,6 +332,7 @@ impl FigureSpec {
     pub fn blank(kind: FigureKind) -> FigureSpec {
         FigureSpec {
             kind,
+            canvas: None,
             title: None,
             analysis: None,
             logrank: None,
@@ -645,6 +649,69 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
             }
         }
         deserializer.deserialize_map(V2(std::marker::PhantomData))
+    }
+}
+
+/// `figures:`: each figure by its id, beside the two keys that set the figure files for
+/// journals, `dpi` and `width_mm`, which no figure may take as its id.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// The raster files' resolution: 300 unless the journal asks for 600 or 1200.
+    pub dpi: Option<u32>,
+    /// The figure files' width: 85 (one column), 176 (two columns) or any.
+    pub width_mm: Option<f64>,
+    pub items: UniqueMap<FigureSpec>,
+}
+
+impl std::ops::Deref for Figures {
+    type Target = IndexMap<String, FigureSpec>;
+    fn deref(&self) -> &Self::Target {
+        &self.items.0
+    }
+}
+
+impl Figures {
+    pub const DPI: u32 = 300;
+    pub const WIDTH_MM: f64 = 176.0;
+}
+
+impl<'de> Deserialize<'de> for Figures {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Figures;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a map of figures by id, with `dpi` and `width_mm` for the figure files",
+                )
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut out = Figures::default();
+                while let Some(key) = access.next_key::<String>()? {
+                    match key.as_str() {
+                        "dpi" => out.dpi = Some(access.next_value()?),
+                        "width_mm" => out.width_mm = Some(access.next_value()?),
+                        _ if out.items.0.contains_key(&key) => {
+                            return Err(de::Error::custom(format!(
+                                "duplicate entry with key `{key}`"
+                            )));
+                        }
+                        _ => {
+                            let value = access.next_value()?;
+                            out.items.0.insert(key, value);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(Figures::default())
+            }
+        }
+        deserializer.deserialize_map(V)
     }
 }
 

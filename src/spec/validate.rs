@@ -256,6 +256,28 @@ impl Study {
         let Some(figures) = &self.spec.figures else {
             return Ok(());
         };
+        if let Some(dpi) = figures.dpi
+            && !(72..=2400).contains(&dpi)
+        {
+            return Err(self
+                .error_at(
+                    &[Seg::Key("figures"), Seg::Key("dpi")],
+                    format!(
+                        "`figures.dpi` is {dpi}; reprise writes figure files at 72 to 2400 dpi"
+                    ),
+                )
+                .hint("journals ask for 300 (photographs and plots), 600 or 1200 (line art)"));
+        }
+        if let Some(w) = figures.width_mm
+            && !(w.is_finite() && (20.0..=300.0).contains(&w))
+        {
+            return Err(self
+                .error_at(
+                    &[Seg::Key("figures"), Seg::Key("width_mm")],
+                    format!("`figures.width_mm` is {w}; a figure is 20 to 300 mm wide"),
+                )
+                .hint("85 is one journal column, 176 two"));
+        }
         let analyses = &self.analyses;
         let kind_of = |id: &str| analyses.iter().find(|p| p.id == id).map(|p| p.kind);
         for (fid, f) in figures.iter() {

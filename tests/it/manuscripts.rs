@@ -302,3 +302,85 @@ fn chromium_draws_the_html_report_on_a_phone_sized_screen() {
         png.len()
     );
 }
+
+/// The text a program prints for `args`, when it is installed.
+fn run_tool(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn every_figure_has_journal_files_at_the_studys_width_and_resolution() {
+    let dir = tiny("figures: { width_mm: 85, dpi: 600 }\n");
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let figures = dir.path().join("reports/1.0.0/figures");
+    let m = manifest(&dir);
+    for id in ["fig_km", "fig_cox"] {
+        for ext in ["pdf", "tiff", "png", "svg"] {
+            let name = format!("figures/{id}.{ext}");
+            assert!(
+                m["outputs"][&name].is_string(),
+                "{name} not in the manifest"
+            );
+        }
+    }
+    // 85 mm at 600 dpi is 2008 pixels, recorded as 600 pixels per inch, LZW-compressed.
+    let tiff = std::fs::read(figures.join("fig_km.tiff")).unwrap();
+    let mut decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(tiff)).unwrap();
+    assert_eq!(decoder.dimensions().unwrap().0, 2008);
+    let compression = decoder.get_tag_u32(tiff::tags::Tag::Compression).unwrap();
+    assert_eq!(compression, 5, "LZW");
+    let unit = decoder
+        .get_tag_u32(tiff::tags::Tag::ResolutionUnit)
+        .unwrap();
+    assert_eq!(unit, 2, "inches");
+    decoder.read_image().expect("the TIFF decodes");
+
+    let path = figures.join("fig_km.pdf");
+    let pdf = std::fs::read(&path).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    match run_tool("pdfinfo", &[path.to_str().unwrap()]) {
+        Some(info) => assert!(info.contains("Page size:       240.945 x"), "{info}"),
+        None => {
+            eprintln!("pdfinfo is not installed (apt-get install poppler-utils): its check skipped")
+        }
+    }
+    match run_tool(
+        "identify",
+        &[
+            "-format",
+            "%w %x %U",
+            figures.join("fig_km.tiff").to_str().unwrap(),
+        ],
+    ) {
+        Some(info) => assert_eq!(info.trim(), "2008 600 PixelsPerInch"),
+        None => {
+            eprintln!("identify is not installed (apt-get install imagemagick): its check skipped")
+        }
+    }
+    // The Kaplan-Meier plot narrows to keep its text at 8 pt; the forest plot's columns
+    // cannot, and the build says so with the width that would do.
+    let warnings = stderr(&out);
+    assert!(!warnings.contains("figure `fig_km`"), "{warnings}");
+    assert!(
+        warnings.contains("figure `fig_cox`: at 85 mm its smallest text prints at"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("`figures.width_mm: "), "{warnings}");
+}
+
+#[test]
+fn a_figure_resolution_out_of_range_is_refused_at_its_line() {
+    let dir = tiny("figures:\n  dpi: 30\n");
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("study.yaml:11:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`figures.dpi` is 30"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -211,6 +211,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .unwrap_or_else(|| "Hazard ratio (log scale)".into()),
         levels: columns.iter().map(|c| c.level.clone()).collect(),
         style: cx.style,
+        width: spec.canvas.unwrap_or(crate::figures::forest::WIDTH),
     };
     (
         crate::figures::forest::svg(&plot),
