@@ -68,6 +68,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pack the report in every format, the spec, the tables as Excel, figure files and a
+    /// data dictionary into one verifiable zip.
+    #[command(
+        after_help = "Example (a submission to a journal):\n  reprise bundle study.yaml\n\nWrites reports/<id>-<version>.zip: the study's folder as a reader needs it, without\nthe patient data unless `bundle: { include_data: true }`. Same inputs, same bytes.\nCheck it with `reprise verify <id>-<version>.zip`."
+    )]
+    Bundle {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// Where to write the zip: a file, or a folder to put <id>-<version>.zip in.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Replace an existing bundle of the same name.
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate a synthetic cohort calibrated to published aggregates.
     #[command(
         after_help = "Example:\n  reprise synth data/synth.yaml -o data/cohort.csv\n\nWrites the CSV (to standard output without -o) and prints a calibration table: every\ndeclared target beside what the generated cohort achieves. Same spec and seed, same bytes."
@@ -127,6 +143,7 @@ fn main() -> ExitCode {
         } => build(study, out, force, format),
         Command::Check { study, json } => check(study, json),
         Command::Verify { study, out } => verify(study, out),
+        Command::Bundle { study, out, force } => bundle(study, out, force),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
         Command::Audit { study, json } => audit(study, json),
     };
@@ -201,15 +218,40 @@ fn check(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
     Ok(claims_summary(&a.claims, true))
 }
 
+fn bundle(study: PathBuf, out: Option<PathBuf>, force: bool) -> Result<ExitCode, Error> {
+    let b = pipeline::bundle(&study, out.as_deref(), force)?;
+    for w in &b.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "bundled {} ({} files, {} bytes, build {})",
+        display_path(&b.path),
+        b.entries,
+        b.bytes,
+        &b.build_id[..12]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn verify(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
-    let v = pipeline::verify(&study, out.as_deref())?;
+    let is_zip = study
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    let v = if is_zip {
+        pipeline::verify_bundle(&study)?
+    } else {
+        pipeline::verify(&study, out.as_deref())?
+    };
     if v.differences.is_empty() {
         println!(
             "verified {}: {} hashes match the manifest (build {})",
             display_path(&v.out_dir),
             v.checked,
-            &v.build_id[..12]
+            &v.build_id[..v.build_id.len().min(12)]
         );
+        if let Some(note) = &v.note {
+            println!("  {note}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     println!(

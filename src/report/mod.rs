@@ -4,11 +4,13 @@
 //! source and the PDF, then the manifest of hashes), and only then writes them
 //! ([`write`]). [`verify`] rebuilds and compares with the [`manifest`].
 
+mod bundle;
 mod context;
 pub mod manifest;
 mod verify;
 pub mod write;
 
+pub use bundle::{Bundled, bundle, verify_bundle};
 pub use verify::{Difference, Verified, verify};
 pub use write::write_atomic;
 

@@ -25,6 +25,8 @@ pub struct Verified {
     pub checked: usize,
     pub differences: Vec<Difference>,
     pub build_id: String,
+    /// What was and was not checked, when that is not the whole report.
+    pub note: Option<String>,
 }
 
 /// Rebuilds the report in a temporary folder and compares every hash with the manifest
@@ -79,6 +81,7 @@ pub fn verify(spec_path: &Path, out: Option<&Path>) -> Result<Verified> {
         checked: found.checked,
         differences: found.differences,
         build_id: report.build_id,
+        note: None,
     })
 }
 

@@ -24,6 +24,18 @@ pub struct Spec {
     pub report: Option<ReportSpec>,
     #[serde(default)]
     pub claims: Vec<Claim>,
+    /// What `reprise bundle` packs besides the report.
+    #[serde(default)]
+    pub bundle: Option<BundleSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleSpec {
+    /// Whether the patient data go into the bundle; by default only their dictionary
+    /// does, since a bundle travels to journals and reviewers.
+    #[serde(default)]
+    pub include_data: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

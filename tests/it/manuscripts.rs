@@ -384,3 +384,116 @@ fn a_figure_resolution_out_of_range_is_refused_at_its_line() {
         stderr(&out)
     );
 }
+
+fn bundle_entries(dir: &Dir) -> Vec<(String, Vec<u8>)> {
+    let zip = std::fs::read(dir.path().join("reports/tiny-1.0.0.zip")).expect("the bundle");
+    reprise::archive::entries(&zip).unwrap()
+}
+
+#[test]
+fn a_bundle_packs_the_report_in_every_format_without_the_data_and_verifies() {
+    let (a, b) = (tiny(""), tiny(""));
+    for d in [&a, &b] {
+        let out = d.run(&["bundle"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("tiny-1.0.0.zip"), "{}", stdout(&out));
+    }
+    let zip = |d: &Dir| std::fs::read(d.path().join("reports/tiny-1.0.0.zip")).unwrap();
+    assert_eq!(zip(&a), zip(&b), "same inputs, same zip bytes");
+
+    let entries = bundle_entries(&a);
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    for name in [
+        "README.txt",
+        "study.yaml",
+        "data-dictionary.csv",
+        "reports/1.0.0/report.pdf",
+        "reports/1.0.0/report.docx",
+        "reports/1.0.0/report.html",
+        "reports/1.0.0/results.json",
+        "reports/1.0.0/manifest.json",
+        "reports/1.0.0/tables.xlsx",
+        "reports/1.0.0/tables/t1.csv",
+        "reports/1.0.0/figures/fig_km.tiff",
+        "SHA256SUMS",
+    ] {
+        assert!(names.contains(&name), "no {name} in {names:?}");
+    }
+    assert!(!names.contains(&"data.csv"), "the data stay out by default");
+    let dictionary = String::from_utf8(
+        entries
+            .iter()
+            .find(|(n, _)| n == "data-dictionary.csv")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        dictionary.starts_with("column,label,type,levels,missing\n"),
+        "{dictionary}"
+    );
+    assert!(
+        dictionary.contains("arm,Arm,category,A; B,0"),
+        "{dictionary}"
+    );
+    let xlsx = &entries
+        .iter()
+        .find(|(n, _)| n.ends_with("tables.xlsx"))
+        .unwrap()
+        .1;
+    let sheets = reprise::archive::entries(xlsx)
+        .unwrap()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("xl/worksheets/sheet"))
+        .count();
+    let csvs = names
+        .iter()
+        .filter(|n| n.ends_with(".csv") && n.contains("/tables/"))
+        .count();
+    assert_eq!(sheets, csvs, "one sheet per table");
+
+    let ok = a.run(&["verify", "reports/tiny-1.0.0.zip"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+    assert!(
+        stdout(&ok).contains("not rebuilt: the bundle holds no data"),
+        "{}",
+        stdout(&ok)
+    );
+}
+
+#[test]
+fn a_bundle_with_its_data_is_rebuilt_by_verify_and_a_changed_entry_is_named() {
+    let dir = tiny("bundle: { include_data: true }\n");
+    let out = dir.run(&["bundle"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(bundle_entries(&dir).iter().any(|(n, _)| n == "data.csv"));
+    let ok = dir.run(&["verify", "reports/tiny-1.0.0.zip"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+    assert!(
+        stdout(&ok).contains("rebuilt from the data in the bundle"),
+        "{}",
+        stdout(&ok)
+    );
+
+    // A reviewer's copy with one number changed in results.json.
+    let entries: Vec<(String, Vec<u8>)> = bundle_entries(&dir)
+        .into_iter()
+        .map(|(n, b)| {
+            if n.ends_with("results.json") {
+                let text = String::from_utf8(b)
+                    .unwrap()
+                    .replacen("\"n\": 8", "\"n\": 9", 1);
+                (n, text.into_bytes())
+            } else {
+                (n, b)
+            }
+        })
+        .collect();
+    let changed =
+        reprise::archive::zip(entries.iter().map(|(n, b)| (n.as_str(), b.as_slice()))).unwrap();
+    std::fs::write(dir.path().join("changed.zip"), changed).unwrap();
+    let bad = dir.run(&["verify", "changed.zip"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("results.json"), "{}", stdout(&bad));
+}
