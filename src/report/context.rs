@@ -137,7 +137,9 @@ pub fn context(
         "methods": crate::methods::paragraphs(&cx),
         "summary": crate::methods::summary(&cx),
         "tables": drawn.tables.iter().map(table).collect::<Vec<_>>(),
-        "blocks": blocks(drawn),
+        "blocks": blocks(drawn, study),
+        "part": "main",
+        "supplement": supplement(study, drawn),
         "figures": drawn.figures.iter().map(figure).collect::<Vec<_>>(),
         "results": a.results.analyses,
         "claims": a.claims.iter().map(|c| claim(c, &cx.style)).collect::<Vec<_>>(),
@@ -182,10 +184,58 @@ fn table(t: &crate::tables::Table) -> Value {
     v
 }
 
+/// The supplement as its part of the template prints it: its title, its entries in the
+/// order listed (sections of text, tables, figures) and its list of contents; `null`
+/// without one. Ids the report does not have were refused before ([`super::supplement_refs`]).
+fn supplement(study: &Study, drawn: &Drawn) -> Value {
+    let Some(sup) = &study.spec.supplement else {
+        return Value::Null;
+    };
+    let (mut tables, mut figures) = (0, 0);
+    let mut blocks = Vec::new();
+    let mut contents = Vec::new();
+    for item in &sup.contents {
+        if let Some(title) = &item.section {
+            blocks.push(json!({ "kind": "section", "title": title, "text": item.text }));
+            contents.push(json!({ "name": "", "title": title }));
+        } else if let Some(t) = item
+            .table
+            .as_ref()
+            .and_then(|id| drawn.tables.iter().find(|t| t.id == *id))
+        {
+            tables += 1;
+            contents.push(json!({ "name": sup.numbering.name(false, tables), "title": t.title }));
+            blocks.push(json!({ "kind": "table", "table": table(t) }));
+        } else if let Some(f) = item
+            .figure
+            .as_ref()
+            .and_then(|id| drawn.figures.iter().find(|f| f.id == *id))
+        {
+            figures += 1;
+            contents.push(json!({ "name": sup.numbering.name(true, figures), "title": f.caption }));
+            blocks.push(json!({ "kind": "figure", "figure": figure(f) }));
+        }
+    }
+    json!({
+        "title": sup.title.clone().unwrap_or_else(|| "Supplementary material".into()),
+        "prefix": match sup.numbering { crate::spec::SupplementNumbering::E => "e", crate::spec::SupplementNumbering::S => "S" },
+        "blocks": blocks,
+        "contents": contents,
+    })
+}
+
 /// Tables and figures in the order a reader meets them: each figure right after the table
 /// that gives its numbers (`tab_x` before `fig_x`), so that the two share a page when they
 /// fit; the other tables in their own order.
-fn blocks(drawn: &Drawn) -> Vec<Value> {
+fn blocks(drawn: &Drawn, study: &Study) -> Vec<Value> {
+    let moved = |kind: &str, id: &str| {
+        study.spec.supplement.as_ref().is_some_and(|s| {
+            s.contents.iter().any(|i| match kind {
+                "table" => i.table.as_deref() == Some(id),
+                _ => i.figure.as_deref() == Some(id),
+            })
+        })
+    };
     // The tables a figure shows: its own (`tab_x`) and those of the analyses it draws.
     let shows = |f: &crate::figures::Figure, table: &str| {
         let own = format!("tab_{}", f.id.trim_start_matches("fig_"));
@@ -198,17 +248,17 @@ fn blocks(drawn: &Drawn) -> Vec<Value> {
     };
     let mut out = Vec::new();
     let mut placed = vec![false; drawn.figures.len()];
-    for t in drawn.tables {
+    for t in drawn.tables.iter().filter(|t| !moved("table", &t.id)) {
         out.push(json!({ "kind": "table", "table": table(t) }));
         for (k, f) in drawn.figures.iter().enumerate() {
-            if !placed[k] && shows(f, &t.id) {
+            if !placed[k] && !moved("figure", &f.id) && shows(f, &t.id) {
                 out.push(json!({ "kind": "figure", "figure": figure(f) }));
                 placed[k] = true;
             }
         }
     }
     for (k, f) in drawn.figures.iter().enumerate() {
-        if !placed[k] {
+        if !placed[k] && !moved("figure", &f.id) {
             out.push(json!({ "kind": "figure", "figure": figure(f) }));
         }
     }

@@ -185,6 +185,7 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
     };
     let (calibration, mut warnings) = context::calibration(&a.study, &a.cohort)?;
     warnings.extend(outside_warning(&a.study));
+    check_supplement(&a.study, &tables, &figures)?;
     let journal = journal_files(a, &figures)?;
     warnings.extend(journal.iter().filter_map(|(_, f)| f.warning.clone()));
     let drawn = Drawn {
@@ -268,6 +269,7 @@ fn produce_once(
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
     let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
     let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
+    let source = supplement_refs(study, &a.template, source, &line_map)?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures
         .iter()
@@ -290,11 +292,18 @@ fn produce_once(
     if a.formats.contains(&Format::Html) || a.formats.contains(&Format::Docx) {
         // Word and HTML both come from typst's HTML export of the same template, filled
         // for that target: one manuscript, whatever the format.
-        let mut context = context;
+        let mut context = context.clone();
         context["target"] = "html".into();
         let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
-        let html =
-            render::html::compile(&a.template, source, &line_map, &study.root, memory, stamp.1)?;
+        let source = supplement_refs(study, &a.template, source, &line_map)?;
+        let html = render::html::compile(
+            &a.template,
+            source,
+            &line_map,
+            &study.root,
+            memory.clone(),
+            stamp.1,
+        )?;
         rendered.warnings.extend(html.warnings.iter().cloned());
         if a.formats.contains(&Format::Html) {
             files.insert(
@@ -306,6 +315,9 @@ fn produce_once(
             let docx = render::docx::write(&html.document, &docx_info(study, drawn, &id))?;
             files.insert("report.docx".into(), docx);
         }
+    }
+    if study.spec.supplement.is_some() {
+        supplement(a, drawn, &context, &memory, stamp, &id, &mut files)?;
     }
     let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &a.formats, &inputs, &files);
     files.insert("manifest.json".into(), json_bytes(&manifest));
@@ -320,6 +332,153 @@ fn produce_once(
         },
         read,
     ))
+}
+
+/// The supplement, typeset by the built-in template's supplement part: `supplement.pdf`
+/// always, `supplement.docx` when the report is written in Word too.
+fn supplement(
+    a: &Analysed,
+    drawn: &Drawn,
+    context: &Value,
+    memory: &HashMap<String, Vec<u8>>,
+    stamp: (typst::foundations::Datetime, (i32, u32, u32)),
+    id: &str,
+    files: &mut IndexMap<String, Vec<u8>>,
+) -> Result<()> {
+    let study = &a.study;
+    let builtin = Template {
+        name: render::DEFAULT_TEMPLATE_NAME.into(),
+        path: None,
+        text: render::DEFAULT_TEMPLATE.into(),
+    };
+    let mut context = context.clone();
+    context["part"] = "supplement".into();
+    let (source, map) = render::fill(&builtin, &context, study.house_style())?;
+    let source = supplement_refs(study, &builtin, source, &map)?;
+    let pdf = render::compile(
+        &builtin,
+        source,
+        &map,
+        &study.root,
+        memory.clone(),
+        stamp,
+        &format!("{id}-supplement"),
+    )?;
+    files.insert("supplement.pdf".into(), pdf.pdf);
+    if a.formats.contains(&Format::Docx) {
+        context["target"] = "html".into();
+        let (source, map) = render::fill(&builtin, &context, study.house_style())?;
+        let source = supplement_refs(study, &builtin, source, &map)?;
+        let html =
+            render::html::compile(&builtin, source, &map, &study.root, memory.clone(), stamp.1)?;
+        let docx = render::docx::write(&html.document, &docx_info(study, drawn, id))?;
+        files.insert("supplement.docx".into(), docx);
+    }
+    Ok(())
+}
+
+/// The supplement's names for its tables and figures, by reference key: `etab:table1`
+/// is `eTable 1`, `efig:fig_os` `Figure S2`.
+fn supplement_names(study: &Study) -> Vec<(String, String)> {
+    let Some(sup) = &study.spec.supplement else {
+        return Vec::new();
+    };
+    let (mut tables, mut figures) = (0, 0);
+    let mut out = Vec::new();
+    for item in &sup.contents {
+        if let Some(t) = &item.table {
+            tables += 1;
+            out.push((format!("etab:{t}"), sup.numbering.name(false, tables)));
+        } else if let Some(f) = &item.figure {
+            figures += 1;
+            out.push((format!("efig:{f}"), sup.numbering.name(true, figures)));
+        }
+    }
+    out
+}
+
+/// Replaces `@etab:ID` and `@efig:ID` in filled typst source by the supplement's name
+/// for that table or figure; a reference to something the supplement does not list is
+/// an error at the template line that wrote it.
+fn supplement_refs(
+    study: &Study,
+    template: &Template,
+    source: String,
+    line_map: &render::LineMap,
+) -> Result<String> {
+    if !source.contains("@etab:") && !source.contains("@efig:") {
+        return Ok(source);
+    }
+    let names = supplement_names(study);
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if !(after.starts_with("etab:") || after.starts_with("efig:")) {
+            out.push('@');
+            rest = after;
+            continue;
+        }
+        let len = 5 + after[5..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(after.len() - 5);
+        let key = after[..len].trim_end_matches('-');
+        let Some((_, name)) = names.iter().find(|(k, _)| k == key) else {
+            let line = source[..source.len() - rest.len() + at]
+                .matches('\n')
+                .count();
+            let (file, template_line) = line_map.get(line).copied().unwrap_or((0, 1));
+            let place = match (&template.path, file) {
+                (Some(p), 0) => crate::error::Location::line(p, template_line),
+                _ => crate::error::Location::line(render::DEFAULT_TEMPLATE_NAME, template_line),
+            };
+            let listed: Vec<String> = names.iter().map(|(k, _)| format!("@{k}")).collect();
+            return Err(Error::in_file(
+                place,
+                format!("the template refers to @{key}, which the supplement does not list"),
+            )
+            .hint(if listed.is_empty() {
+                "list the table or figure under `supplement: contents:` in the study".to_string()
+            } else {
+                format!("the supplement has {}", listed.join(", "))
+            }));
+        };
+        out.push_str(name);
+        rest = &after[key.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Every table and figure the supplement lists exists in the report.
+fn check_supplement(study: &Study, tables: &[Table], figures: &[Figure]) -> Result<()> {
+    let Some(sup) = &study.spec.supplement else {
+        return Ok(());
+    };
+    for (i, item) in sup.contents.iter().enumerate() {
+        let (key, id, known): (&'static str, &String, Vec<&str>) = if let Some(t) = &item.table {
+            ("table", t, tables.iter().map(|t| t.id.as_str()).collect())
+        } else if let Some(f) = &item.figure {
+            ("figure", f, figures.iter().map(|f| f.id.as_str()).collect())
+        } else {
+            continue;
+        };
+        if !known.contains(&id.as_str()) {
+            return Err(study
+                .error_at(
+                    &[
+                        Seg::Key("supplement"),
+                        Seg::Key("contents"),
+                        Seg::Index(i),
+                        Seg::Key(key),
+                    ],
+                    format!("the supplement lists {key} `{id}`, which the report does not have"),
+                )
+                .hint(format!("the report's {key}s are {}", known.join(", "))));
+        }
+    }
+    Ok(())
 }
 
 /// What the Word file needs besides the document: its running header and footer, its

@@ -27,6 +27,56 @@ pub struct Spec {
     /// What `reprise bundle` packs besides the report.
     #[serde(default)]
     pub bundle: Option<BundleSpec>,
+    /// Tables, figures and text that go to `supplement.pdf` instead of the manuscript.
+    #[serde(default)]
+    pub supplement: Option<SupplementSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementSpec {
+    /// The front page's title; "Supplementary material" by default.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// `e` numbers eTable 1, eFigure 1 (AMA, JAMA); `S` numbers Table S1, Figure S1.
+    #[serde(default)]
+    pub numbering: SupplementNumbering,
+    pub contents: Vec<SupplementItem>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+pub enum SupplementNumbering {
+    #[default]
+    #[serde(rename = "e")]
+    E,
+    #[serde(rename = "S")]
+    S,
+}
+
+impl SupplementNumbering {
+    /// How the `n`th supplementary table or figure is named.
+    pub fn name(self, figure: bool, n: usize) -> String {
+        match (self, figure) {
+            (SupplementNumbering::E, false) => format!("eTable {n}"),
+            (SupplementNumbering::E, true) => format!("eFigure {n}"),
+            (SupplementNumbering::S, false) => format!("Table S{n}"),
+            (SupplementNumbering::S, true) => format!("Figure S{n}"),
+        }
+    }
+}
+
+/// One entry of the supplement: a section of text, a table or a figure, by id.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementItem {
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub table: Option<String>,
+    #[serde(default)]
+    pub figure: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

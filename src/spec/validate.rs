@@ -374,8 +374,29 @@ impl Study {
         Ok(())
     }
 
-    /// `report`: a template path that names something, and formats listed once each.
+    /// `report`: a template path that names something, and formats listed once each;
+    /// `supplement`: each entry one section, table or figure.
     pub(super) fn validate_report(&self) -> Result<()> {
+        if let Some(sup) = &self.spec.supplement {
+            for (i, item) in sup.contents.iter().enumerate() {
+                let kinds = [
+                    item.section.is_some(),
+                    item.table.is_some(),
+                    item.figure.is_some(),
+                ]
+                .iter()
+                .filter(|k| **k)
+                .count();
+                if kinds != 1 || (item.text.is_some() && item.section.is_none()) {
+                    return Err(self
+                        .error_at(
+                            &[Seg::Key("supplement"), Seg::Key("contents"), Seg::Index(i)],
+                            "a supplement entry is one of `section:` (with `text:`), `table:` or `figure:`",
+                        )
+                        .hint("for example `- { table: table1 }` or `- { section: eMethods, text: \"...\" }`"));
+                }
+            }
+        }
         if let Some(report) = &self.spec.report
             && let Some(t) = &report.template
             && t.trim().is_empty()

@@ -497,3 +497,141 @@ fn a_bundle_with_its_data_is_rebuilt_by_verify_and_a_changed_entry_is_named() {
     assert_eq!(bad.status.code(), Some(1), "{}", stdout(&bad));
     assert!(stdout(&bad).contains("results.json"), "{}", stdout(&bad));
 }
+
+const SUPPLEMENT: &str = "supplement:
+  numbering: NUMBERING
+  contents:
+    - { section: eMethods, text: Ages were recorded at entry. }
+    - { table: t1 }
+    - { figure: fig_km }
+report: { template: paper.typ.j2 }
+";
+
+const PAPER: &str = "{% extends \"default.typ.j2\" %}
+{% block discussion %}
+Baseline characteristics are in @etab:t1, and the curves in @efig:fig_km.
+{% endblock %}
+";
+
+fn with_supplement(numbering: &str) -> Dir {
+    let report = SUPPLEMENT.replace("NUMBERING", numbering);
+    Dir::new(&[
+        ("data.csv", DATA),
+        ("study.yaml", &study(&report)),
+        ("paper.typ.j2", PAPER),
+    ])
+}
+
+#[test]
+fn a_supplement_takes_its_tables_and_figures_out_of_the_manuscript_and_numbers_them() {
+    let dir = with_supplement("e");
+    let built = reprise::pipeline::build(&dir.path().join("study.yaml"), None, false, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = built.report.text.join("\n");
+    assert!(
+        text.contains("Baseline characteristics are in eTable 1, and the curves in eFigure 1."),
+        "{text}"
+    );
+    assert!(
+        !text.contains(": Characteristics of the patients by arm"),
+        "moved out: {text}"
+    );
+    assert!(built.report.files.contains_key("supplement.pdf"));
+    let m = manifest(&dir);
+    assert!(m["outputs"]["supplement.pdf"].is_string());
+    let path = dir.path().join("reports/1.0.0/supplement.pdf");
+    match run_tool("pdftotext", &[path.to_str().unwrap(), "-"]) {
+        Some(sup) => {
+            assert!(sup.contains("Supplementary material"), "{sup}");
+            assert!(sup.contains("eMethods"), "{sup}");
+            assert!(sup.contains("eTable 1: Characteristics of the patients by arm"), "{sup}");
+            assert!(sup.contains("eFigure 1:"), "{sup}");
+            let front = sup.split('\u{c}').next().unwrap();
+            assert!(
+                front.contains("Contents"),
+                "a front page of its own: {front}"
+            );
+            assert!(!front.contains("Ages were recorded"), "{front}");
+        }
+        None => eprintln!(
+            "pdftotext is not installed (apt-get install poppler-utils): the supplement's text is not read"
+        ),
+    }
+    let ok = dir.run(&["verify"]);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+}
+
+#[test]
+fn a_supplement_in_s_style_numbers_table_s1_and_goes_to_word_too() {
+    let dir = with_supplement("S");
+    let out = dir.run(&["build", "--format", "pdf,docx"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let parts = reprise::archive::entries(&read(&dir, "supplement.docx")).unwrap();
+    let document = String::from_utf8(
+        parts
+            .iter()
+            .find(|(n, _)| n == "word/document.xml")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        document.contains("Table S1"),
+        "the Word supplement numbers Table S1"
+    );
+    assert!(document.contains("<w:tbl>"));
+    let report = reprise::archive::entries(&read(&dir, "report.docx")).unwrap();
+    let main = String::from_utf8(
+        report
+            .iter()
+            .find(|(n, _)| n == "word/document.xml")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        main.contains("Baseline characteristics are in Table S1"),
+        "the reference resolves in Word"
+    );
+}
+
+#[test]
+fn a_supplement_entry_or_reference_to_nothing_is_refused_at_its_place() {
+    let dir = with_supplement("e");
+    let spec = std::fs::read_to_string(dir.path().join("study.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("study.yaml"),
+        spec.replace("{ table: t1 }", "{ table: t9 }"),
+    )
+    .unwrap();
+    let out = dir.run(&["build"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("study.yaml:14:9"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the supplement lists table `t9`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("t1"),
+        "the hint lists the tables: {}",
+        stderr(&out)
+    );
+
+    let dir = with_supplement("e");
+    std::fs::write(
+        dir.path().join("paper.typ.j2"),
+        PAPER.replace("@etab:t1", "@etab:t2"),
+    )
+    .unwrap();
+    let out = dir.run(&["build"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("paper.typ.j2:3"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("@etab:t2, which the supplement does not list"),
+        "{}",
+        stderr(&out)
+    );
+}
