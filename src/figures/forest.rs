@@ -175,7 +175,8 @@ struct Frame {
 
 impl Frame {
     /// The panel gets what the labels and the numbers leave of the canvas, but never less
-    /// than 240 pixels: the figure widens instead. Long model names wrap within their
+    /// than 240 pixels (140 on a canvas narrowed for a figure file): the figure widens
+    /// instead. Long model names wrap within their
     /// column, and the rows start below the deepest of them.
     fn new(plot: &ForestPlot) -> Frame {
         let models = plot.models.len().max(1);
@@ -187,7 +188,10 @@ impl Frame {
             + 16.0;
         let number_width = NUMBERS * models as f64;
         let panel_left = label_width + 8.0;
-        let panel_width = (plot.width - panel_left - number_width - 16.0).max(240.0);
+        // A figure file drawn narrow for its print width lets the panel narrow further,
+        // so that the text, not the panel, keeps its size.
+        let least = if plot.width < WIDTH { 140.0 } else { 240.0 };
+        let panel_width = (plot.width - panel_left - number_width - 16.0).max(least);
         let (min, max) = extent(plot);
         let (lo, hi, ticks) = ratio_axis(min, max);
         let names: Vec<Vec<String>> = plot

@@ -544,7 +544,10 @@ fn a_supplement_takes_its_tables_and_figures_out_of_the_manuscript_and_numbers_t
         Some(sup) => {
             assert!(sup.contains("Supplementary material"), "{sup}");
             assert!(sup.contains("eMethods"), "{sup}");
-            assert!(sup.contains("eTable 1: Characteristics of the patients by arm"), "{sup}");
+            assert!(
+                sup.contains("eTable 1: Characteristics of the patients by arm"),
+                "{sup}"
+            );
             assert!(sup.contains("eFigure 1:"), "{sup}");
             let front = sup.split('\u{c}').next().unwrap();
             assert!(
