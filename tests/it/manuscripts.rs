@@ -39,6 +39,14 @@ fn manifest(dir: &Dir) -> serde_json::Value {
     serde_json::from_slice(&read(dir, "manifest.json")).unwrap()
 }
 
+/// A run refused as bad input (exit 2), its message saying each of `says`.
+fn refused(out: &std::process::Output, says: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    for s in says {
+        assert!(stderr(out).contains(s), "no `{s}` in: {}", stderr(out));
+    }
+}
+
 /// Whether a program is installed; if not, says which test skips and how to install it.
 fn installed(program: &str, test: &str, package: &str) -> bool {
     let found = std::env::var_os("PATH")
@@ -101,23 +109,11 @@ fn format_on_the_command_line_replaces_the_studys_and_verify_follows_the_manifes
 fn an_unknown_or_repeated_format_is_refused_with_its_place() {
     let dir = tiny("");
     let out = dir.run(&["build", "--format", "pdf,rtf"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown format `rtf`"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("pdf, docx and html"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, &["unknown format `rtf`", "pdf, docx and html"]);
 
     let twice = tiny("report: { formats: [pdf, html, pdf] }\n");
     let out = twice.run(&["check"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("study.yaml:10:"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("lists pdf twice"), "{}", stderr(&out));
+    refused(&out, &["study.yaml:10:", "lists pdf twice"]);
 }
 
 #[test]
@@ -376,13 +372,7 @@ fn every_figure_has_journal_files_at_the_studys_width_and_resolution() {
 fn a_figure_resolution_out_of_range_is_refused_at_its_line() {
     let dir = tiny("figures:\n  dpi: 30\n");
     let out = dir.run(&["check"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("study.yaml:11:"), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("`figures.dpi` is 30"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, &["study.yaml:11:", "`figures.dpi` is 30"]);
 }
 
 fn bundle_entries(dir: &Dir) -> Vec<(String, Vec<u8>)> {
@@ -610,17 +600,9 @@ fn a_supplement_entry_or_reference_to_nothing_is_refused_at_its_place() {
     )
     .unwrap();
     let out = dir.run(&["build"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("study.yaml:14:9"), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the supplement lists table `t9`"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("t1"),
-        "the hint lists the tables: {}",
-        stderr(&out)
+    refused(
+        &out,
+        &["study.yaml:14:9", "the supplement lists table `t9`", "t1"],
     );
 
     let dir = with_supplement("e");
@@ -630,11 +612,11 @@ fn a_supplement_entry_or_reference_to_nothing_is_refused_at_its_place() {
     )
     .unwrap();
     let out = dir.run(&["build"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("paper.typ.j2:3"), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("@etab:t2, which the supplement does not list"),
-        "{}",
-        stderr(&out)
+    refused(
+        &out,
+        &[
+            "paper.typ.j2:3",
+            "@etab:t2, which the supplement does not list",
+        ],
     );
 }
