@@ -379,7 +379,7 @@ impl<'a> Writer<'a> {
         collect_rows(table, false, &mut rows);
         let columns = rows
             .iter()
-            .map(|(_, r)| cells(r).map(|c| span(c)).sum::<usize>())
+            .map(|(_, r)| cells(r).map(span).sum::<usize>())
             .max()
             .unwrap_or(1)
             .max(1);
