@@ -266,12 +266,7 @@ pub fn compile(
     let document = warned
         .output
         .map_err(|errors| first_error(errors.iter().map(describe).collect()))?;
-    let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(ident.to_string()),
-        timestamp: Some(typst_pdf::Timestamp::new_utc(timestamp)),
-        ..Default::default()
-    };
-    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+    let pdf = typst_pdf::pdf(&document, &pdf_options(ident, timestamp)).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|d| describe(d).to_string()).collect();
         Error::input(format!("cannot write the PDF: {}", lines.join("; ")))
     })?;
@@ -313,31 +308,26 @@ pub fn figure_pdf(
         Bytes::new(svg.as_bytes().to_vec()),
     )]);
     let world = ReportWorld::new(root, "figure.typ", source, memory, stamp.1);
+    let failed = |what: &str, errors: &[SourceDiagnostic]| {
+        let why = errors
+            .first()
+            .map_or("typst failed", |e| e.message.as_str());
+        Error::input(format!("cannot {what} the figure file: {why}"))
+    };
     let document = typst::compile::<PagedDocument>(&world)
         .output
-        .map_err(|errors| {
-            Error::input(format!(
-                "cannot typeset the figure file: {}",
-                errors
-                    .first()
-                    .map(|e| e.message.as_str())
-                    .unwrap_or("typst failed")
-            ))
-        })?;
-    let options = typst_pdf::PdfOptions {
+        .map_err(|errors| failed("typeset", &errors))?;
+    typst_pdf::pdf(&document, &pdf_options(ident, stamp.0))
+        .map_err(|errors| failed("write", &errors))
+}
+
+/// A PDF's identity and date: the report's, so that a rebuild gives the same bytes.
+fn pdf_options(ident: &str, timestamp: Datetime) -> typst_pdf::PdfOptions {
+    typst_pdf::PdfOptions {
         ident: Smart::Custom(ident.to_string()),
-        timestamp: Some(typst_pdf::Timestamp::new_utc(stamp.0)),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(timestamp)),
         ..Default::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        Error::input(format!(
-            "cannot write the figure file: {}",
-            errors
-                .first()
-                .map(|e| e.message.as_str())
-                .unwrap_or("typst failed")
-        ))
-    })
+    }
 }
 
 /// The first of typst's errors, with the next few (each once) as hints.

@@ -19,7 +19,7 @@ use crate::data::Values;
 use crate::error::{Error, Result, display_path};
 use crate::hash::sha256_hex;
 use crate::spec::Format;
-use crate::tables::Table;
+use crate::tables::{Table, csv_field};
 
 const SUMS: &str = "SHA256SUMS";
 
@@ -49,11 +49,7 @@ pub fn bundle(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Bundl
     let version = &study.spec.study.version;
     let mut entries: IndexMap<String, Vec<u8>> = IndexMap::new();
     entries.insert("README.txt".into(), readme(&a).into_bytes());
-    let spec_name = study
-        .path
-        .file_name()
-        .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string());
-    entries.insert(spec_name, study.text.clone().into_bytes());
+    entries.insert(study.file_name(), study.text.clone().into_bytes());
     let mut own = |name: &str, what: &str, warnings: &mut Vec<String>| -> Result<()> {
         let recorded = portable(study, name);
         if outside(&recorded) {
@@ -82,12 +78,10 @@ pub fn bundle(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Bundl
     for (name, bytes) in &report.files {
         entries.insert(format!("{dir}/{name}"), bytes.clone());
     }
-    let tables: Vec<Table> = {
-        let specs = crate::figures::specs(study);
-        let cx = crate::present::Present::new(study, &a.results, &specs);
-        crate::tables::build(&cx)
-    };
-    entries.insert(format!("{dir}/tables.xlsx"), workbook(&tables, study.date)?);
+    entries.insert(
+        format!("{dir}/tables.xlsx"),
+        workbook(&report.tables, study.date)?,
+    );
     let sums: String = entries
         .iter()
         .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
@@ -127,11 +121,7 @@ pub fn bundle(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Bundl
 
 fn readme(a: &Analysed) -> String {
     let meta = &a.study.spec.study;
-    let spec = a
-        .study
-        .path
-        .file_name()
-        .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string());
+    let spec = a.study.file_name();
     let data = if a.study.spec.bundle.as_ref().is_some_and(|b| b.include_data) {
         "The data file is included, so the report can be rebuilt from it."
     } else {
@@ -163,13 +153,6 @@ and, unpacked, to rebuild the report and compare it with its manifest:
 /// Each data column: its name, label, type, levels and missing count.
 fn dictionary(a: &Analysed) -> String {
     let labels = crate::present::Labels::new(&a.study);
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
     let mut out = String::from("column,label,type,levels,missing\n");
     for (name, column) in &a.cohort.columns {
         let (kind, levels) = match &column.values {
@@ -180,9 +163,9 @@ fn dictionary(a: &Analysed) -> String {
         let missing = (0..column.len()).filter(|&r| column.is_missing(r)).count();
         out.push_str(&format!(
             "{},{},{kind},{},{missing}\n",
-            quote(name),
-            quote(&labels.column(name)),
-            quote(&levels)
+            csv_field(name),
+            csv_field(&labels.column(name)),
+            csv_field(&levels)
         ));
     }
     out

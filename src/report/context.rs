@@ -122,11 +122,7 @@ pub fn context(
     let study = &a.study;
     let meta = &study.spec.study;
     let cx = Present::new(study, &a.results, drawn.specs);
-    let spec_arg = study
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let spec_arg = study.file_name();
     json!({
         "target": "paged",
         "study": {
@@ -191,10 +187,9 @@ fn supplement(study: &Study, drawn: &Drawn) -> Value {
     let Some(sup) = &study.spec.supplement else {
         return Value::Null;
     };
-    let (mut tables, mut figures) = (0, 0);
     let mut blocks = Vec::new();
     let mut contents = Vec::new();
-    for item in &sup.contents {
+    for (item, name) in sup.contents.iter().zip(sup.names()) {
         if let Some(title) = &item.section {
             blocks.push(json!({ "kind": "section", "title": title, "text": item.text }));
             contents.push(json!({ "name": "", "title": title }));
@@ -203,16 +198,14 @@ fn supplement(study: &Study, drawn: &Drawn) -> Value {
             .as_ref()
             .and_then(|id| drawn.tables.iter().find(|t| t.id == *id))
         {
-            tables += 1;
-            contents.push(json!({ "name": sup.numbering.name(false, tables), "title": t.title }));
+            contents.push(json!({ "name": name, "title": t.title }));
             blocks.push(json!({ "kind": "table", "table": table(t) }));
         } else if let Some(f) = item
             .figure
             .as_ref()
             .and_then(|id| drawn.figures.iter().find(|f| f.id == *id))
         {
-            figures += 1;
-            contents.push(json!({ "name": sup.numbering.name(true, figures), "title": f.caption }));
+            contents.push(json!({ "name": name, "title": f.caption }));
             blocks.push(json!({ "kind": "figure", "figure": figure(f) }));
         }
     }

@@ -95,12 +95,8 @@ fn outside_warning(study: &Study) -> Option<String> {
 /// The inputs that determine the output, each with its sha256, named relative to the
 /// spec's folder ([`portable`]).
 fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<String, String> {
-    let spec_name = study
-        .path
-        .file_name()
-        .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string());
     let mut inputs = IndexMap::new();
-    inputs.insert(spec_name, sha256_hex(study.text.as_bytes()));
+    inputs.insert(study.file_name(), sha256_hex(study.text.as_bytes()));
     inputs.insert(
         portable(study, &study.spec.data.path),
         cohort.sha256.clone(),
@@ -167,6 +163,8 @@ pub struct Report {
     /// How each page is filled.
     pub layout: Vec<crate::render::PageLayout>,
     pub warnings: Vec<String>,
+    /// The tables as printed, for writers of other forms (the bundle's workbook).
+    pub tables: Vec<Table>,
 }
 
 fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
@@ -268,8 +266,7 @@ fn produce_once(
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
     let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
-    let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
-    let source = supplement_refs(study, &a.template, source, &line_map)?;
+    let (source, line_map) = filled(study, &a.template, &context)?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures
         .iter()
@@ -292,18 +289,7 @@ fn produce_once(
     if a.formats.contains(&Format::Html) || a.formats.contains(&Format::Docx) {
         // Word and HTML both come from typst's HTML export of the same template, filled
         // for that target: one manuscript, whatever the format.
-        let mut context = context.clone();
-        context["target"] = "html".into();
-        let (source, line_map) = render::fill(&a.template, &context, a.study.house_style())?;
-        let source = supplement_refs(study, &a.template, source, &line_map)?;
-        let html = render::html::compile(
-            &a.template,
-            source,
-            &line_map,
-            &study.root,
-            memory.clone(),
-            stamp.1,
-        )?;
+        let html = html_export(study, &a.template, &context, &memory, stamp.1)?;
         rendered.warnings.extend(html.warnings.iter().cloned());
         if a.formats.contains(&Format::Html) {
             files.insert(
@@ -329,9 +315,45 @@ fn produce_once(
             pages: rendered.pages,
             layout: rendered.layout,
             warnings: rendered.warnings,
+            tables: drawn.tables.to_vec(),
         },
         read,
     ))
+}
+
+/// `template` filled with `context`, the supplement's names put in for `@etab:`/`@efig:`.
+fn filled(
+    study: &Study,
+    template: &Template,
+    context: &Value,
+) -> Result<(String, render::LineMap)> {
+    let (source, line_map) = render::fill(template, context, study.house_style())?;
+    Ok((
+        supplement_refs(study, template, source, &line_map)?,
+        line_map,
+    ))
+}
+
+/// typst's HTML export of `template` filled for the `html` target: the HTML report and
+/// the Word file are both written from it.
+fn html_export(
+    study: &Study,
+    template: &Template,
+    context: &Value,
+    memory: &HashMap<String, Vec<u8>>,
+    day: (i32, u32, u32),
+) -> Result<render::html::HtmlReport> {
+    let mut context = context.clone();
+    context["target"] = "html".into();
+    let (source, line_map) = filled(study, template, &context)?;
+    render::html::compile(
+        template,
+        source,
+        &line_map,
+        &study.root,
+        memory.clone(),
+        day,
+    )
 }
 
 /// The supplement, typeset by the built-in template's supplement part: `supplement.pdf`
@@ -353,8 +375,7 @@ fn supplement(
     };
     let mut context = context.clone();
     context["part"] = "supplement".into();
-    let (source, map) = render::fill(&builtin, &context, study.house_style())?;
-    let source = supplement_refs(study, &builtin, source, &map)?;
+    let (source, map) = filled(study, &builtin, &context)?;
     let pdf = render::compile(
         &builtin,
         source,
@@ -366,11 +387,7 @@ fn supplement(
     )?;
     files.insert("supplement.pdf".into(), pdf.pdf);
     if a.formats.contains(&Format::Docx) {
-        context["target"] = "html".into();
-        let (source, map) = render::fill(&builtin, &context, study.house_style())?;
-        let source = supplement_refs(study, &builtin, source, &map)?;
-        let html =
-            render::html::compile(&builtin, source, &map, &study.root, memory.clone(), stamp.1)?;
+        let html = html_export(study, &builtin, &context, memory, stamp.1)?;
         let docx = render::docx::write(&html.document, &docx_info(study, drawn, id))?;
         files.insert("supplement.docx".into(), docx);
     }
@@ -383,18 +400,17 @@ fn supplement_names(study: &Study) -> Vec<(String, String)> {
     let Some(sup) = &study.spec.supplement else {
         return Vec::new();
     };
-    let (mut tables, mut figures) = (0, 0);
-    let mut out = Vec::new();
-    for item in &sup.contents {
-        if let Some(t) = &item.table {
-            tables += 1;
-            out.push((format!("etab:{t}"), sup.numbering.name(false, tables)));
-        } else if let Some(f) = &item.figure {
-            figures += 1;
-            out.push((format!("efig:{f}"), sup.numbering.name(true, figures)));
-        }
-    }
-    out
+    let keys = sup
+        .contents
+        .iter()
+        .map(|item| match (&item.table, &item.figure) {
+            (Some(t), _) => Some(format!("etab:{t}")),
+            (_, Some(f)) => Some(format!("efig:{f}")),
+            _ => None,
+        });
+    keys.zip(sup.names())
+        .filter_map(|(key, name)| Some((key?, name?)))
+        .collect()
 }
 
 /// Replaces `@etab:ID` and `@efig:ID` in filled typst source by the supplement's name

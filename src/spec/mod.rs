@@ -61,6 +61,13 @@ impl Study {
         }
     }
 
+    /// The spec's file name, as reports and bundles name it.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or("study.yaml".into(), |n| n.to_string_lossy().to_string())
+    }
+
     /// The formats the manuscript is written in (`report.formats`), `[pdf]` by default.
     pub fn formats(&self) -> Vec<Format> {
         self.spec

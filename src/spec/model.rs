@@ -65,6 +65,28 @@ impl SupplementNumbering {
     }
 }
 
+impl SupplementSpec {
+    /// Each entry's name in the supplement's series (`eTable 1`, `Figure S2`); `None` for
+    /// a section of text.
+    pub fn names(&self) -> Vec<Option<String>> {
+        let (mut tables, mut figures) = (0, 0);
+        self.contents
+            .iter()
+            .map(|item| {
+                if item.table.is_some() {
+                    tables += 1;
+                    Some(self.numbering.name(false, tables))
+                } else if item.figure.is_some() {
+                    figures += 1;
+                    Some(self.numbering.name(true, figures))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
 /// One entry of the supplement: a section of text, a table or a figure, by id.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

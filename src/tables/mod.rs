@@ -54,17 +54,25 @@ pub struct Table {
     pub notes: Vec<String>,
 }
 
+/// A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line end.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 impl Table {
     /// The table as CSV (RFC 4180), one header line and one line per row.
     pub fn csv(&self) -> String {
-        let quote = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(",")
         };
-        let line = |cells: &[String]| cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
         // A spanner's title leads each column it covers, so the CSV keeps what it says.
         let header: Vec<String> = (0..self.header.len())
             .map(|j| {

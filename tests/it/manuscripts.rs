@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::util::{Dir, repo, reprise, stderr, stdout};
 
-const DATA: &str = "id,arm,age,time,event\n1,A,50,10,1\n2,A,61,12,0\n3,B,70,5,1\n4,B,45,20,1\n5,A,66,7,0\n6,B,58,9,1\n7,A,52,3,1\n8,B,49,14,0\n";
+use crate::util::EIGHT_PATIENTS as DATA;
 
 fn study(report: &str) -> String {
     format!(
@@ -37,6 +37,16 @@ fn read(dir: &Dir, name: &str) -> Vec<u8> {
 
 fn manifest(dir: &Dir) -> serde_json::Value {
     serde_json::from_slice(&read(dir, "manifest.json")).unwrap()
+}
+
+/// One part of a zip (a Word file's `word/document.xml`) as text.
+fn part_of(zip: &[u8], name: &str) -> String {
+    let parts = reprise::archive::entries(zip).unwrap();
+    let (_, bytes) = parts
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"));
+    String::from_utf8(bytes).unwrap()
 }
 
 /// A run refused as bad input (exit 2), its message saying each of `says`.
@@ -145,14 +155,8 @@ fn the_word_file_has_heading_styles_real_tables_figures_and_page_numbers() {
     let dir = tiny("report: { formats: [docx, html] }\n");
     let out = dir.run(&["build"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let parts = reprise::archive::entries(&read(&dir, "report.docx")).unwrap();
-    let part = |name: &str| {
-        let (_, bytes) = parts
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("no {name}"));
-        String::from_utf8(bytes.clone()).unwrap()
-    };
+    let docx = read(&dir, "report.docx");
+    let part = |name: &str| part_of(&docx, name);
     let document = part("word/document.xml");
     assert!(document.contains(r#"<w:pStyle w:val="Heading1" />"#));
     assert!(document.contains(r#"<w:pStyle w:val="Title" />"#));
@@ -162,8 +166,9 @@ fn the_word_file_has_heading_styles_real_tables_figures_and_page_numbers() {
         html.matches("<table").count(),
         "every HTML table is a Word table"
     );
-    let pictures = parts
-        .iter()
+    let pictures = reprise::archive::entries(&docx)
+        .unwrap()
+        .into_iter()
         .filter(|(n, _)| n.starts_with("word/media/"))
         .count();
     assert_eq!(
@@ -567,31 +572,13 @@ fn a_supplement_in_s_style_numbers_table_s1_and_goes_to_word_too() {
     let dir = with_supplement("S");
     let out = dir.run(&["build", "--format", "pdf,docx"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let parts = reprise::archive::entries(&read(&dir, "supplement.docx")).unwrap();
-    let document = String::from_utf8(
-        parts
-            .iter()
-            .find(|(n, _)| n == "word/document.xml")
-            .unwrap()
-            .1
-            .clone(),
-    )
-    .unwrap();
+    let document = part_of(&read(&dir, "supplement.docx"), "word/document.xml");
     assert!(
         document.contains("Table S1"),
         "the Word supplement numbers Table S1"
     );
     assert!(document.contains("<w:tbl>"));
-    let report = reprise::archive::entries(&read(&dir, "report.docx")).unwrap();
-    let main = String::from_utf8(
-        report
-            .iter()
-            .find(|(n, _)| n == "word/document.xml")
-            .unwrap()
-            .1
-            .clone(),
-    )
-    .unwrap();
+    let main = part_of(&read(&dir, "report.docx"), "word/document.xml");
     assert!(
         main.contains("Baseline characteristics are in Table S1"),
         "the reference resolves in Word"

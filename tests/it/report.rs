@@ -9,7 +9,7 @@ use reprise::pipeline;
 
 use crate::util::{Dir, repo, reprise, stderr, stdout};
 
-const DATA: &str = "id,arm,age,time,event\n1,A,50,10,1\n2,A,61,12,0\n3,B,70,5,1\n4,B,45,20,1\n5,A,66,7,0\n6,B,58,9,1\n7,A,52,3,1\n8,B,49,14,0\n";
+use crate::util::EIGHT_PATIENTS as DATA;
 
 fn study(extra: &str) -> String {
     format!(
