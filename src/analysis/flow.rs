@@ -183,6 +183,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .iter()
             .map(|g| (relabel(&g.label, spec.labels.as_ref()), g.n as u64))
             .collect(),
+        width: spec.canvas.unwrap_or(crate::figures::flow::WIDTH),
     };
     (
         crate::figures::flow::svg(&flow),

@@ -290,6 +290,7 @@ pub fn figure(spec: &FigureSpec, cx: &Present) -> (String, String) {
             .unwrap_or_else(|| format!("Hazard ratio, {} vs {}", arm(&r.arms[1]), arm(&r.arms[0]))),
         level: format::level(r.conf_level),
         style: cx.style,
+        width: spec.canvas,
     };
     let caption = format!(
         "{} by subgroup: hazard ratios of {} with {} confidence intervals, and the p-value of each subgroup's interaction.",

@@ -4,10 +4,10 @@
 //! no less than 8 pt at that width.
 //!
 //! A figure's text keeps its size in pixels whatever the canvas, so a figure printed
-//! narrower is drawn on a narrower canvas: the Kaplan-Meier, cumulative-incidence and
-//! forest plots lay themselves out on the canvas they are given. Where a figure cannot
-//! shrink to keep 8 pt (its columns of numbers need their room), the build says so and
-//! what width would do.
+//! narrower is drawn on a narrower canvas: every kind lays itself out on the canvas it is
+//! given, its panels narrowing and its labels wrapping. Where a figure cannot shrink to
+//! keep 8 pt (its columns of numbers need their room), the build says so and what width
+//! would do.
 
 use std::io::Cursor;
 
@@ -15,7 +15,6 @@ use tiff::encoder::{Compression, Rational, TiffEncoder, colortype};
 use tiff::tags::ResolutionUnit;
 
 use super::{Figure, FigureSpec};
-use crate::spec::FigureKind;
 
 /// The smallest text journals accept at the final size.
 pub const MIN_PT: f64 = 8.0;
@@ -54,16 +53,15 @@ pub fn printed_pt(px: f64, canvas: f64, width_mm: f64) -> f64 {
     px * width_mm / canvas * PT_PER_MM
 }
 
-/// Whether a kind lays itself out on the canvas it is given.
-fn fits_canvas(kind: FigureKind) -> bool {
-    matches!(
-        kind,
-        FigureKind::Km | FigureKind::Cuminc | FigureKind::Forest
-    )
+/// The canvas, in pixels, on which text of `px` pixels prints at 8 pt at `width_mm`.
+fn canvas_for(px: f64, width_mm: f64) -> f64 {
+    (px * width_mm * PT_PER_MM / MIN_PT).floor()
 }
 
 /// The SVG for the figure files: the page's own when its text is large enough at
-/// `width_mm`, else the figure redrawn on the canvas that gives 8 pt.
+/// `width_mm`, else the figure redrawn on the canvas that gives 8 pt. A figure redrawn
+/// narrower may set its secondary texts at full size, so a second fit follows its
+/// smallest text once more.
 pub fn print_svg(
     figure: &Figure,
     spec: &FigureSpec,
@@ -74,13 +72,15 @@ pub fn print_svg(
     if !smallest.is_finite() || printed_pt(smallest, canvas, width_mm) >= MIN_PT - 1e-9 {
         return figure.svg.clone();
     }
-    if !fits_canvas(spec.kind) {
-        return figure.svg.clone();
-    }
-    let wanted = (smallest * width_mm * PT_PER_MM / MIN_PT).floor();
     let mut narrow = spec.clone();
-    narrow.canvas = Some(wanted);
-    redraw(&narrow)
+    narrow.canvas = Some(canvas_for(smallest, width_mm));
+    let first = redraw(&narrow);
+    let (_, fitted) = measure(&first);
+    if fitted > smallest {
+        narrow.canvas = Some(canvas_for(fitted, width_mm));
+        return redraw(&narrow);
+    }
+    first
 }
 
 /// The PDF and TIFF of a figure whose print SVG is `svg`.

@@ -30,6 +30,9 @@ pub struct SubgroupPlot {
     pub xlab: String,
     pub level: String,
     pub style: Style,
+    /// The canvas width to fit, for a figure file printed narrower than the page; `None`
+    /// draws the page's roomy columns.
+    pub width: Option<f64>,
 }
 
 const ROW: f64 = 22.0;
@@ -38,6 +41,25 @@ const COUNT: f64 = 104.0;
 const HR: f64 = 136.0;
 const P: f64 = 92.0;
 const PANEL: f64 = 230.0;
+const MIN_PANEL: f64 = 140.0;
+// The width of a character of text as a share of the font size, for the figures and
+// the bold headings, estimated on the wide side so a column sized by it never clips.
+const DIGIT: f64 = 0.52;
+const BOLD: f64 = 0.6;
+
+/// The space a column takes at the plot's text size: its longest text, plain or bold.
+fn column<'a>(
+    plain: impl Iterator<Item = &'a str>,
+    bold: impl Iterator<Item = &'a str>,
+    pad: f64,
+) -> f64 {
+    let widest = |texts: &mut dyn Iterator<Item = &'a str>, share: f64| {
+        texts
+            .map(|t| t.chars().count() as f64 * TEXT * share)
+            .fold(0.0, f64::max)
+    };
+    widest(&mut { plain }, DIGIT).max(widest(&mut { bold }, BOLD)) + pad
+}
 
 struct Frame {
     label: f64,
@@ -47,9 +69,18 @@ struct Frame {
     lo: f64,
     hi: f64,
     ticks: Vec<f64>,
+    count_w: f64,
+    hr_w: f64,
+    p_w: f64,
+    panel: f64,
+    /// Fitted to a canvas narrower than the page's.
+    fitted: bool,
 }
 
 impl Frame {
+    /// On the page the columns have fixed widths; fitted to a canvas, each column takes
+    /// what its longest text needs and the panel what is left, never under [`MIN_PANEL`]
+    /// (the canvas then widens, and the figure file's check says what width would do).
     fn new(plot: &SubgroupPlot) -> Frame {
         let label = plot
             .rows
@@ -59,7 +90,48 @@ impl Frame {
             })
             .fold(90.0, f64::max)
             + 16.0;
-        let panel_left = label + COUNT * plot.arms.len() as f64 + 8.0;
+        let (count_w, hr_w, p_w) = match plot.width {
+            None => (COUNT, HR, P),
+            Some(_) => {
+                let ratios: Vec<String> = plot
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.estimate)
+                    .map(|e| {
+                        plot.style
+                            .ratio_ci(Some(e.hr), Some(e.lower), Some(e.upper))
+                    })
+                    .collect();
+                let hr_head = format!("HR ({} CI)", plot.level);
+                (
+                    column(
+                        plot.rows
+                            .iter()
+                            .flat_map(|r| &r.counts)
+                            .map(String::as_str)
+                            .chain(["events/n"]),
+                        plot.arms.iter().map(String::as_str),
+                        16.0,
+                    ),
+                    column(
+                        ratios.iter().map(String::as_str),
+                        [hr_head.as_str()].into_iter(),
+                        12.0,
+                    ),
+                    column(
+                        plot.rows.iter().filter_map(|r| r.p.as_deref()),
+                        ["interaction"].into_iter(),
+                        8.0,
+                    ),
+                )
+            }
+        };
+        let panel_left = label + count_w * plot.arms.len() as f64 + 8.0;
+        let fixed = panel_left + 12.0 + hr_w + p_w + 8.0;
+        let panel = match plot.width {
+            None => PANEL,
+            Some(w) => (w - fixed).clamp(MIN_PANEL, PANEL),
+        };
         let finite: Vec<f64> = plot
             .rows
             .iter()
@@ -74,29 +146,42 @@ impl Frame {
         Frame {
             label,
             panel_left,
-            width: panel_left + PANEL + 12.0 + HR + P + 8.0,
+            width: fixed + panel,
             top: 48.0,
             lo,
             hi,
             ticks,
+            count_w,
+            hr_w,
+            p_w,
+            panel,
+            fitted: plot.width.is_some(),
         }
     }
 
     fn x(&self, v: f64) -> f64 {
         self.panel_left
-            + (v.max(1e-300).ln().clamp(self.lo, self.hi) - self.lo) / (self.hi - self.lo) * PANEL
+            + (v.max(1e-300).ln().clamp(self.lo, self.hi) - self.lo) / (self.hi - self.lo)
+                * self.panel
+    }
+
+    /// The size of a secondary text (the counts' unit, which side is better): `by` pixels
+    /// under the text size on the page, the text size itself on a narrowed canvas, where
+    /// every pixel is dearer.
+    fn smaller(&self, by: f64) -> f64 {
+        if self.fitted { TEXT } else { TEXT - by }
     }
 
     fn count(&self, a: usize) -> f64 {
-        self.label + COUNT * (a as f64 + 1.0) - 12.0
+        self.label + self.count_w * (a as f64 + 1.0) - 12.0
     }
 
     fn hr(&self) -> f64 {
-        self.panel_left + PANEL + 12.0
+        self.panel_left + self.panel + 12.0
     }
 
     fn p(&self) -> f64 {
-        self.hr() + HR + P - 8.0
+        self.hr() + self.hr_w + self.p_w - 8.0
     }
 
     fn y(&self, i: usize) -> f64 {
@@ -141,7 +226,7 @@ fn header(c: &Canvas, plot: &SubgroupPlot, f: &Frame) {
             c,
             "events/n",
             (f.count(a), y + 16.0),
-            TEXT - 1.5,
+            f.smaller(1.5),
             GREY,
             HPos::Right,
             VPos::Center,
@@ -235,7 +320,7 @@ fn draw_row(c: &Canvas, f: &Frame, cy: f64, row: &Row, style: &Style) {
 fn axis(c: &Canvas, plot: &SubgroupPlot, f: &Frame, bottom: f64) {
     draw::line(
         c,
-        &[(f.panel_left, bottom), (f.panel_left + PANEL, bottom)],
+        &[(f.panel_left, bottom), (f.panel_left + f.panel, bottom)],
         BLACK,
         1,
     );
@@ -251,7 +336,7 @@ fn axis(c: &Canvas, plot: &SubgroupPlot, f: &Frame, bottom: f64) {
             c,
             &format!("← {other} better"),
             (f.x(1.0) - 6.0, y),
-            TEXT - 1.0,
+            f.smaller(1.0),
             BLACK,
             HPos::Right,
             VPos::Center,
@@ -260,7 +345,7 @@ fn axis(c: &Canvas, plot: &SubgroupPlot, f: &Frame, bottom: f64) {
             c,
             &format!("{reference} better →"),
             (f.x(1.0) + 6.0, y),
-            TEXT - 1.0,
+            f.smaller(1.0),
             BLACK,
             HPos::Left,
             VPos::Center,
@@ -269,7 +354,7 @@ fn axis(c: &Canvas, plot: &SubgroupPlot, f: &Frame, bottom: f64) {
     draw::text(
         c,
         &plot.xlab,
-        (f.panel_left + PANEL / 2.0, y + 16.0),
+        (f.panel_left + f.panel / 2.0, y + 16.0),
         TEXT,
         BLACK,
         HPos::Center,

@@ -382,6 +382,40 @@ fn every_figure_has_journal_files_at_the_studys_width_and_resolution() {
 }
 
 #[test]
+fn one_column_wide_the_flow_diagram_narrows_and_a_subgroup_forest_asks_for_two() {
+    let spec = std::fs::read_to_string(repo().join("examples/colon/study.yaml")).unwrap();
+    let spec = spec.replacen("\nfigures:\n", "\nfigures:\n  width_mm: 85\n", 1);
+    let data = std::fs::read_to_string(repo().join("examples/colon/data/colon.csv")).unwrap();
+    let dir = Dir::new(&[("study.yaml", &spec)]);
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/colon.csv"), data).unwrap();
+    let out = dir.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    // The flow diagram's boxes narrow and their labels wrap: 13 px text on a 390 px canvas
+    // printed 85 mm wide is 8 pt.
+    assert!(!warnings.contains("figure `fig_flow`"), "{warnings}");
+    let flow =
+        std::fs::read_to_string(dir.path().join("reports/1.0.0/figures/fig_flow.svg")).unwrap();
+    assert!(
+        flow.starts_with("<svg width=\"760\""),
+        "the page keeps its drawing"
+    );
+    let pdf = dir.path().join("reports/1.0.0/figures/fig_flow.pdf");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    // Its labels, counts per arm, ratios and p-values beside a panel cannot print at 8 pt
+    // in one column, and the build says which width would do: two columns (176 mm) is.
+    let needed = warnings
+        .split("figure `fig_sub`: at 85 mm")
+        .nth(1)
+        .and_then(|w| w.split("`figures.width_mm: ").nth(1))
+        .and_then(|w| w.split('`').next())
+        .unwrap_or_else(|| panic!("no width asked for fig_sub in: {warnings}"));
+    let needed: f64 = needed.parse().unwrap();
+    assert!((150.0..=176.0).contains(&needed), "{needed}");
+}
+
+#[test]
 fn a_figure_resolution_out_of_range_is_refused_at_its_line() {
     let dir = tiny("figures:\n  dpi: 30\n");
     let out = dir.run(&["check"]);

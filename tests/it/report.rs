@@ -62,6 +62,12 @@ fn two_builds_give_byte_identical_files() {
             &repo(),
         );
         assert!(out.status.success(), "{}", stderr(&out));
+        // At the default two columns every figure's text prints at 8 pt or more.
+        assert!(
+            !stderr(&out).contains("warning: figure"),
+            "{}",
+            stderr(&out)
+        );
     }
     let (ha, hb) = (hashes(a.path()), hashes(b.path()));
     assert!(ha.len() >= 15, "{ha:?}");
