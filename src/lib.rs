@@ -26,6 +26,7 @@ pub mod data;
 pub mod error;
 pub mod figures;
 pub mod hash;
+pub mod init;
 pub mod methods;
 pub mod present;
 pub mod progress;

@@ -98,6 +98,61 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Write a study folder that builds at once, from a data file (or a skeleton without).
+    #[command(
+        after_help = "Examples:\n  reprise init data/lung.csv            # -> lung/study.yaml, lung/data/lung.csv\n  reprise init cohort.parquet --out my-study\n  reprise init --out new-study          # a commented skeleton\n\nDeclares every column (type, range or levels, a label), proposes time and event pairs as\nendpoints, and starts the analyses: a Table 1, Kaplan-Meier and log-rank by the first\ngrouping-like column, a Cox model. Guesses are marked in comments. Never overwrites a file."
+    )]
+    Init {
+        /// The data file, CSV or Parquet.
+        data: Option<PathBuf>,
+        /// The study folder to write, instead of one named after the data file.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Rebuild the report on every change to the study, its data, its template or any
+    /// file the template reads.
+    #[command(
+        after_help = "Example:\n  reprise watch examples/colon/study.yaml\n\nBuilds once, then again after each save (changes within a fifth of a second count as\none), printing what changed and how long the build took. A build that fails prints its\nerror and leaves the last good report in place. Each build replaces the report of the\nstudy's version, as `build --force` does. Stop it with Ctrl-C."
+    )]
+    Watch {
+        /// The study file.
+        #[arg(default_value = "study.yaml")]
+        study: PathBuf,
+        /// Output folder, instead of reports/<version>/ beside the study file.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Show what changed between two reports: inputs, numbers and claims.
+    #[command(
+        after_help = "Example (what a data correction did to a paper):\n  reprise diff reports/1.0.0 reports/1.1.0\n  reprise diff old-bundle.zip new-bundle.zip --json\n\nExits 1 when anything changed, 0 when the two reports agree."
+    )]
+    Diff {
+        /// The earlier report: a report folder or a bundle.
+        old: PathBuf,
+        /// The later report: a report folder or a bundle.
+        new: PathBuf,
+        /// Print the differences as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a completion script for a shell: bash, zsh, fish, powershell (or elvish).
+    #[command(
+        after_help = "Examples:\n  reprise completions bash > ~/.local/share/bash-completion/completions/reprise\n  reprise completions zsh > ~/.zfunc/_reprise\n  reprise completions fish > ~/.config/fish/completions/reprise.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the JSON Schema of study.yaml, for editors that complete and check it.
+    #[command(
+        after_help = "Example (VS Code with the YAML extension, or any editor using yaml-language-server):\n  reprise schema > study.schema.json\n  # and as the study's first line:\n  # yaml-language-server: $schema=study.schema.json"
+    )]
+    Schema,
+    /// Print the manual page (roff), every command and option in it.
+    #[command(
+        after_help = "Example:\n  reprise man > ~/.local/share/man/man1/reprise.1 && man reprise"
+    )]
+    Man,
     /// Validate the spec and data, run the analyses and test every claim; writes nothing.
     #[command(
         after_help = "Example:\n  reprise check study.yaml --json > claims.json\n\nExits 1 when a claim (other than one marked `must: false`) is outside its tolerance."
@@ -146,6 +201,23 @@ fn main() -> ExitCode {
         Command::Bundle { study, out, force } => bundle(study, out, force),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
         Command::Audit { study, json } => audit(study, json),
+        Command::Diff { old, new, json } => diff(old, new, json),
+        Command::Init { data, out } => init(data, out),
+        Command::Watch { study, out } => watch(study, out),
+        Command::Completions { shell } => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "reprise", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => man(),
+        Command::Schema => {
+            let schema = reprise::spec::schema::schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("serialises")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,
@@ -154,6 +226,30 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// The manual page: the command, then each subcommand under a heading of its own with
+/// its synopsis, description and options as subsections.
+fn man() -> Result<ExitCode, Error> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    let write = |e: std::io::Error| Error::input(format!("cannot write the manual page: {e}"));
+    clap_mangen::Man::new(cli.clone())
+        .render(&mut page)
+        .map_err(write)?;
+    for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("reprise {}", sub.get_name());
+        let man = clap_mangen::Man::new(sub.clone().display_name(&name).bin_name(&name));
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part).map_err(write)?;
+        man.render_description_section(&mut part).map_err(write)?;
+        man.render_options_section(&mut part).map_err(write)?;
+        let part = String::from_utf8_lossy(&part).replace(".SH ", ".SS ");
+        page.extend_from_slice(format!(".SH \"{}\"\n{part}", name.to_uppercase()).as_bytes());
+    }
+    use std::io::Write;
+    std::io::stdout().write_all(&page).map_err(write)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn warn(warnings: &[reprise::results::Warning]) {
@@ -201,9 +297,7 @@ fn check(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
     let a = pipeline::analyse(&study)?;
     warn(&a.warnings);
     if json {
-        let within = a.claims.iter().filter(|c| c.within).count();
-        let out =
-            serde_json::json!({ "claims": a.claims, "total": a.claims.len(), "within": within });
+        let out = pipeline::claims_json(&a.claims);
         println!(
             "{}",
             serde_json::to_string_pretty(&out).expect("serialises")
@@ -263,6 +357,253 @@ fn verify(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
         println!("  {}: {}", d.file, d.message);
     }
     Ok(ExitCode::from(1))
+}
+
+/// How long the files must be quiet before a rebuild: an editor's save is often several
+/// writes and a rename.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn watch(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
+    use notify::Watcher;
+    use std::collections::BTreeSet;
+    let study = std::path::absolute(&study)
+        .map_err(|e| Error::input(format!("{}: {e}", display_path(&study))))?;
+    // One build: what it reads (the spec always), and a line saying how it went.
+    // A failed build keeps watching what the last good one read.
+    let build_once = |why: &str, before: &BTreeSet<PathBuf>| -> BTreeSet<PathBuf> {
+        let started = std::time::Instant::now();
+        let mut read = BTreeSet::from([study.clone()]);
+        match pipeline::build(&study, out.as_deref(), true, None) {
+            Ok(built) => {
+                warn(&built.analysed.warnings);
+                for w in &built.report.warnings {
+                    eprintln!("warning: {w}");
+                }
+                let a = &built.analysed;
+                let within = a.claims.iter().filter(|c| c.within).count();
+                let claims = if a.claims.is_empty() {
+                    String::new()
+                } else {
+                    format!(", claims {within} of {} within tolerance", a.claims.len())
+                };
+                println!(
+                    "{why}built {} in {:.2} s (build {}, {} pages{claims})",
+                    display_path(&built.out_dir),
+                    started.elapsed().as_secs_f64(),
+                    &built.report.build_id[..12],
+                    built.report.pages,
+                );
+                read.extend(
+                    a.results
+                        .reprise
+                        .inputs
+                        .keys()
+                        .map(|name| a.study.resolve(name)),
+                );
+            }
+            Err(e) => {
+                println!("{why}error: {e}");
+                println!("  the last good report stays; waiting for the next change");
+                read.extend(before.iter().cloned());
+            }
+        }
+        read
+    };
+    let mut watched = build_once("", &BTreeSet::new());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx)
+        .map_err(|e| Error::input(format!("cannot watch files: {e}")))?;
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut told = 0;
+    loop {
+        // Editors save by writing a new file and renaming it over the old one, which a
+        // watch on the file itself would lose: the folders are watched, and their events
+        // kept for the files the last build read.
+        let wanted: BTreeSet<PathBuf> = watched
+            .iter()
+            .filter_map(|p| p.parent().map(std::path::Path::to_path_buf))
+            .collect();
+        for dir in wanted.difference(&dirs) {
+            watcher
+                .watch(dir, notify::RecursiveMode::NonRecursive)
+                .map_err(|e| Error::input(format!("cannot watch {}: {e}", display_path(dir))))?;
+        }
+        dirs.extend(wanted);
+        if watched.len() != told {
+            told = watched.len();
+            println!("watching {told} files; Ctrl-C stops");
+        }
+        let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
+        let relevant = |event: notify::Result<notify::Event>, changed: &mut BTreeSet<PathBuf>| {
+            if let Ok(event) = event
+                && !event.kind.is_access()
+            {
+                changed.extend(event.paths.into_iter().filter(|p| watched.contains(p)));
+            }
+        };
+        while changed.is_empty() {
+            let Ok(event) = rx.recv() else {
+                return Ok(ExitCode::SUCCESS);
+            };
+            relevant(event, &mut changed);
+        }
+        while let Ok(event) = rx.recv_timeout(SETTLE) {
+            relevant(event, &mut changed);
+        }
+        let root = study.parent().unwrap_or(std::path::Path::new("/"));
+        let names: Vec<String> = changed
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+            .collect();
+        watched = build_once(&format!("changed: {}; ", names.join(", ")), &watched);
+    }
+}
+
+fn init(data: Option<PathBuf>, out: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let made = reprise::init::init(data.as_deref(), out.as_deref(), reprise::init::today())?;
+    for f in &made.files {
+        println!("wrote {}", display_path(f));
+    }
+    for g in &made.guesses {
+        println!("  guess: {g}");
+    }
+    let study = display_path(&made.dir.join("study.yaml"));
+    if data.is_some() {
+        println!(
+            "next: reprise build {study}   (then edit it; `reprise watch {study}` rebuilds on save)"
+        );
+    } else {
+        println!(
+            "next: put the data at data/cohort.csv beside {study}, name its columns, then reprise build {study}"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A JSON value as a table prints it: a whole number without its ".0".
+fn number(v: &serde_json::Value) -> String {
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        _ => v.to_string(),
+    }
+}
+
+/// How many changed values the table prints; `--json` has them all.
+const DIFF_ROWS: usize = 60;
+
+fn diff(old: PathBuf, new: PathBuf, json: bool) -> Result<ExitCode, Error> {
+    let d = pipeline::diff::diff(&old, &new)?;
+    let code = if d.changed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d).expect("serialises"));
+        return Ok(code);
+    }
+    let short = |s: &str| s.chars().take(12).collect::<String>();
+    if !d.changed() {
+        println!(
+            "no change: {} and {} have the same inputs, values and claims (build {})",
+            d.old,
+            d.new,
+            short(&d.new_build)
+        );
+        return Ok(code);
+    }
+    println!(
+        "{} (build {}) → {} (build {})",
+        d.old,
+        short(&d.old_build),
+        d.new,
+        short(&d.new_build)
+    );
+    if let Some((a, b)) = &d.reprise {
+        println!("reprise {a} → {b}");
+    }
+    let shown = |v: &Option<serde_json::Value>| match v {
+        None => "(absent)".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => number(v),
+    };
+    if !d.inputs.is_empty() {
+        println!("\ninputs: {} changed", d.inputs.len());
+        let width = d.inputs.iter().map(|i| i.name.len()).max().unwrap_or(0);
+        for i in &d.inputs {
+            let what = match (&i.old, &i.new) {
+                (None, _) => "added".to_string(),
+                (_, None) => "removed".to_string(),
+                (Some(a), Some(b)) => format!("changed ({} → {})", short(a), short(b)),
+            };
+            println!("  {:width$}  {what}", i.name);
+        }
+    }
+    if !d.values.is_empty() {
+        println!(
+            "\nresults.json: {} of {} values changed",
+            d.values.len(),
+            d.values_compared
+        );
+        let rows = &d.values[..d.values.len().min(DIFF_ROWS)];
+        let width = rows.iter().map(|v| v.path.len()).max().unwrap_or(0).max(4);
+        let cell = |v: &Option<serde_json::Value>| shown(v).chars().take(24).collect::<String>();
+        println!(
+            "  {:width$}  {:>24}  {:>24}  difference",
+            "path", "old", "new"
+        );
+        for v in rows {
+            let difference = v.difference.map(|x| format!("{x:+.6}")).unwrap_or_default();
+            println!(
+                "  {:width$}  {:>24}  {:>24}  {difference}",
+                v.path,
+                cell(&v.old),
+                cell(&v.new)
+            );
+        }
+        if d.values.len() > rows.len() {
+            println!(
+                "  … and {} more (`--json` lists every one)",
+                d.values.len() - rows.len()
+            );
+        }
+    }
+    if !d.claims.is_empty() {
+        println!("\nclaims: {} changed", d.claims.len());
+        let width = d.claims.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        let state = |c: &Option<pipeline::diff::ClaimState>| match c {
+            None => "(absent)".to_string(),
+            Some(c) => format!(
+                "{} {}",
+                number(&c.reproduced),
+                if c.within == serde_json::Value::Bool(true) {
+                    "ok"
+                } else {
+                    "FAIL"
+                }
+            ),
+        };
+        for c in &d.claims {
+            let reported = c
+                .new
+                .as_ref()
+                .or(c.old.as_ref())
+                .map(|s| number(&s.reported))
+                .unwrap_or_default();
+            println!(
+                "  {:width$}  reported {reported}: {} → {}",
+                c.id,
+                state(&c.old),
+                state(&c.new)
+            );
+        }
+    }
+    if d.claims_unknown {
+        println!(
+            "\n(one report has no claims.json, written by reprise 0.8 and later: its claims are not compared)"
+        );
+    }
+    Ok(code)
 }
 
 fn synth(spec: PathBuf, output: Option<PathBuf>, seed: Option<u64>) -> Result<ExitCode, Error> {

@@ -14,15 +14,26 @@ use crate::spec::{FigureKind, FigureSpec};
 use crate::stats::{self, StatsError};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint, by its id under `endpoints` (required): one with competing risks
+    /// (`event_codes.causes`).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The column whose groups get curves of their own, compared by Gray's test; absent,
+    /// one curve per cause of every patient.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     by: Option<String>,
+    /// Times to report each cause's cumulative incidence at (`at` in results.json, the
+    /// incidence table), in the endpoint's unit: increasing, ≥ 0; default none.
     times: Option<Vec<f64>>,
+    /// Confidence level of the incidences' intervals, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }

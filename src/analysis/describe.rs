@@ -16,20 +16,31 @@ use crate::spec::{MissingRow, Statistic};
 use crate::stats::{StatsError, describe, tests};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The columns summarised, in the order printed (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     variables: Option<Vec<String>>,
+    /// The column whose groups get a column each, compared by tests; absent, only the
+    /// Overall column. Rows missing it are left out.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     by: Option<String>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
     /// One statistic for every continuous variable, or one per variable.
     #[serde(default)]
     statistic: Option<PerVariable<Statistic>>,
+    /// Decimals of continuous statistics: one number for all, or one per variable;
+    /// default `report.describe.digits`, else gtsummary's guess from the values.
     #[serde(default)]
     digits: Option<PerVariable<usize>>,
+    /// Whether an "Unknown" row counts missing values: `ifany`, `no` or `always`;
+    /// default `report.describe.missing`, else `ifany`.
     #[serde(default)]
     missing: Option<MissingRow>,
     /// An Overall column beside the groups (default: yes).
@@ -39,10 +50,13 @@ pub struct Params {
 
 /// A setting for every variable (`statistic: mean_sd`) or per variable (`statistic: { age:
 /// mean_sd, nodes: median_iqr }`), as gtsummary's `statistic = list(...)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PerVariable<T> {
+    /// One value for every variable.
     All(T),
+    /// A value per variable, by column name; a variable not named takes the
+    /// default.
     Each(IndexMap<String, T>),
 }
 

@@ -17,17 +17,32 @@ use crate::tables::regression::{
     self, Printed, UNIVARIABLE_NOTE, chisq, concordance, layout, merged, model_name, reference_note,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint, by its id under `endpoints` (required): one with competing risks
+    /// (`event_codes.causes`).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The cause whose cumulative incidence is modelled (required), one of the
+    /// endpoint's causes; the others are competing events.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
+    /// The columns in the model (at least one): a number or boolean is one term, a
+    /// category one term per level against its `ref`.
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     covariates: Option<Vec<String>>,
+    /// Confidence level of the subdistribution hazard ratios' intervals, between 0 and 1
+    /// (default 0.95).
     conf_level: Option<f64>,
+    /// Also fit each covariate alone, on the patients with it recorded, and print those
+    /// models beside the multivariable one (default: no).
     univariable: Option<bool>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }

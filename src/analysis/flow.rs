@@ -11,12 +11,18 @@ use crate::present::{Present, relabel};
 use crate::spec::{FigureKind, FigureSpec, FlowStep, OwnedSeg};
 use crate::stats::StatsError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The boxes in order (required): each keeps the patients who pass its `filter`
+    /// and every filter before it.
     steps: Option<Vec<FlowStep>>,
+    /// A column that splits the last step's patients into groups, one box each.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     by: Option<String>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }

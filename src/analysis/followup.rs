@@ -10,17 +10,30 @@ use crate::methods::{Paragraph, Sentence};
 use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint whose follow-up is summarised, by its id under `endpoints`
+    /// (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// Confidence level of the median follow-up's interval, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// Keep the patients still under follow-up after this time (time > landmark) and measure
+    /// time from it, in the endpoint's unit.
     landmark: Option<f64>,
+    /// On a competing-risks endpoint (required there): the cause counted as the event, the
+    /// others censored (cause-specific).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
+    /// Administrative censoring: times beyond it are censored at it, in the endpoint's unit,
+    /// before any landmark (with the endpoint's own `censor_at`, the earlier applies).
     censor_at: Option<f64>,
 }
 

@@ -14,24 +14,44 @@ use crate::spec::{ConfType, FigureKind, FigureSpec};
 use crate::stats::{self, Estimate, StatsError};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint analysed, by its id under `endpoints` (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The column whose groups get a curve each; absent, one curve of every patient
+    /// (`all`).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     by: Option<String>,
+    /// Times to report survival at (`at` in results.json, the survival table), in the
+    /// endpoint's unit: increasing, ≥ 0; default none.
     times: Option<Vec<f64>>,
+    /// The scale of the confidence intervals: `log` (default), `log-log` or `plain`,
+    /// as survfit's `conf.type`.
     conf_type: Option<ConfType>,
+    /// Confidence level of the survival and median intervals, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
     /// Case weights (R's `survfit(..., weights = w)`).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     weights: Option<String>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// Keep the patients still under follow-up after this time (time > landmark) and measure
+    /// time from it, in the endpoint's unit.
     landmark: Option<f64>,
+    /// On a competing-risks endpoint (required there): the cause counted as the event, the
+    /// others censored (cause-specific).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
+    /// Administrative censoring: times beyond it are censored at it, in the endpoint's unit,
+    /// before any landmark (with the endpoint's own `censor_at`, the earlier applies).
     censor_at: Option<f64>,
 }
 

@@ -19,7 +19,7 @@ use crate::tables::regression::{
 };
 
 /// Which interval `lower` and `upper` are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConfInt {
     /// Profile likelihood, as `confint(fit)`.
@@ -37,16 +37,28 @@ impl ConfInt {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The 0/1 or true/false column modelled (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     outcome: Option<String>,
+    /// The columns in the model (at least one): a number or boolean is one term, a
+    /// category one term per level against its `ref`.
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     covariates: Option<Vec<String>>,
+    /// The odds ratios' intervals: `profile` likelihood (default, R's `confint`) or
+    /// `wald`.
     conf_int: Option<ConfInt>,
+    /// Confidence level of the odds ratios' intervals, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
+    /// Also fit each covariate alone, on the patients with it recorded, and print those
+    /// models beside the multivariable one (default: no).
     univariable: Option<bool>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
 }

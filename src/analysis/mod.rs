@@ -126,7 +126,7 @@ pub trait Kind: Analysis + Sized + 'static {
     /// patient's own values.
     const ON_COUNTS: bool = false;
     /// Its keys in `study.yaml`, besides `kind` and `title`.
-    type Params: DeserializeOwned;
+    type Params: DeserializeOwned + schemars::JsonSchema;
 
     /// Checks the parameters against the spec and fills in defaults.
     fn plan(params: Self::Params, cx: &ParseCx) -> Result<Self>;
@@ -153,6 +153,8 @@ pub struct Entry {
     plan: fn(&ParseCx) -> Result<Arc<dyn Analysis>>,
     methods: fn(&[&dyn Analysis], &Present) -> Vec<Sentence>,
     study_tables: fn(&[&Planned], &Present) -> Vec<Table>,
+    /// The JSON Schema of its keys (without `kind` and `title`), for `reprise schema`.
+    pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
 
 impl Entry {
@@ -185,7 +187,12 @@ const fn entry<K: Kind>() -> Entry {
         plan: plan_as::<K>,
         methods: methods_of::<K>,
         study_tables: K::study_tables,
+        schema: schema_of::<K>,
     }
+}
+
+fn schema_of<K: Kind>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<K::Params>()
 }
 
 fn keys_of<K: Kind>() -> Vec<&'static str> {

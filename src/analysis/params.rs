@@ -382,7 +382,7 @@ impl<'de> Deserializer<'de> for Fields<'_> {
 mod tests {
     use super::*;
 
-    #[derive(serde::Deserialize)]
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
     #[allow(dead_code)]
     struct Example {
         endpoint: String,

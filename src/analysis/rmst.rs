@@ -13,21 +13,37 @@ use crate::present::{Present, format};
 use crate::stats::{self, StatsError};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint analysed, by its id under `endpoints` (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The column whose groups get a restricted mean each, every later group contrasted
+    /// with the first; absent, one mean of every patient.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     by: Option<String>,
     /// The horizon: the area under the curve from 0 to `tau`, in the endpoint's unit.
     tau: Option<f64>,
+    /// Confidence level of the means' and the contrasts' intervals, between 0 and 1
+    /// (default 0.95).
     conf_level: Option<f64>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// Keep the patients still under follow-up after this time (time > landmark) and measure
+    /// time from it, in the endpoint's unit.
     landmark: Option<f64>,
+    /// On a competing-risks endpoint (required there): the cause counted as the event, the
+    /// others censored (cause-specific).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
+    /// Administrative censoring: times beyond it are censored at it, in the endpoint's unit,
+    /// before any landmark (with the endpoint's own `censor_at`, the earlier applies).
     censor_at: Option<f64>,
 }
 

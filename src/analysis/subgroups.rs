@@ -19,22 +19,36 @@ use crate::spec::{FigureKind, FigureSpec, Ties};
 use crate::stats::{self, Design, StatsError};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint of the Cox models, by its id under `endpoints` (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The two-valued column (the arm) whose hazard ratio is compared across subgroups
+    /// (required); its reference is a category's `ref`, else its first value.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     term: Option<String>,
+    /// The columns whose levels form the subgroups (required), each with its
+    /// interaction test.
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     subgroups: Option<Vec<String>>,
+    /// Columns every model adjusts for besides `term` (default none).
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     covariates: Option<Vec<String>>,
+    /// Confidence level of the hazard ratios' intervals, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
     /// On a competing-risks endpoint: the cause (cause-specific Cox models).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
 }
 

@@ -11,7 +11,7 @@ mod declared;
 mod derive;
 mod endpoint;
 mod filters;
-mod read;
+pub mod read;
 mod references;
 mod scan;
 mod sql;

@@ -70,12 +70,17 @@ pub(super) fn check_pin(study: &Study, path: &Path, sha256: &str) -> Result<()> 
 }
 
 fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
-    let file = Location::file(path);
     let shape = scan::scan(bytes);
     check_shape(path, &shape)?;
     references::check(study, &shape.header)?;
-    let columns =
-        used_columns(study, &shape.header).map(|c| c.into_iter().map(PlSmallStr::from).collect());
+    let columns = used_columns(study, &shape.header);
+    csv_frame(path, bytes, columns)
+}
+
+/// The CSV's `columns` (all of them when `None`): empty fields and `NA` are missing.
+fn csv_frame(path: &Path, bytes: &[u8], columns: Option<Vec<String>>) -> Result<DataFrame> {
+    let file = Location::file(path);
+    let columns = columns.map(|c| c.into_iter().map(PlSmallStr::from).collect());
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
             .with_has_header(true)
@@ -96,6 +101,25 @@ fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
             read(Some(0)).map_err(|e| Error::in_file(file, format!("cannot parse the CSV: {e}")))
         }
     }
+}
+
+/// A data file read whole, before any study names its columns (`reprise init`).
+pub fn table(path: &Path) -> Result<DataFrame> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::in_file(
+            Location::file(path),
+            format!("cannot read the data file: {e}"),
+        )
+    })?;
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if parquet {
+        return parquet_frame(path, &bytes, |_| Ok(None));
+    }
+    let shape = scan::scan(&bytes);
+    check_shape(path, &shape)?;
+    csv_frame(path, &bytes, None)
 }
 
 /// A CSV that polars would read wrongly or unhelpfully: empty, without data rows, with
@@ -152,6 +176,18 @@ fn check_shape(path: &Path, shape: &scan::CsvShape) -> Result<()> {
 }
 
 fn read_parquet(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
+    parquet_frame(path, bytes, |header| {
+        references::check(study, header)?;
+        Ok(used_columns(study, header))
+    })
+}
+
+/// The Parquet file's columns that `columns` chooses from its header (all for `None`).
+fn parquet_frame(
+    path: &Path,
+    bytes: &[u8],
+    columns: impl FnOnce(&[String]) -> Result<Option<Vec<String>>>,
+) -> Result<DataFrame> {
     let mut reader = ParquetReader::new(Cursor::new(bytes));
     let schema = reader.schema().map_err(|e| {
         Error::in_file(
@@ -160,16 +196,13 @@ fn read_parquet(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
         )
     })?;
     let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-    references::check(study, &header)?;
-    let df = reader
-        .with_columns(used_columns(study, &header))
-        .finish()
-        .map_err(|e| {
-            Error::in_file(
-                Location::file(path),
-                format!("cannot read the Parquet file: {e}"),
-            )
-        })?;
+    let chosen = columns(&header)?;
+    let df = reader.with_columns(chosen).finish().map_err(|e| {
+        Error::in_file(
+            Location::file(path),
+            format!("cannot read the Parquet file: {e}"),
+        )
+    })?;
     if df.height() == 0 {
         return Err(Error::in_file(
             Location::file(path),

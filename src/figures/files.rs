@@ -21,6 +21,7 @@ pub const MIN_PT: f64 = 8.0;
 const PT_PER_MM: f64 = 72.0 / 25.4;
 
 /// One figure's journal files, and what the build should warn about them.
+#[derive(Clone)]
 pub struct Files {
     pub pdf: Vec<u8>,
     pub tiff: Vec<u8>,

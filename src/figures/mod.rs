@@ -81,11 +81,22 @@ pub fn table(fid: &str, spec: &FigureSpec, cx: &Present) -> Option<Table> {
 }
 
 pub fn build(cx: &Present) -> Result<Vec<Figure>> {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
     let (width_mm, _) = print_size(cx.study);
-    for (id, spec) in cx.figures {
-        let (svg, caption) = draw(spec, cx);
-        let png = png(&svg).map_err(|e| {
+    let drawn: Vec<(&String, &FigureSpec, String, String)> = cx
+        .figures
+        .iter()
+        .map(|(id, spec)| {
+            let (svg, caption) = draw(spec, cx);
+            (id, spec, svg, caption)
+        })
+        .collect();
+    // Rasterising is most of a figure's cost, and each is on its own.
+    let pngs: Vec<std::result::Result<Vec<u8>, String>> =
+        drawn.par_iter().map(|(_, _, svg, _)| png(svg)).collect();
+    let mut out = Vec::new();
+    for ((id, spec, svg, caption), png) in drawn.into_iter().zip(pngs) {
+        let png = png.map_err(|e| {
             cx.study.error_at(
                 &[Seg::Key("figures"), Seg::Key(id)],
                 format!("figure `{id}`: {e}"),
@@ -103,6 +114,40 @@ pub fn build(cx: &Present) -> Result<Vec<Figure>> {
         out.push(figure);
     }
     Ok(out)
+}
+
+/// What an SVG rendered to, by a hash of the SVG and how it was rendered. A process
+/// that builds again (`reprise watch`) then renders only the figures that changed; a
+/// long session's old entries are dropped now and then.
+pub(crate) struct Memo<T>(std::sync::Mutex<std::collections::HashMap<String, T>>);
+
+impl<T: Clone> Memo<T> {
+    pub(crate) fn new() -> Memo<T> {
+        Memo(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+
+    pub(crate) fn get_or<E>(
+        &self,
+        key: &[&[u8]],
+        make: impl FnOnce() -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let mut bytes = Vec::new();
+        for part in key {
+            bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(part);
+        }
+        let key = crate::hash::sha256_hex(&bytes);
+        if let Some(hit) = self.0.lock().expect("not poisoned").get(&key) {
+            return Ok(hit.clone());
+        }
+        let made = make()?;
+        let mut map = self.0.lock().expect("not poisoned");
+        if map.len() >= 256 {
+            map.clear();
+        }
+        map.insert(key, made.clone());
+        Ok(made)
+    }
 }
 
 /// Renders an SVG at 300 dpi with the embedded fonts, and records the resolution in the
@@ -129,6 +174,11 @@ fn svg_tree(svg: &str) -> std::result::Result<resvg::usvg::Tree, String> {
 }
 
 pub fn png(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    static PNGS: std::sync::LazyLock<Memo<Vec<u8>>> = std::sync::LazyLock::new(Memo::new);
+    PNGS.get_or(&[svg.as_bytes()], || render_png(svg))
+}
+
+fn render_png(svg: &str) -> std::result::Result<Vec<u8>, String> {
     use resvg::tiny_skia;
     let tree = svg_tree(svg)?;
     let scale = 300.0 / 96.0;

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use super::format::MISSING;
 
 /// What joins an interval's bounds when a study overrides its style's choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CiSeparator {
     /// "0.54 to 0.86" (NEJM, BMJ).
@@ -48,14 +48,21 @@ pub enum CiSeparator {
 }
 
 /// The house styles a study can name in `report.style`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema, Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum StyleName {
+    /// NEJM: "P=0.04", "0.54 to 0.86", "1,387" (the default).
     #[default]
     Nejm,
+    /// The Lancet: "p=0·047", "0·54–0·86", a mid-line decimal point.
     Lancet,
+    /// JAMA: "P = .04", "0.54-0.86".
     Jama,
+    /// The AMA Manual: as `jama`, with intervals "0.54 to 0.86" and whole percentages.
     Ama,
+    /// The BMJ: "P=0.047", "0.54 to 0.86", whole percentages from 10%.
     Bmj,
 }
 

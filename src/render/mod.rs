@@ -14,7 +14,8 @@ pub mod html;
 mod world;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use typst::WorldExt;
@@ -146,13 +147,61 @@ fn environment(context: &serde_json::Value, style: crate::present::Style) -> Env
     env
 }
 
+/// The work one fill of a template may do: about 50 million instructions (or 3 GB of
+/// values), far beyond a manuscript's needs, so that a template that loops without end
+/// stops with an error instead of running forever.
+pub const TEMPLATE_FUEL: u64 = 50_000_000;
+
+/// Lets a template `import`, `from … import` and `include` the templates beside it: any
+/// file under its own folder, by a relative path without `..`. Every file read is
+/// recorded in `loaded`, since it is an input of the report as much as the template is.
+fn set_loader(env: &mut Environment<'static>, dir: PathBuf, loaded: Arc<Mutex<Vec<PathBuf>>>) {
+    env.set_loader(move |name| {
+        let rel = Path::new(name);
+        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!(
+                    "`{name}`: a template reads the templates in its own folder and below, named by a relative path without `..`"
+                ),
+            ));
+        }
+        let path = dir.join(rel);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                loaded.lock().expect("not poisoned").push(path);
+                Ok(Some(text))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("cannot read {}: {e}", crate::error::display_path(&path)),
+            )),
+        }
+    });
+}
+
+/// A filled template: the typst source, where its lines came from, and the other
+/// template files it read.
+pub struct Filled {
+    pub source: String,
+    pub lines: LineMap,
+    pub loaded: Vec<PathBuf>,
+}
+
 /// Fills the template with `context`.
 pub fn fill(
     template: &Template,
     context: &serde_json::Value,
     style: crate::present::Style,
-) -> Result<(String, LineMap)> {
+) -> Result<Filled> {
     let mut env = environment(context, style);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    let loaded = Arc::new(Mutex::new(Vec::new()));
+    let dir = template.path.as_ref().and_then(|p| p.parent());
+    if let Some(dir) = dir {
+        set_loader(&mut env, dir.to_path_buf(), loaded.clone());
+    }
     let tagged = tag_lines(&template.text, 0);
     env.add_template_owned(BASE_NAME, tag_lines(DEFAULT_TEMPLATE, 1))
         .map_err(|e| Error::input(format!("the built-in template: {e}")))?;
@@ -161,6 +210,17 @@ pub fn fill(
             return match e.line() {
                 Some(line) => Location::line(DEFAULT_TEMPLATE_NAME, line),
                 None => Location::file(DEFAULT_TEMPLATE_NAME),
+            };
+        }
+        // An error inside a template this one imported names that file.
+        if let (Some(name), Some(dir)) = (e.name(), dir)
+            && name != template.name
+            && name != BASE_NAME
+        {
+            let path = dir.join(name);
+            return match e.line() {
+                Some(line) => Location::line(&path, line),
+                None => Location::file(&path),
             };
         }
         match (&template.path, e.line()) {
@@ -186,13 +246,28 @@ pub fn fill(
                 e.detail().unwrap_or(&e.kind().to_string())
             ),
         );
-        if e.kind() == minijinja::ErrorKind::UndefinedError {
-            err = err
-                .hint("the names a template can use are listed in the README under \"Templates\"");
+        match e.kind() {
+            minijinja::ErrorKind::UndefinedError => {
+                err = err.hint(
+                    "the names a template can use are listed in the README under \"Templates\"",
+                )
+            }
+            minijinja::ErrorKind::OutOfFuel => {
+                err = err.hint(
+                    "a template may run about 50 million steps; look for a loop that does not end or grows with every pass",
+                )
+            }
+            _ => {}
         }
         err
     })?;
-    Ok(untag(&rendered))
+    let (source, lines) = untag(&rendered);
+    let loaded = std::mem::take(&mut *loaded.lock().expect("not poisoned"));
+    Ok(Filled {
+        source,
+        lines,
+        loaded,
+    })
 }
 
 /// The `SOURCE_DATE_EPOCH` of the environment, as typst's own CLI reads it.

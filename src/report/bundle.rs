@@ -95,15 +95,24 @@ pub fn bundle(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Bundl
         Some(p) => p.to_path_buf(),
         None => study.root.join("reports").join(file_name(&a)),
     };
-    if !force
-        && let Ok(old) = std::fs::read(&path)
-        && old != zip
-    {
-        return Err(Error::check(format!(
-            "{} already holds another bundle",
-            display_path(&path)
-        ))
-        .hint("give the study a new `version`, or pass --force to replace it"));
+    if let Ok(old) = std::fs::read(&path) {
+        // Only a bundle reprise wrote may be replaced, and only when asked to.
+        let is_bundle = crate::archive::entries(&old)
+            .is_ok_and(|parts| parts.iter().any(|(name, _)| name == SUMS));
+        if !is_bundle {
+            return Err(Error::input(format!(
+                "{} exists and is not a reprise bundle; reprise never replaces a file it did not write",
+                display_path(&path)
+            ))
+            .hint("give --out another file name, or a folder"));
+        }
+        if !force && old != zip {
+            return Err(Error::check(format!(
+                "{} already holds another bundle",
+                display_path(&path)
+            ))
+            .hint("give the study a new `version`, or pass --force to replace it"));
+        }
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)

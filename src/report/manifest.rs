@@ -13,23 +13,36 @@ pub fn read_manifest(dir: &Path) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
-pub fn refuse_other_report(out_dir: &Path, new: &Report) -> Result<()> {
+/// Whether `out_dir` may take the new report. A file, or a folder of files that is not a
+/// report, is the user's and is never replaced, `force` or not (bad input, exit 2); a
+/// report of other inputs is replaced only with `force` (a failed check, exit 1).
+pub fn check_out_dir(out_dir: &Path, new: &Report, force: bool) -> Result<()> {
     if !out_dir.exists() {
         return Ok(());
+    }
+    if !out_dir.is_dir() {
+        return Err(Error::input(format!(
+            "{} is a file, not a report folder; reprise never replaces a file",
+            display_path(out_dir)
+        ))
+        .hint("give --out a folder that does not exist yet or holds a reprise report"));
     }
     let Some(old) = read_manifest(out_dir) else {
         let has_files = std::fs::read_dir(out_dir)
             .map(|mut d| d.next().is_some())
             .unwrap_or(false);
         if has_files {
-            return Err(Error::check(format!(
-                "{} exists and is not a reprise report (it has no manifest.json)",
+            return Err(Error::input(format!(
+                "{} holds files but no manifest.json, so it is not a reprise report; reprise leaves it alone",
                 display_path(out_dir)
             ))
-            .hint("choose another folder with --out, or pass --force to replace it"));
+            .hint("give --out a new folder, or an empty one"));
         }
         return Ok(());
     };
+    if force {
+        return Ok(());
+    }
     if old["build_id"].as_str() == Some(new.build_id.as_str()) {
         return Ok(());
     }

@@ -6,6 +6,7 @@
 
 mod bundle;
 mod context;
+pub mod diff;
 pub mod manifest;
 mod verify;
 pub mod write;
@@ -178,13 +179,17 @@ pub fn produce(a: &mut Analysed) -> Result<Report> {
     let _step = progress::step("drawing the figures and typesetting the report");
     let specs = figures::specs(&a.study);
     let (figures, tables) = {
+        let _t = progress::timed("  figures and tables");
         let cx = Present::new(&a.study, &a.results, &specs);
         (figures::build(&cx)?, tables::build(&cx))
     };
     let (calibration, mut warnings) = context::calibration(&a.study, &a.cohort)?;
     warnings.extend(outside_warning(&a.study));
     check_supplement(&a.study, &tables, &figures)?;
-    let journal = journal_files(a, &figures)?;
+    let journal = {
+        let _t = progress::timed("  figure files for journals");
+        journal_files(a, &figures)?
+    };
     warnings.extend(journal.iter().filter_map(|(_, f)| f.warning.clone()));
     let drawn = Drawn {
         specs: &specs,
@@ -222,14 +227,20 @@ pub struct Drawn<'a> {
 
 /// Every figure as a vector PDF and a TIFF at the study's figure width and resolution.
 fn journal_files(a: &Analysed, figures: &[Figure]) -> Result<Vec<(String, figures::files::Files)>> {
+    use rayon::prelude::*;
+    static MADE: std::sync::LazyLock<figures::Memo<figures::files::Files>> =
+        std::sync::LazyLock::new(figures::Memo::new);
     let (width_mm, dpi) = figures::print_size(&a.study);
     let stamp = render::timestamp(a.study.date, a.epoch.as_deref())?;
     figures
-        .iter()
+        .par_iter()
         .map(|f| {
             let ident = format!("{}-{}", a.study.spec.study.id, f.id);
-            let files = figures::files::files(&f.id, &f.print_svg, width_mm, dpi, |svg| {
-                render::figure_pdf(svg, width_mm, &a.study.root, stamp, &ident)
+            let key = format!("{width_mm} {dpi} {stamp:?} {ident}");
+            let files = MADE.get_or(&[f.print_svg.as_bytes(), key.as_bytes()], || {
+                figures::files::files(&f.id, &f.print_svg, width_mm, dpi, |svg| {
+                    render::figure_pdf(svg, width_mm, &a.study.root, stamp, &ident)
+                })
             })?;
             Ok((f.id.clone(), files))
         })
@@ -252,6 +263,8 @@ fn produce_once(
 
     let mut files: IndexMap<String, Vec<u8>> = IndexMap::new();
     files.insert("results.json".into(), json_bytes(&a.results));
+    // The claims as `check --json` prints them, so `diff` can say which verdicts changed.
+    files.insert("claims.json".into(), json_bytes(&claims_json(&a.claims)));
     for t in drawn.tables {
         files.insert(format!("tables/{}.csv", t.id), t.csv().into_bytes());
     }
@@ -266,22 +279,25 @@ fn produce_once(
     // The report's date: the study's, unless SOURCE_DATE_EPOCH says otherwise.
     let stamp = render::timestamp(study.date, a.epoch.as_deref())?;
     let context = context::context(a, drawn, &id, &inputs, &files, stamp.1);
-    let (source, line_map) = filled(study, &a.template, &context)?;
+    let filled_template = filled(study, &a.template, &context)?;
     let memory: HashMap<String, Vec<u8>> = drawn
         .figures
         .iter()
         .map(|f| (format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()))
         .collect();
+    let typeset = progress::timed("  typeset the PDF");
     let mut rendered = render::compile(
         &a.template,
-        source,
-        &line_map,
+        filled_template.source,
+        &filled_template.lines,
         &study.root,
         memory.clone(),
         stamp,
         &id,
     )?;
-    let read = files_read(study, &rendered.files_read);
+    drop(typeset);
+    let mut read = files_read(study, &filled_template.loaded);
+    read.extend(files_read(study, &rendered.files_read));
     files.insert("report.typ".into(), rendered.source.clone().into_bytes());
     if a.formats.contains(&Format::Pdf) {
         files.insert("report.pdf".into(), std::mem::take(&mut rendered.pdf));
@@ -289,6 +305,7 @@ fn produce_once(
     if a.formats.contains(&Format::Html) || a.formats.contains(&Format::Docx) {
         // Word and HTML both come from typst's HTML export of the same template, filled
         // for that target: one manuscript, whatever the format.
+        let _t = progress::timed("  HTML and Word");
         let html = html_export(study, &a.template, &context, &memory, stamp.1)?;
         rendered.warnings.extend(html.warnings.iter().cloned());
         if a.formats.contains(&Format::Html) {
@@ -303,6 +320,7 @@ fn produce_once(
         }
     }
     if study.spec.supplement.is_some() {
+        let _t = progress::timed("  the supplement");
         supplement(a, drawn, &context, &memory, stamp, &id, &mut files)?;
     }
     let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &a.formats, &inputs, &files);
@@ -322,16 +340,10 @@ fn produce_once(
 }
 
 /// `template` filled with `context`, the supplement's names put in for `@etab:`/`@efig:`.
-fn filled(
-    study: &Study,
-    template: &Template,
-    context: &Value,
-) -> Result<(String, render::LineMap)> {
-    let (source, line_map) = render::fill(template, context, study.house_style())?;
-    Ok((
-        supplement_refs(study, template, source, &line_map)?,
-        line_map,
-    ))
+fn filled(study: &Study, template: &Template, context: &Value) -> Result<render::Filled> {
+    let mut filled = render::fill(template, context, study.house_style())?;
+    filled.source = supplement_refs(study, template, filled.source, &filled.lines)?;
+    Ok(filled)
 }
 
 /// typst's HTML export of `template` filled for the `html` target: the HTML report and
@@ -345,11 +357,11 @@ fn html_export(
 ) -> Result<render::html::HtmlReport> {
     let mut context = context.clone();
     context["target"] = "html".into();
-    let (source, line_map) = filled(study, template, &context)?;
+    let filled = filled(study, template, &context)?;
     render::html::compile(
         template,
-        source,
-        &line_map,
+        filled.source,
+        &filled.lines,
         &study.root,
         memory.clone(),
         day,
@@ -375,11 +387,11 @@ fn supplement(
     };
     let mut context = context.clone();
     context["part"] = "supplement".into();
-    let (source, map) = filled(study, &builtin, &context)?;
+    let supplement = filled(study, &builtin, &context)?;
     let pdf = render::compile(
         &builtin,
-        source,
-        &map,
+        supplement.source,
+        &supplement.lines,
         &study.root,
         memory.clone(),
         stamp,
@@ -529,6 +541,12 @@ fn files_read(study: &Study, read: &[PathBuf]) -> IndexMap<String, String> {
         .collect()
 }
 
+/// The claims in the contract's form of `check --json`.
+pub fn claims_json(claims: &[crate::results::ClaimResult]) -> Value {
+    let within = claims.iter().filter(|c| c.within).count();
+    serde_json::json!({ "claims": claims, "total": claims.len(), "within": within })
+}
+
 /// What a build wrote.
 pub struct Built {
     pub analysed: Analysed,
@@ -538,7 +556,8 @@ pub struct Built {
 
 /// Analyses the study and writes the report into the output folder. A folder that
 /// already holds a report of other inputs is left alone unless `force` is set: a version
-/// names one report, and a silent replacement would break that.
+/// names one report, and a silent replacement would break that. Anything else already
+/// there (a file, a folder that is not a report) is refused whatever `force` says.
 /// `formats`, when given, replaces the study's `report.formats`.
 pub fn build(
     spec_path: &Path,
@@ -552,9 +571,7 @@ pub fn build(
     }
     let report = produce(&mut analysed)?;
     let out_dir = analysed.study.out_dir(out);
-    if !force {
-        manifest::refuse_other_report(&out_dir, &report)?;
-    }
+    manifest::check_out_dir(&out_dir, &report, force)?;
     write::write_folder(&out_dir, &report.files)?;
     Ok(Built {
         analysed,

@@ -21,6 +21,12 @@ pub fn write_folder(dir: &Path, files: &IndexMap<String, Vec<u8>>) -> Result<()>
             format!("cannot write the report: {e}"),
         )
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::input(format!(
+            "{} is a file, not a report folder; reprise never replaces a file",
+            crate::error::display_path(dir)
+        )));
+    }
     std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
     let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);

@@ -8,6 +8,7 @@
 mod endpoint;
 mod locate;
 mod model;
+pub mod schema;
 mod validate;
 
 pub use endpoint::{DateEvent, EndpointSource, EventColumn};

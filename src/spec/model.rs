@@ -4,24 +4,36 @@ use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
+    /// The format version of this file: `1` (another number is refused).
     pub reprise: u64,
+    /// The study's identity: id, version, title, date, authors.
     pub study: StudyMeta,
+    /// The patient data file, its pin and its declared columns.
     pub data: DataSpec,
+    /// Derived columns by name, computed in order (each may use those before it):
+    /// each one `expr`, `cut` or `recode`.
     #[serde(default)]
     pub derive: UniqueMap<Derive>,
+    /// Time-to-event endpoints by id, each from a time and an event column or from
+    /// dates.
     pub endpoints: UniqueMap<Endpoint>,
     /// Each analysis as written: read into its kind's params once the kind is known
     /// (`crate::analysis`).
+    #[schemars(schema_with = "super::schema::analyses")]
     pub analyses: UniqueMap<serde_yaml::Value>,
     /// Figures drawn from analyses; when absent, each analysis gets its kind's default
     /// (KM curves, a forest plot, a flow diagram).
     #[serde(default)]
     pub figures: Option<Figures>,
+    /// How the report is written: its template, house style, formats and Table 1
+    /// defaults.
     #[serde(default)]
     pub report: Option<ReportSpec>,
+    /// The paper's reported numbers, each checked against `results.json` by
+    /// `reprise check` and against each other by `reprise audit`.
     #[serde(default)]
     pub claims: Vec<Claim>,
     /// What `reprise bundle` packs besides the report.
@@ -32,7 +44,7 @@ pub struct Spec {
     pub supplement: Option<SupplementSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupplementSpec {
     /// The front page's title; "Supplementary material" by default.
@@ -41,14 +53,18 @@ pub struct SupplementSpec {
     /// `e` numbers eTable 1, eFigure 1 (AMA, JAMA); `S` numbers Table S1, Figure S1.
     #[serde(default)]
     pub numbering: SupplementNumbering,
+    /// The entries in the order printed: sections of text, tables and figures;
+    /// a table or figure listed here leaves the manuscript.
     pub contents: Vec<SupplementItem>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub enum SupplementNumbering {
+    /// eTable 1, eFigure 1 (AMA, JAMA; the default).
     #[default]
     #[serde(rename = "e")]
     E,
+    /// Table S1, Figure S1.
     #[serde(rename = "S")]
     S,
 }
@@ -88,20 +104,26 @@ impl SupplementSpec {
 }
 
 /// One entry of the supplement: a section of text, a table or a figure, by id.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupplementItem {
+    /// A section's heading; its `text` follows it.
     #[serde(default)]
     pub section: Option<String>,
+    /// The text of a `section`.
     #[serde(default)]
     pub text: Option<String>,
+    /// A table by its id, as `tables/<id>.csv` names it (the analysis id,
+    /// `cox_zph`, `logrank_tests`, or `tab_<x>` for forest figure `fig_<x>`).
     #[serde(default)]
     pub table: Option<String>,
+    /// A figure by its id under `figures` (a default figure is
+    /// `fig_<analysis id>`).
     #[serde(default)]
     pub figure: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BundleSpec {
     /// Whether the patient data go into the bundle; by default only their dictionary
@@ -110,26 +132,40 @@ pub struct BundleSpec {
     pub include_data: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StudyMeta {
+    /// The study's identifier: in every page's footer and the bundle's name
+    /// (`<id>-<version>.zip`).
     pub id: String,
+    /// The study's version: the report goes to `reports/<version>/` (letters,
+    /// digits, `.`, `-`, `_`, `+`).
     pub version: String,
+    /// The report's title.
     pub title: String,
     /// `YYYY-MM-DD`: the report's date, so that a rebuild gives the same bytes.
     pub date: String,
+    /// Author names, printed under the title, joined by commas.
     #[serde(default)]
     pub authors: Vec<String>,
+    /// A paragraph the built-in template prints after the title, as the
+    /// abstract.
     #[serde(default)]
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
+    /// The data file, `.csv` (header row; empty or `NA` is missing) or `.parquet`,
+    /// relative to the study's folder.
     pub path: String,
+    /// The data file's expected sha256 (64 hex digits): another file is refused.
+    /// Absent: the data are not pinned.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// Declared columns by name, each value checked against its declaration; a
+    /// declared column absent from the data is an error. Others are typed as read.
     #[serde(default)]
     pub columns: UniqueMap<ColumnSpec>,
     /// Marks data that are not real patients (a calibrated synthetic cohort); reports say so.
@@ -147,78 +183,114 @@ pub struct DataSpec {
     pub count: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColType {
+    /// A number.
     Float,
+    /// A whole number.
     Int,
+    /// `0`/`1` or `true`/`false`.
     Bool,
+    /// Categories: `levels` and `ref` fix their values, order and reference.
     Category,
+    /// Text, treated as categories in sorted order.
     String,
+    /// A date, `YYYY-MM-DD`.
     Date,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
+    /// The type every value must have: `float`, `int`, `bool`, `category`,
+    /// `string` or `date` (`YYYY-MM-DD`).
     #[serde(rename = "type")]
     pub col_type: ColType,
+    /// The smallest value allowed (inclusive) of a numeric column.
     #[serde(default)]
     pub min: Option<f64>,
+    /// The largest value allowed (inclusive) of a numeric column.
     #[serde(default)]
     pub max: Option<f64>,
+    /// A category's values, in the order tables list them; any other value is an
+    /// error. Absent: the values present, sorted.
     #[serde(default, deserialize_with = "scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     pub levels: Option<Vec<String>>,
     /// Reference level for Cox terms (default: the first level).
     #[serde(default, rename = "ref", deserialize_with = "scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     pub reference: Option<String>,
+    /// The name tables, figures and text print (default: the column name as
+    /// words, `wt_loss` → "Wt loss").
     #[serde(default)]
     pub label: Option<String>,
 }
 
 /// A derived column: exactly one of `expr`, `cut`, `recode`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Derive {
+    /// A polars SQL expression over the data's columns and earlier derived ones,
+    /// e.g. `"age > 60"`.
     #[serde(default)]
     pub expr: Option<String>,
+    /// A numeric column cut into intervals, as R's `cut`.
     #[serde(default)]
     pub cut: Option<Cut>,
+    /// A column's values mapped to new ones.
     #[serde(default)]
     pub recode: Option<Recode>,
+    /// The name tables, figures and text print (default: the name as words).
     #[serde(default)]
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cut {
+    /// The numeric column to cut.
     pub column: String,
+    /// The cut points, finite and strictly increasing: n breaks make n + 1 intervals
+    /// from −∞ to ∞.
     pub breaks: Vec<f64>,
+    /// One label per interval (one more than the breaks), in order; default R's
+    /// interval names, such as `(60,70]`.
     #[serde(default, deserialize_with = "scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     pub labels: Option<Vec<String>>,
     /// Intervals closed on the right, `(a, b]`, as R's `cut` by default.
     #[serde(default = "yes")]
     pub right: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recode {
+    /// The column whose values are recoded (compared as text).
     pub column: String,
+    /// Each old value and its new one; the new levels follow the order of the new
+    /// values.
     #[serde(deserialize_with = "scalar_map")]
+    #[schemars(with = "indexmap::IndexMap<String, crate::spec::schema::Scalar>")]
     pub map: IndexMap<String, String>,
     /// Value for anything the map does not name; absent means missing.
     #[serde(default, deserialize_with = "scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     pub default: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
+    /// Days.
     Days,
+    /// Weeks of 7 days.
     Weeks,
+    /// Months of 30.4375 days.
     Months,
+    /// Years of 365.25 days.
     Years,
 }
 
@@ -244,9 +316,10 @@ impl Unit {
 }
 
 /// A time-to-event endpoint, from a time column or from dates.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
+    /// A column of follow-up times, with `event`; not combined with dates.
     #[serde(default)]
     pub time: Option<String>,
     /// The event indicator: 0/1, a boolean, or codes declared in `event_codes`. With dates it
@@ -255,14 +328,22 @@ pub struct Endpoint {
     pub event: Option<String>,
     #[serde(default)]
     pub event_codes: Option<EventCodes>,
+    /// From dates: the date column where follow-up starts.
     #[serde(default)]
     pub start: Option<String>,
+    /// From dates: the event's date column; without an `event` column a present
+    /// date marks the event.
     #[serde(default)]
     pub event_date: Option<String>,
+    /// From dates: the date of last follow-up, where a censored time ends (and
+    /// an event's, without its `event_date`).
     #[serde(default)]
     pub last_contact: Option<String>,
+    /// The unit of the times: `days`, `weeks`, `months` or `years`. From dates,
+    /// follow-up is counted in it (default days); with `time`, it says what the times are in.
     #[serde(default)]
     pub unit: Option<Unit>,
+    /// The name tables, figures and text print (default: the endpoint's id).
     #[serde(default)]
     pub label: Option<String>,
     /// Administrative censoring: a time beyond it is censored at it.
@@ -272,15 +353,20 @@ pub struct Endpoint {
 
 /// How the event column's values read: `event` and `censored` codes, or with competing
 /// risks, `censored` and the codes of each cause.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventCodes {
+    /// The values of the event column that mark an event (not with `causes`).
     #[serde(default, deserialize_with = "scalar_list")]
+    #[schemars(with = "Vec<crate::spec::schema::Scalar>")]
     pub event: Vec<String>,
+    /// The values that mark a censoring; a value neither listed is an error.
     #[serde(deserialize_with = "scalar_list")]
+    #[schemars(with = "Vec<crate::spec::schema::Scalar>")]
     pub censored: Vec<String>,
     /// Competing risks: each cause's name and its codes, in the order written.
     #[serde(default, deserialize_with = "causes_opt")]
+    #[schemars(with = "Option<indexmap::IndexMap<String, Vec<crate::spec::schema::Scalar>>>")]
     pub causes: Option<IndexMap<String, Vec<String>>>,
 }
 
@@ -305,11 +391,16 @@ fn causes_opt<'de, D: Deserializer<'de>>(
 
 /// The rule a multivariable model's covariates are chosen by: those whose univariable
 /// model (one of `from`) gives a term with p below `p_below`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Select {
+    /// Univariable Cox models (with `covariates`) defined above this one, by id:
+    /// their covariates are the candidates.
     #[serde(deserialize_with = "scalar_list")]
+    #[schemars(with = "Vec<crate::spec::schema::Scalar>")]
     pub from: Vec<String>,
+    /// A candidate enters when its model's smallest term p-value is below this
+    /// (default 0.05).
     #[serde(default = "five_percent")]
     pub p_below: f64,
 }
@@ -320,24 +411,30 @@ fn five_percent() -> f64 {
 
 /// One step of a patient flow: those who remain satisfy this step's `filter` and every
 /// filter before it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowStep {
+    /// The box's label; the box counts the patients left after this step.
     #[serde(deserialize_with = "scalar_string")]
+    #[schemars(with = "crate::spec::schema::Scalar")]
     pub label: String,
     /// A SQL expression over the data's columns; absent means everyone (the first box).
     #[serde(default)]
     pub filter: Option<String>,
     /// The label of the box for those this step removes.
     #[serde(default, deserialize_with = "scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     pub excluded: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FigureKind {
+    /// Kaplan-Meier curves of a km analysis.
     Km,
+    /// A forest plot of Cox models' hazard ratios.
     Forest,
+    /// The patient-flow diagram of a flow analysis.
     Flow,
     /// Cumulative incidence curves of a cuminc analysis.
     Cuminc,
@@ -346,9 +443,10 @@ pub enum FigureKind {
 }
 
 /// A figure drawn from one or more analyses' results.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FigureSpec {
+    /// What the figure draws: `km`, `forest`, `flow`, `cuminc` or `subgroups`.
     pub kind: FigureKind,
     /// The canvas width to draw at, when a figure file needs another than the page's.
     #[serde(skip)]
@@ -362,16 +460,26 @@ pub struct FigureSpec {
     /// km: the log-rank analysis whose p is shown (default: one with the same endpoint and `by`).
     #[serde(default)]
     pub logrank: Option<String>,
+    /// km, cuminc: the time axis's ticks, where the number at risk is counted, in
+    /// the endpoint's unit (default: round numbers up to `xmax`).
     #[serde(default)]
     pub breaks: Option<Vec<f64>>,
+    /// km, cuminc: where the time axis ends, in the endpoint's unit (default: the
+    /// last time observed).
     #[serde(default)]
     pub xmax: Option<f64>,
+    /// km, cuminc: confidence bands around the curves (default: no).
     #[serde(default)]
     pub ci: Option<bool>,
+    /// km, cuminc: the number at risk under each break (default: yes).
     #[serde(default)]
     pub risk_table: Option<bool>,
+    /// The x-axis title (default: "Time (<unit>)" for curves, "Hazard ratio (log scale)"
+    /// on a forest plot, "Hazard ratio, B vs A" on a subgroups plot).
     #[serde(default)]
     pub xlab: Option<String>,
+    /// km, cuminc: the y-axis title (default from the endpoint, e.g. "Overall
+    /// survival (%)").
     #[serde(default)]
     pub ylab: Option<String>,
     /// forest: the multivariable model(s), one column each.
@@ -382,9 +490,11 @@ pub struct FigureSpec {
     pub univariable: Option<Vec<String>>,
     /// Display names for strata, levels or terms.
     #[serde(default, deserialize_with = "scalar_map_opt")]
+    #[schemars(with = "Option<indexmap::IndexMap<String, crate::spec::schema::Scalar>>")]
     pub labels: Option<IndexMap<String, String>>,
     /// cuminc: the causes drawn (default: every cause).
     #[serde(default, deserialize_with = "scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     pub causes: Option<Vec<String>>,
     /// km, cuminc: a "+" at each censored time (default: yes).
     #[serde(default)]
@@ -399,15 +509,19 @@ pub struct FigureSpec {
     /// km, cuminc: cumulative events and cumulative censored under the number at risk.
     #[serde(default)]
     pub cumevents: Option<bool>,
+    /// km, cuminc: a table of the cumulative number censored at each break
+    /// (default: no).
     #[serde(default)]
     pub cumcensor: Option<bool>,
 }
 
 /// What a km figure plots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KmFun {
+    /// The survival probability S (the default).
     Surv,
+    /// The cumulative incidence 1 − S.
     Event,
 }
 
@@ -455,7 +569,7 @@ impl FigureSpec {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
     /// A minijinja template producing typst source; absent means the built-in one.
@@ -477,7 +591,7 @@ pub struct ReportSpec {
 }
 
 /// A format the manuscript is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `report.pdf`, typeset by typst.
@@ -521,7 +635,7 @@ impl Format {
 }
 
 /// How a Table 1 summarises its variables, study-wide.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DescribeDefaults {
     /// The statistic of continuous variables.
@@ -530,12 +644,14 @@ pub struct DescribeDefaults {
     /// Decimals of continuous statistics; absent, gtsummary's guess from the values.
     #[serde(default)]
     pub digits: Option<usize>,
+    /// Whether Table 1s print an "Unknown" row of missing values: `ifany`
+    /// (default), `no` or `always`.
     #[serde(default)]
     pub missing: Option<MissingRow>,
 }
 
 /// What a Table 1 row of a variable shows (gtsummary's `statistic`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Statistic {
     /// "54 (45–63)": median (Q1–Q3), gtsummary's default statistic, with the interquartile
@@ -550,7 +666,9 @@ pub enum Statistic {
 }
 
 /// Whether a Table 1 prints an "Unknown" row for missing values (gtsummary's `missing`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema, Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingRow {
     /// Where any value is missing.
@@ -562,12 +680,15 @@ pub enum MissingRow {
     Always,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 pub enum ConfType {
+    /// On the log scale of survival (survfit's default).
     #[serde(rename = "log")]
     Log,
+    /// On the log(−log S) scale (survfit's "log-log").
     #[serde(rename = "log-log")]
     LogLog,
+    /// Linear: S ± z·se (survfit's "plain").
     #[serde(rename = "plain")]
     Plain,
 }
@@ -582,10 +703,12 @@ impl ConfType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ties {
+    /// Efron's approximation (coxph's default).
     Efron,
+    /// Breslow's approximation.
     Breslow,
 }
 
@@ -598,19 +721,27 @@ impl Ties {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
+    /// The claim's id, unique; other claims' links name it.
     pub id: String,
     /// A path into `results.json` under `analyses`. A claim without one is a number the
     /// data cannot reproduce (the paper's toxicity counts, say): `check` lists it as not
     /// reproducible, and `audit` still checks it against the other numbers.
     #[serde(default)]
     pub result: Option<String>,
+    /// The number as the paper reports it.
     pub reported: f64,
+    /// How far the reproduced value may lie from `reported` (absolute, ≥ 0;
+    /// 0 for an exact match); used with `compare: within`.
     pub tolerance: f64,
+    /// The reported confidence interval's lower limit, for `audit` (the estimate
+    /// must lie inside it; a hazard ratio's p must fit it); not checked against data.
     #[serde(default)]
     pub lower: Option<f64>,
+    /// The reported confidence interval's upper limit, for `audit` (the estimate
+    /// must lie inside it; a hazard ratio's p must fit it); not checked against data.
     #[serde(default)]
     pub upper: Option<f64>,
     /// The sentence or table cell the number comes from.
@@ -623,6 +754,7 @@ pub struct Claim {
     /// (default), or `below` / `above` it (for "p < 0.001").
     #[serde(default)]
     pub compare: Compare,
+    /// A remark printed with the claim in the replication table.
     #[serde(default)]
     pub note: Option<String>,
     /// What the number is, for `audit`: count, percent, proportion, hr, p (else anything).
@@ -655,30 +787,43 @@ pub struct Claim {
     pub subgroups: Vec<Subgroup>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Subgroup {
+    /// The id of the subgroup's claim.
     pub claim: String,
+    /// The subgroup's size in patients: its weight in the overall rate.
     pub n: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClaimUnit {
+    /// A number of patients or events.
     Count,
+    /// A percentage.
     Percent,
+    /// A proportion between 0 and 1.
     Proportion,
+    /// A hazard ratio.
     Hr,
+    /// A p-value.
     P,
+    /// Any other number.
     Other,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Compare {
+    /// The reproduced value within `tolerance` of `reported` (the default).
     #[default]
     Within,
+    /// The reproduced value below `reported` (for "p < 0.001").
     Below,
+    /// The reproduced value above `reported`.
     Above,
 }
 

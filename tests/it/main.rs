@@ -1,6 +1,7 @@
 //! Integration tests: the real `reprise` binary on real study files. One test binary, so
 //! it links once.
 
+mod authoring;
 mod bad_input;
 mod claims;
 mod counts;

@@ -47,7 +47,64 @@ impl Dir {
         self.tmp.path()
     }
 
+    /// Runs reprise in the folder. A study it accepts must also satisfy the JSON Schema
+    /// of `reprise schema`, so every test study checks that the schema knows its keys.
     pub fn run(&self, args: &[&str]) -> Output {
-        reprise(args, self.path())
+        let out = reprise(args, self.path());
+        let study = self.path().join("study.yaml");
+        if out.status.code() != Some(2)
+            && matches!(args.first(), Some(&"build" | &"check"))
+            && !args.iter().any(|a| a.ends_with(".yaml"))
+            && study.exists()
+            && let Err(e) = schema_errors(&study)
+        {
+            panic!("reprise accepted a study its schema refuses:\n{e}");
+        }
+        out
+    }
+}
+
+/// A YAML document as JSON, mapping keys written as numbers or booleans (`true:` in a
+/// labels map) to the text YAML reads them as.
+pub fn yaml_to_json(v: serde_yaml::Value) -> serde_json::Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => serde_json::Value::Null,
+        Y::Bool(b) => b.into(),
+        Y::Number(n) => serde_json::to_value(&n).unwrap(),
+        Y::String(s) => s.into(),
+        Y::Sequence(items) => items.into_iter().map(yaml_to_json).collect(),
+        Y::Mapping(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let key = match k {
+                    Y::String(s) => s,
+                    other => serde_yaml::to_string(&other).unwrap().trim().to_string(),
+                };
+                (key, yaml_to_json(v))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+/// What the schema of `reprise schema` says is wrong with a study file, if anything.
+pub fn schema_errors(study: &Path) -> Result<(), String> {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        jsonschema::validator_for(&reprise::spec::schema::schema()).expect("a valid schema")
+    });
+    let text = std::fs::read_to_string(study).map_err(|e| e.to_string())?;
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let json = yaml_to_json(yaml);
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", study.display()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
 }

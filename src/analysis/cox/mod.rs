@@ -20,32 +20,53 @@ use crate::spec::{FigureSpec, Select, Ties};
 use crate::stats::{self, ChisqTest, CoxTerm, StatsError};
 use crate::tables::{Row, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The endpoint modelled, by its id under `endpoints` (required).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     endpoint: Option<String>,
+    /// The columns in the model: a number or boolean is one term, a category one
+    /// term per level against its `ref`. Required unless `select` is given.
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     covariates: Option<Vec<String>>,
     /// Choose the covariates from univariable models by their p-value.
     select: Option<Select>,
+    /// How tied event times are handled: `efron` (default) or `breslow`.
     ties: Option<Ties>,
+    /// Confidence level of the hazard ratios' intervals, between 0 and 1 (default 0.95).
     conf_level: Option<f64>,
     /// Columns whose levels each get a baseline hazard of their own (R's `strata()`).
     #[serde(default, deserialize_with = "crate::spec::scalar_list_opt")]
+    #[schemars(with = "Option<Vec<crate::spec::schema::Scalar>>")]
     strata: Option<Vec<String>>,
     /// Rows with the same value are one cluster for the robust variance.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cluster: Option<String>,
+    /// Robust (sandwich) standard errors. Default: on with `cluster` or with
+    /// weights that are not whole numbers, else off.
     robust: Option<bool>,
     /// Case weights.
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     weights: Option<String>,
+    /// A SQL condition over the data's columns: only the rows where it is true are analysed
+    /// (a null is false); default every row.
     #[serde(default, rename = "where")]
     where_: Option<String>,
+    /// Keep the patients still under follow-up after this time (time > landmark) and measure
+    /// time from it, in the endpoint's unit.
     landmark: Option<f64>,
+    /// On a competing-risks endpoint (required there): the cause counted as the event, the
+    /// others censored (cause-specific).
     #[serde(default, deserialize_with = "crate::spec::scalar_opt")]
+    #[schemars(with = "Option<crate::spec::schema::Scalar>")]
     cause: Option<String>,
+    /// Administrative censoring: times beyond it are censored at it, in the endpoint's unit,
+    /// before any landmark (with the endpoint's own `censor_at`, the earlier applies).
     censor_at: Option<f64>,
 }
 
