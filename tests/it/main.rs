@@ -9,6 +9,7 @@ mod fixtures;
 mod formats;
 mod manuscripts;
 mod progress;
+mod properties;
 mod report;
 mod small_tests;
 mod synth;
