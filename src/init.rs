@@ -58,7 +58,13 @@ pub fn init(data: Option<&Path>, out: Option<&Path>, today: (i32, u32, u32)) -> 
         let study = dir.join("study.yaml");
         let schema = dir.join(crate::spec::schema::FILE_NAME);
         refuse_existing(&[&study, &schema])?;
-        write(&dir, &[(&study, skeleton(&date)), (&schema, schema_text())])?;
+        write(
+            &dir,
+            &[
+                (&study, skeleton(&date)),
+                (&schema, crate::spec::schema::text()),
+            ],
+        )?;
         return Ok(Created {
             dir,
             files: vec![study, schema],
@@ -99,7 +105,10 @@ pub fn init(data: Option<&Path>, out: Option<&Path>, today: (i32, u32, u32)) -> 
             format!("cannot read the data file: {e}"),
         )
     })?;
-    write(&dir, &[(&study, text), (&schema, schema_text())])?;
+    write(
+        &dir,
+        &[(&study, text), (&schema, crate::spec::schema::text())],
+    )?;
     std::fs::create_dir_all(dir.join("data"))
         .and_then(|_| std::fs::write(&copy, bytes))
         .map_err(|e| cannot_write(&copy, e))?;
@@ -108,13 +117,6 @@ pub fn init(data: Option<&Path>, out: Option<&Path>, today: (i32, u32, u32)) -> 
         files: vec![study, schema, copy],
         guesses,
     })
-}
-
-fn schema_text() -> String {
-    let mut text =
-        serde_json::to_string_pretty(&crate::spec::schema::schema()).expect("serialises");
-    text.push('\n');
-    text
 }
 
 fn cannot_write(path: &Path, e: std::io::Error) -> Error {
@@ -439,14 +441,6 @@ fn yaml(s: &str) -> String {
     }
 }
 
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
 fn study_text(
     stem: &str,
     date: &str,
@@ -483,8 +477,8 @@ fn study_text(
             Inferred::Number { min, max, whole } => format!(
                 "type: {}, min: {}, max: {}",
                 if *whole { "int" } else { "float" },
-                number(*min),
-                number(*max)
+                crate::data::number_label(*min),
+                crate::data::number_label(*max)
             ),
             Inferred::Category { levels } => format!(
                 "type: category, levels: [{}]",

@@ -211,11 +211,7 @@ fn main() -> ExitCode {
         }
         Command::Man => man(),
         Command::Schema => {
-            let schema = reprise::spec::schema::schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).expect("serialises")
-            );
+            print!("{}", reprise::spec::schema::text());
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -14,9 +14,6 @@ use serde_json::Value;
 
 use crate::error::{Error, Result, display_path};
 
-/// The keys that name a list's elements, as claim paths use them.
-const NAMED: [&str; 6] = ["label", "term", "group", "cause", "variable", "arm"];
-
 /// One report as a diff reads it: a folder or the report inside a bundle.
 struct Side {
     manifest: Value,
@@ -216,21 +213,12 @@ fn walk(path: String, v: &Value, out: &mut IndexMap<String, Value>) {
     }
 }
 
-/// The names claim paths give a list's elements (their `label`, `term`, … or `time`),
+/// The names claim paths give a list's elements ([`crate::results::element_name`]),
 /// when every element has one and no two share it.
 fn element_names(items: &[Value]) -> Option<Vec<String>> {
     let names: Vec<String> = items
         .iter()
-        .map(|item| {
-            NAMED
-                .iter()
-                .find_map(|k| item.get(k).and_then(Value::as_str).map(str::to_string))
-                .or_else(|| {
-                    item.get("time")
-                        .filter(|t| t.is_number())
-                        .map(Value::to_string)
-                })
-        })
+        .map(crate::results::element_name)
         .collect::<Option<_>>()?;
     let mut seen = std::collections::HashSet::new();
     names

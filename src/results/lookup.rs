@@ -17,6 +17,19 @@ impl std::fmt::Display for NotFound {
 
 impl std::error::Error for NotFound {}
 
+/// The segment a path names a list's element by: its first `label`, `term`, `group`,
+/// `cause`, `variable` or `arm` that is text, else its `time`.
+pub fn element_name(item: &Value) -> Option<String> {
+    NAMED
+        .iter()
+        .find_map(|k| item.get(k).and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            item.get("time")
+                .filter(|t| t.is_number())
+                .map(Value::to_string)
+        })
+}
+
 /// The value a claim's path names: object keys by name, list elements by their `label`,
 /// `term`, `group` (an rmst contrast), `cause` (a cumulative incidence), `variable` (a
 /// subgroup), `arm` or `time`. `Ok(None)` when the path exists but holds no number (null).
@@ -57,19 +70,7 @@ pub fn lookup<'a>(
                 match found {
                     Some(v) => v,
                     None => {
-                        let names: Vec<String> =
-                            items
-                                .iter()
-                                .filter_map(|i| {
-                                    NAMED.iter().find_map(|k| i.get(*k)).or(i.get("time")).map(
-                                        |v| {
-                                            v.as_str()
-                                                .map(str::to_string)
-                                                .unwrap_or_else(|| v.to_string())
-                                        },
-                                    )
-                                })
-                                .collect();
+                        let names: Vec<String> = items.iter().filter_map(element_name).collect();
                         return Err(NotFound(format!(
                             "`{walked}` has no element `{seg}` (it has: {})",
                             names.join(", ")

@@ -9,7 +9,7 @@ mod claims;
 mod lookup;
 
 pub use claims::{ClaimResult, claims};
-pub use lookup::{NotFound, lookup};
+pub use lookup::{NotFound, element_name, lookup};
 
 use indexmap::IndexMap;
 use serde::Serialize;

@@ -44,6 +44,13 @@ pub fn schema() -> Value {
     schema.to_value()
 }
 
+/// The schema as `reprise schema` prints it and `reprise init` writes it.
+pub fn text() -> String {
+    let mut text = serde_json::to_string_pretty(&schema()).expect("serialises");
+    text.push('\n');
+    text
+}
+
 /// A value YAML writes as a scalar and reprise reads as text: `ref: 1` and `ref: "1"`
 /// name the same level.
 pub struct Scalar;
