@@ -389,13 +389,7 @@ fn watch(study: PathBuf, out: Option<PathBuf>) -> Result<ExitCode, Error> {
                     &built.report.build_id[..12],
                     built.report.pages,
                 );
-                read.extend(
-                    a.results
-                        .reprise
-                        .inputs
-                        .keys()
-                        .map(|name| a.study.resolve(name)),
-                );
+                read.extend(built.inputs_read());
             }
             Err(e) => {
                 println!("{why}error: {e}");

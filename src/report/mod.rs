@@ -554,6 +554,19 @@ pub struct Built {
     pub out_dir: PathBuf,
 }
 
+impl Built {
+    /// Every file the build read, as a path: the inputs its manifest records (the spec,
+    /// the data, the template and what it imported or typst read).
+    pub fn inputs_read(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        let a = &self.analysed;
+        a.results
+            .reprise
+            .inputs
+            .keys()
+            .map(|name| a.study.resolve(name))
+    }
+}
+
 /// Analyses the study and writes the report into the output folder. A folder that
 /// already holds a report of other inputs is left alone unless `force` is set: a version
 /// names one report, and a silent replacement would break that. Anything else already
