@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use reprise::error::{Error, display_path};
 use reprise::pipeline;
-use reprise::present::format;
 use reprise::results::ClaimResult;
 
 #[derive(Parser)]
@@ -58,15 +57,30 @@ enum Command {
     },
     /// Check the reported numbers against each other (no data needed).
     #[command(
-        after_help = "Example:\n  reprise audit study.yaml --json\n\nChecks n (%) against denominators, percentages for attainability, categories against totals,\nhazard ratios against their intervals and p-values, intervals against their estimates, and\nnumbers quoted twice. Exits 1 when a finding is at error level."
+        after_help = "Example:\n  reprise audit study.yaml --json\n\n  reprise audit paper.txt\n\nChecks n (%) against denominators, percentages for attainability, categories against totals,\nhazard ratios against their intervals and p-values, intervals against their estimates, and\nnumbers quoted twice. Given a paper's text, it first reads the statistics out of it, as\n`reprise extract` does. Exits 1 when a finding is at error level."
     )]
     Audit {
-        /// The study file.
+        /// The study file, or a paper's text (.txt, .md) to extract and audit directly.
         #[arg(default_value = "study.yaml")]
         study: PathBuf,
         /// Print the findings as JSON (the contract's form).
         #[arg(long)]
         json: bool,
+    },
+    /// Read the statistics a paper reports out of its text: counts and percentages, ratios
+    /// with their intervals and p, rates, medians, means, p-values.
+    #[command(
+        after_help = "Examples:\n  reprise extract paper.txt --yaml >> study.yaml   # claims to map to results\n  reprise extract paper.md --json\n\nEach statistic comes with its kind, value, interval, p, count and denominator, the exact\ntext, its line (and page where the text marks pages) and the sentence around it. A PDF is\nread after `pdftotext paper.pdf paper.txt`."
+    )]
+    Extract {
+        /// The paper: plain text (.txt) or Markdown (.md).
+        paper: PathBuf,
+        /// Print the statistics as JSON.
+        #[arg(long, conflicts_with = "yaml")]
+        json: bool,
+        /// Print them as claims to paste into a study.
+        #[arg(long)]
+        yaml: bool,
     },
     /// Pack the report in every format, the spec, the tables as Excel, figure files and a
     /// data dictionary into one verifiable zip.
@@ -201,6 +215,7 @@ fn main() -> ExitCode {
         Command::Bundle { study, out, force } => bundle(study, out, force),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
         Command::Audit { study, json } => audit(study, json),
+        Command::Extract { paper, json, yaml } => extract(paper, json, yaml),
         Command::Diff { old, new, json } => diff(old, new, json),
         Command::Init { data, out } => init(data, out),
         Command::Watch { study, out } => watch(study, out),
@@ -615,9 +630,54 @@ fn synth(spec: PathBuf, output: Option<PathBuf>, seed: Option<u64>) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+fn extract(paper: PathBuf, json: bool, yaml: bool) -> Result<ExitCode, Error> {
+    let e = reprise::extract::extract_file(&paper)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
+    } else if yaml {
+        print!("{}", reprise::extract::to_yaml(&e.claims));
+    } else {
+        let width = e
+            .claims
+            .iter()
+            .map(|c| c.text.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
+        for c in &e.claims {
+            println!("{:>5}  {:13}  {:width$}", c.line, c.kind.name(), c.text);
+        }
+        println!(
+            "extract: {} statistics in {}",
+            e.claims.len(),
+            display_path(&paper)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a path names a paper's text rather than a study.
+fn is_paper(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "txt" | "md" | "markdown" | "pdf"
+        )
+    })
+}
+
 fn audit(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
-    let s = reprise::spec::Study::load(&study)?;
-    let a = reprise::audit::audit(&s.spec.claims);
+    let (a, n) = if is_paper(&study) {
+        let e = reprise::extract::extract_file(&study)?;
+        let claims = reprise::extract::audit_claims(&e.claims);
+        (reprise::audit::audit_paper(&claims), e.claims.len())
+    } else {
+        let s = reprise::spec::Study::load(&study)?;
+        (
+            reprise::audit::audit(&reprise::audit::from_spec(&s.spec.claims)),
+            s.spec.claims.len(),
+        )
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&a).expect("serialises"));
     } else {
@@ -638,7 +698,7 @@ fn audit(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
         println!(
             "audit: {} checks on {} claims, {} findings ({errors} at error level)",
             a.checks_run,
-            s.spec.claims.len(),
+            n,
             a.findings.len()
         );
     }
@@ -666,30 +726,42 @@ fn claims_summary(claims: &[ClaimResult], detail: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if detail {
+        use reprise::present::claims as show;
         let width = claims.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        let reported_width = claims
+            .iter()
+            .map(|c| show::reported(c).chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
         for c in claims {
             let mark = if c.within {
                 "ok  "
+            } else if c.reproduced.is_none() && c.result.is_none() {
+                "n/a "
             } else if c.must {
                 "FAIL"
-            } else if c.result.is_none() {
-                "n/a "
             } else {
                 "off "
             };
-            let got = c
-                .reproduced
-                .map_or("null".to_string(), |r| format::fixed(r, 4));
-            println!(
-                "  {mark} {:width$}  reported {:<10} reproduced {:<10} ±{}  {}",
+            let off = show::off_parts(c);
+            let got = if c.reproduced.is_some() {
+                format!("reproduced {}", show::reproduced(c))
+            } else {
+                show::reproduced(c)
+            };
+            let mut line = format!(
+                "  {mark} {:width$}  reported {:reported_width$}  {got}",
                 c.id,
-                c.reported,
-                got,
-                c.tolerance,
-                c.result
-                    .as_deref()
-                    .unwrap_or("(not reproducible from the data)")
+                show::reported(c),
             );
+            if !off.is_empty() && off != ["estimate"] {
+                line.push_str(&format!("  [off: {}]", off.join(", ")));
+            }
+            if let Some(note) = &c.note {
+                line.push_str(&format!("  ({note})"));
+            }
+            println!("{line}");
         }
     }
     let within = claims.iter().filter(|c| c.within).count();

@@ -11,11 +11,131 @@
 
 use serde::Serialize;
 
-use crate::spec::Claim;
+use crate::printed::{Kind, Op, Statistic};
+use crate::spec::{ClaimUnit, Reported, Subgroup};
 
 mod checks;
 mod print;
 mod rounding;
+
+/// One printed number, as the checks see it: a study's claim, or one part of it (a count's
+/// percentage, a ratio's p), or a number read from a paper.
+#[derive(Debug, Clone, Default)]
+pub struct Claim {
+    pub id: String,
+    pub reported: f64,
+    pub unit: Option<ClaimUnit>,
+    /// Decimals as printed; by unit when unknown.
+    pub digits: Option<u32>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub denominator: Option<f64>,
+    pub count: Option<String>,
+    pub part_of: Option<String>,
+    pub group: Option<String>,
+    pub p_of: Option<String>,
+    pub same_as: Option<String>,
+    pub subgroups: Vec<Subgroup>,
+    /// How a p was printed against its value (`P < 0.001`).
+    pub p_op: Option<Op>,
+}
+
+impl Claim {
+    pub fn number(id: &str, reported: f64, unit: Option<ClaimUnit>) -> Claim {
+        Claim {
+            id: id.to_string(),
+            reported,
+            unit,
+            ..Claim::default()
+        }
+    }
+
+    /// A printed statistic as the numbers the checks take: the estimate under `id`, and
+    /// its percentage (`id:percent`) or p (`id:p`) linked to it.
+    pub fn from_statistic(id: &str, s: &Statistic) -> Vec<Claim> {
+        let mut head = Claim {
+            id: id.to_string(),
+            reported: s.value.value,
+            digits: Some(s.value.decimals),
+            lower: s.lower.map(|n| n.value),
+            upper: s.upper.map(|n| n.value),
+            denominator: s.denominator.map(|n| n.value),
+            ..Claim::default()
+        };
+        head.unit = Some(match s.kind {
+            Kind::Count | Kind::CountPercent => ClaimUnit::Count,
+            Kind::Hr | Kind::Or | Kind::Rr => ClaimUnit::Hr,
+            Kind::P => ClaimUnit::P,
+            _ if s.in_percent => ClaimUnit::Percent,
+            _ => ClaimUnit::Other,
+        });
+        if s.kind == Kind::P {
+            head.p_op = s.p.map(|p| p.op);
+            return vec![head];
+        }
+        let mut out = Vec::new();
+        if let Some(pct) = s.percent {
+            out.push(Claim {
+                id: format!("{id}:percent"),
+                reported: pct.value,
+                unit: Some(ClaimUnit::Percent),
+                digits: Some(pct.decimals),
+                count: Some(id.to_string()),
+                denominator: head.denominator,
+                ..Claim::default()
+            });
+        }
+        if let Some(p) = s.p {
+            out.push(Claim {
+                id: format!("{id}:p"),
+                reported: p.value.value,
+                unit: Some(ClaimUnit::P),
+                digits: Some(p.value.decimals),
+                p_of: s.kind.is_ratio().then(|| id.to_string()),
+                p_op: Some(p.op),
+                ..Claim::default()
+            });
+        }
+        out.insert(0, head);
+        out
+    }
+}
+
+/// A study's claims as the checks take them; what a claim states itself (its unit, digits,
+/// limits, denominator, links) wins over what its printed text says.
+pub fn from_spec(claims: &[crate::spec::Claim]) -> Vec<Claim> {
+    let mut out = Vec::new();
+    for c in claims {
+        let mut parts = match (&c.printed, &c.reported) {
+            (Some(s), _) => Claim::from_statistic(&c.id, s),
+            (None, Reported::Number(x)) => vec![Claim::number(&c.id, *x, None)],
+            (None, Reported::Text(_)) => continue,
+        };
+        let head = &mut parts[0];
+        head.unit = c.unit.or(head.unit);
+        head.digits = c.digits.or(head.digits);
+        head.lower = c.lower.or(head.lower);
+        head.upper = c.upper.or(head.upper);
+        head.count = c.count.clone();
+        head.part_of = c.part_of.clone();
+        head.group = c.group.clone();
+        head.p_of = c.p_of.clone().or(head.p_of.take());
+        head.same_as = c.same_as.clone();
+        head.subgroups = c.subgroups.clone();
+        let denominator = c.denominator.or(head.denominator);
+        if head.unit == Some(ClaimUnit::Count) && parts.len() > 1 {
+            for p in &mut parts[1..] {
+                if p.unit == Some(ClaimUnit::Percent) {
+                    p.denominator = denominator;
+                }
+            }
+        } else {
+            parts[0].denominator = denominator;
+        }
+        out.extend(parts);
+    }
+    out
+}
 
 use checks::Outcome;
 
@@ -78,6 +198,11 @@ pub fn audit(claims: &[Claim]) -> Audit {
         }
     }
     audit
+}
+
+/// The audit of a paper read by `extract`: the study checks, on the numbers as printed.
+pub fn audit_paper(claims: &[Claim]) -> Audit {
+    audit(claims)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! What printing a number to a few decimals can do to it. Every check that compares printed
 //! numbers allows for exactly this much, and no more.
 
-use crate::spec::{Claim, ClaimUnit};
+use crate::audit::Claim;
+use crate::spec::ClaimUnit;
 
 /// Decimal places a claim was printed with: its own `digits`, else the unit's habit.
 pub(super) fn digits(c: &Claim) -> u32 {

@@ -4,11 +4,7 @@ use super::*;
 use crate::spec::ClaimUnit;
 
 fn claim(id: &str, value: f64, unit: ClaimUnit) -> Claim {
-    serde_yaml::from_str(&format!(
-        "{{ id: {id}, reported: {value}, tolerance: 0, unit: {} }}",
-        serde_yaml::to_string(&unit).unwrap().trim()
-    ))
-    .unwrap()
+    Claim::number(id, value, Some(unit))
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! methods text and the templates all go through here, so a label or a rule for p-values
 //! changes everywhere at once.
 
+pub mod claims;
 pub mod format;
 mod style;
 

@@ -141,7 +141,7 @@ pub fn context(
         "claims": a.claims.iter().map(|c| claim(c, &cx.style)).collect::<Vec<_>>(),
         "claims_within": a.claims.iter().filter(|c| c.within).count(),
         "calibration": drawn.calibration,
-        "audit": crate::audit::audit(&study.spec.claims),
+        "audit": crate::audit::audit(&crate::audit::from_spec(&study.spec.claims)),
         "build": {
             "id": id, "short": &id[..12], "reprise": env!("CARGO_PKG_VERSION"),
             "command": format!("reprise build {spec_arg}"),
@@ -260,22 +260,25 @@ fn blocks(drawn: &Drawn, study: &Study) -> Vec<Value> {
 
 /// A claim with the texts a replication table prints.
 fn claim(c: &ClaimResult, style: &crate::present::Style) -> Value {
+    use crate::present::claims as show;
     let mut v = serde_json::to_value(c).expect("serialises");
     v["difference"] = json!(c.reproduced.map(|r| r - c.reported));
     v["must"] = json!(c.must);
     v["note"] = json!(c.note);
-    let short = |x: f64| style.trimmed(x, 10);
-    v["reported_text"] = json!(short(c.reported));
-    v["reproduced_text"] = json!(style.num(c.reproduced, 4));
+    v["computed"] = json!(c.reproduced.is_some());
+    v["reported_text"] = json!(show::reported(c));
+    v["reproduced_text"] = json!(show::reproduced(c));
+    v["off_parts"] = json!(show::off_parts(c));
+    let head = &c.parts[0];
     v["difference_text"] = json!(c.reproduced.map_or(format::MISSING.to_string(), |r| {
         let d = r - c.reported;
-        let text = style.num(Some(d), 4);
+        let text = style.num(Some(d), head.decimals as usize + 1);
         if text.starts_with('-') {
             text
         } else {
             format!("+{text}")
         }
     }));
-    v["tolerance_text"] = json!(short(c.tolerance));
+    v["tolerance_text"] = json!(style.trimmed(c.tolerance, 10));
     v
 }

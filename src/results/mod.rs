@@ -6,9 +6,11 @@
 //! infinite coefficient) is kept in the result and shown on the terminal.
 
 mod claims;
+mod expr;
 mod lookup;
 
-pub use claims::{ClaimResult, claims};
+pub use claims::{ClaimResult, NOT_COMPUTED, Part, PartResult, claims};
+pub use expr::Expr;
 pub use lookup::{NotFound, element_name, lookup};
 
 use indexmap::IndexMap;

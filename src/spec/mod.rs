@@ -135,6 +135,7 @@ impl Study {
         study.validate_figures()?;
         study.validate_report()?;
         study.validate_claims()?;
+        study.read_printed()?;
         Ok(study)
     }
 

@@ -726,16 +726,37 @@ impl Ties {
 pub struct Claim {
     /// The claim's id, unique; other claims' links name it.
     pub id: String,
-    /// A path into `results.json` under `analyses`. A claim without one is a number the
-    /// data cannot reproduce (the paper's toxicity counts, say): `check` lists it as not
-    /// reproducible, and `audit` still checks it against the other numbers.
+    /// A path into `results.json` under `analyses`, or an expression over paths
+    /// (`1 - km_os/strata/all/at/36/surv`, `a + b`, `a - b`, `a / b`, `a * b`, with spaces
+    /// around each operator and brackets as needed). A claim without one is a number this
+    /// study does not compute (the paper's toxicity counts, say): `check` lists it as not
+    /// computed, and `audit` still checks it against the other numbers.
     #[serde(default)]
     pub result: Option<String>,
-    /// The number as the paper reports it.
-    pub reported: f64,
-    /// How far the reproduced value may lie from `reported` (absolute, ≥ 0;
-    /// 0 for an exact match); used with `compare: within`.
-    pub tolerance: f64,
+    /// The number as the paper prints it: a number, or the printed text, quoted, as
+    /// `"47%"`, `"1,387 (47%)"`, `"0.59 (0.42 to 0.82)"`, `"HR 0.59, 95% CI 0.42–0.82,
+    /// P = 0.001"`, `"310 (285, 363)"`, `"p < 0.001"`, `"0·62"`. Every part printed (the
+    /// estimate, both limits, the p, a count's percentage) is checked against its result.
+    pub reported: Reported,
+    /// How far the reproduced estimate (and its limits) may lie from what is printed
+    /// (absolute, ≥ 0; 0 for an exact match). Defaults to half a unit of the last printed
+    /// digit, which is what rounding allows; counts, percentages and p-values keep that
+    /// default whatever this says.
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+    /// What the two numbers after a printed estimate are, when the text does not say:
+    /// `ci` (default), `range` or `iqr`. Decides which results a claim's limits are held
+    /// against: `lower`/`upper`, `min`/`max` or `q1`/`q3` beside the estimate's path.
+    #[serde(default)]
+    pub interval: Option<IntervalOf>,
+    /// Results for printed parts that do not sit beside the estimate's path (or when
+    /// `result` is an expression), each a path or expression.
+    #[serde(default)]
+    pub parts: Parts,
+    /// The printed text, parsed (filled in when the spec is read).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub printed: Option<crate::printed::Statistic>,
     /// The reported confidence interval's lower limit, for `audit` (the estimate
     /// must lie inside it; a hazard ratio's p must fit it); not checked against data.
     #[serde(default)]
@@ -785,6 +806,50 @@ pub struct Claim {
     /// An overall rate made of subgroup rates: each subgroup's claim and its size.
     #[serde(default)]
     pub subgroups: Vec<Subgroup>,
+}
+
+/// A claim's number: as a YAML number, or as the paper prints it.
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema, Serialize)]
+#[serde(untagged)]
+pub enum Reported {
+    Number(f64),
+    Text(String),
+}
+
+/// The limits of an interval, named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntervalOf {
+    /// A confidence interval: the results `lower` and `upper`.
+    Ci,
+    /// The smallest and largest value: `min` and `max`.
+    Range,
+    /// The quartiles: `q1` and `q3`.
+    Iqr,
+}
+
+/// Where each printed part of a claim is found in the results.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parts {
+    /// The interval's lower limit.
+    #[serde(default)]
+    pub lower: Option<String>,
+    /// The interval's upper limit.
+    #[serde(default)]
+    pub upper: Option<String>,
+    /// The p printed with the estimate.
+    #[serde(default)]
+    pub p: Option<String>,
+    /// The percentage printed with a count (`pct` beside the count by default).
+    #[serde(default)]
+    pub percent: Option<String>,
+}
+
+impl Parts {
+    pub fn is_empty(&self) -> bool {
+        self.lower.is_none() && self.upper.is_none() && self.p.is_none() && self.percent.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema, Serialize)]

@@ -171,15 +171,19 @@ impl Study {
             if !seen.insert(claim.id.as_str()) {
                 return Err(at(&here, format!("claim id `{}` is used twice", claim.id)));
             }
-            if !claim.reported.is_finite() {
+            if let Reported::Number(x) = claim.reported
+                && !x.is_finite()
+            {
                 return Err(at(
                     &here,
                     format!("claim `{}`: `reported` must be a number", claim.id),
                 ));
             }
-            if !(claim.tolerance.is_finite() && claim.tolerance >= 0.0) {
+            if let Some(t) = claim.tolerance
+                && !(t.is_finite() && t >= 0.0)
+            {
                 return Err(at(
-                    &here,
+                    &[Seg::Key("claims"), Seg::Index(i), Seg::Key("tolerance")],
                     format!("claim `{}`: `tolerance` must be a number ≥ 0", claim.id),
                 ));
             }
@@ -196,22 +200,80 @@ impl Study {
                     )
                     .hint("a denominator counts patients: a whole number ≥ 1, such as 228"));
             }
-            let first = claim
-                .result
-                .as_deref()
-                .map(|r| r.split('/').next().unwrap_or(""));
-            if let Some(first) = first.filter(|f| !spec.analyses.contains_key(*f)) {
-                let mut e = self.error_at(
-                    &[Seg::Key("claims"), Seg::Index(i), Seg::Key("result")],
-                    format!(
-                        "claim `{}` points into analysis `{first}`, which is not defined",
-                        claim.id
-                    ),
-                );
-                if let Some(best) = nearest(first, spec.analyses.keys().map(String::as_str)) {
-                    e = e.hint(format!("did you mean `{best}`?"));
+            let paths = [
+                ("result", &claim.result),
+                ("lower", &claim.parts.lower),
+                ("upper", &claim.parts.upper),
+                ("p", &claim.parts.p),
+                ("percent", &claim.parts.percent),
+            ];
+            for (key, text) in paths {
+                let Some(text) = text else { continue };
+                let seg: &[Seg] = if key == "result" {
+                    &[Seg::Key("claims"), Seg::Index(i), Seg::Key("result")]
+                } else {
+                    &[
+                        Seg::Key("claims"),
+                        Seg::Index(i),
+                        Seg::Key("parts"),
+                        Seg::Key(key),
+                    ]
+                };
+                let expr = crate::results::Expr::parse(text).map_err(|e| {
+                    self.error_at(
+                        seg,
+                        format!("claim `{}`: cannot read `{text}`: {e}", claim.id),
+                    )
+                    .hint(
+                        "an expression puts spaces around each of + - * /, as \
+                             `1 - km_os/strata/all/at/36/surv`; write a path that holds such \
+                             a sequence in backticks",
+                    )
+                })?;
+                for path in expr.paths() {
+                    let first = path.split('/').next().unwrap_or("");
+                    if spec.analyses.contains_key(first) {
+                        continue;
+                    }
+                    let mut e = self.error_at(
+                        seg,
+                        format!(
+                            "claim `{}` points into analysis `{first}`, which is not defined",
+                            claim.id
+                        ),
+                    );
+                    if let Some(best) = nearest(first, spec.analyses.keys().map(String::as_str)) {
+                        e = e.hint(format!("did you mean `{best}`?"));
+                    }
+                    return Err(e);
                 }
-                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims written as printed text (`"1,387 (47%)"`) parsed into their parts, each
+    /// refused at its line when it cannot be read.
+    pub(super) fn read_printed(&mut self) -> Result<()> {
+        for i in 0..self.spec.claims.len() {
+            let Reported::Text(text) = &self.spec.claims[i].reported else {
+                continue;
+            };
+            match crate::printed::parse_claim(text) {
+                Ok(stat) => self.spec.claims[i].printed = Some(stat),
+                Err(e) => {
+                    let id = &self.spec.claims[i].id;
+                    return Err(self
+                        .error_at(
+                            &[Seg::Key("claims"), Seg::Index(i), Seg::Key("reported")],
+                            format!("claim `{id}`: cannot read `{text}` as a statistic: {e}"),
+                        )
+                        .hint(
+                            "write it as the paper prints it, such as \"47%\", \"1,387 (47%)\", \
+                             \"0.59 (0.42 to 0.82)\", \"HR 0.59, 95% CI 0.42-0.82, P = 0.001\", \
+                             \"p < 0.001\", or as a plain number",
+                        ));
+                }
             }
         }
         Ok(())

@@ -5,6 +5,7 @@ mod authoring;
 mod bad_input;
 mod claims;
 mod counts;
+mod extract;
 mod fixtures;
 mod formats;
 mod manuscripts;

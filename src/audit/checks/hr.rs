@@ -2,9 +2,10 @@
 //! against what its Wald interval implies: the centre on the log scale (`hr_ci_symmetry`)
 //! and the p-value (`hr_p_consistency`).
 
+use crate::audit::Claim;
 use crate::audit::print::{fixed, number, p_value};
 use crate::audit::rounding::{digits, half_ulp};
-use crate::spec::{Claim, ClaimUnit};
+use crate::spec::ClaimUnit;
 use crate::stats::{normal_p, z_for};
 
 use super::{Outcome, Severity, found, linked};

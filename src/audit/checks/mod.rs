@@ -2,7 +2,7 @@
 //! (`count`, `p_of`, `same_as`, `subgroups`, `part_of`) into the study's claims, and says
 //! whether it applied and what it found.
 
-use crate::spec::Claim;
+use crate::audit::Claim;
 
 use super::{Finding, Severity};
 

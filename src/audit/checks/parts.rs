@@ -1,7 +1,7 @@
 //! Categories of one variable against their total (`parts_vs_total`).
 
+use crate::audit::Claim;
 use crate::audit::print::{number, sum_of};
-use crate::spec::Claim;
 
 use super::{Outcome, Severity, found};
 

@@ -2,9 +2,10 @@
 //! with no count against the denominator alone (`grim`, after Brown and Heathers' granularity
 //! test: with n patients only the multiples of 100/n can be printed).
 
+use crate::audit::Claim;
 use crate::audit::print::{alternatives, number, patients, percent};
 use crate::audit::rounding::{digits, half_ulp, round_to, scale};
-use crate::spec::{Claim, ClaimUnit};
+use crate::spec::ClaimUnit;
 
 use super::{Outcome, Severity, found, linked};
 
@@ -137,10 +138,7 @@ mod tests {
     use super::*;
 
     fn percentage(reported: f64, unit: ClaimUnit, places: u32) -> Claim {
-        let mut c: Claim =
-            serde_yaml::from_str(&format!("{{ id: p, reported: {reported}, tolerance: 0 }}"))
-                .unwrap();
-        c.unit = Some(unit);
+        let mut c = Claim::number("p", reported, Some(unit));
         c.digits = Some(places);
         c
     }

@@ -1,8 +1,8 @@
 //! One quantity printed in two places with two values (`same_quantity_twice`).
 
+use crate::audit::Claim;
 use crate::audit::print::number;
 use crate::audit::rounding::{digits, half_ulp};
-use crate::spec::Claim;
 
 use super::{Outcome, Severity, found, linked};
 

@@ -2,9 +2,9 @@
 //! (`overall_outside_subgroups`), or far from their size-weighted mean
 //! (`overall_vs_subgroups`).
 
+use crate::audit::Claim;
 use crate::audit::print::number;
 use crate::audit::rounding::scale;
-use crate::spec::Claim;
 
 use super::{Outcome, Severity, found, linked};
 

@@ -1,0 +1,239 @@
+//! `reprise extract` and `reprise audit PAPER` measured on the gold set in
+//! `tests/data/extract`: passages of published papers with every statistic labelled by hand
+//! (the README there says what counts as one). The figures printed here are the ones the
+//! README quotes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use reprise::extract::{Found, Paper, extract};
+
+use crate::util::{repo, reprise, stdout};
+
+fn gold_dir() -> PathBuf {
+    repo().join("tests/data/extract")
+}
+
+/// One labelled statistic.
+struct Label {
+    passage: String,
+    line: usize,
+    kind: String,
+    value: Option<f64>,
+    text: String,
+}
+
+fn labels() -> Vec<Label> {
+    let text = std::fs::read_to_string(gold_dir().join("labels.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (p, l, t, k, v) = (
+        col("passage"),
+        col("line"),
+        col("text"),
+        col("kind"),
+        col("value"),
+    );
+    lines
+        .map(|row| {
+            let f: Vec<&str> = row.split('\t').collect();
+            Label {
+                passage: f[p].to_string(),
+                line: f[l].parse().unwrap(),
+                kind: f[k].to_string(),
+                value: f[v].parse().ok(),
+                text: f[t].to_string(),
+            }
+        })
+        .collect()
+}
+
+fn passages() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(gold_dir().join("passages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn extracted(passage: &str) -> Vec<Found> {
+    let text = std::fs::read_to_string(gold_dir().join("passages").join(passage)).unwrap();
+    extract(&Paper::from_text(&text))
+}
+
+#[derive(Default)]
+struct Tally {
+    labelled: usize,
+    recalled: usize,
+    found: usize,
+    correct: usize,
+}
+
+/// A found statistic matches a label when it is of the same kind, has the same value and
+/// starts on the same line (or the next, for a label that starts at a line's last word).
+fn matches(f: &Found, l: &Label) -> bool {
+    f.kind.name() == l.kind
+        && l.value.is_none_or(|v| (f.value - v).abs() < 1e-9)
+        && f.line.abs_diff(l.line) <= 1
+}
+
+/// Per kind, over every passage: labelled and recalled, found and correct.
+fn tally(only: Option<&str>) -> (BTreeMap<String, Tally>, Vec<String>) {
+    let labels = labels();
+    let mut by_kind: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for passage in passages().iter().filter(|p| only.is_none_or(|o| o == *p)) {
+        let found = extracted(passage);
+        let mut used = vec![false; found.len()];
+        for l in labels.iter().filter(|l| &l.passage == passage) {
+            let t = by_kind.entry(l.kind.clone()).or_default();
+            t.labelled += 1;
+            match (0..found.len()).find(|&i| !used[i] && matches(&found[i], l)) {
+                Some(i) => {
+                    used[i] = true;
+                    t.recalled += 1;
+                }
+                None => misses.push(format!(
+                    "{passage}:{} missed {} `{}`",
+                    l.line, l.kind, l.text
+                )),
+            }
+        }
+        for (f, used) in found.iter().zip(&used) {
+            let t = by_kind.entry(f.kind.name().to_string()).or_default();
+            t.found += 1;
+            if *used {
+                t.correct += 1;
+            } else {
+                misses.push(format!(
+                    "{passage}:{} found {} `{}`",
+                    f.line,
+                    f.kind.name(),
+                    f.text
+                ));
+            }
+        }
+    }
+    (by_kind, misses)
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+#[test]
+fn extract_finds_nine_in_ten_labelled_statistics_and_little_else() {
+    let (by_kind, misses) = tally(None);
+    let mut all = Tally::default();
+    println!("kind           labelled  recall  found  precision");
+    for (kind, t) in &by_kind {
+        println!(
+            "{kind:14} {:8}  {:6.3}  {:5}  {:9.3}",
+            t.labelled,
+            ratio(t.recalled, t.labelled),
+            t.found,
+            ratio(t.correct, t.found)
+        );
+        all.labelled += t.labelled;
+        all.recalled += t.recalled;
+        all.found += t.found;
+        all.correct += t.correct;
+    }
+    let (recall, precision) = (
+        ratio(all.recalled, all.labelled),
+        ratio(all.correct, all.found),
+    );
+    println!(
+        "all            {:8}  {recall:6.3}  {:5}  {precision:9.3}",
+        all.labelled, all.found
+    );
+    for m in &misses {
+        println!("  {m}");
+    }
+    assert!(recall >= 0.9, "recall {recall:.3} below 0.9");
+    assert!(precision >= 0.95, "precision {precision:.3} below 0.95");
+}
+
+#[test]
+fn the_bundled_papers_statistics_are_found_almost_all() {
+    let (by_kind, misses) = tally(Some("li2021.txt"));
+    let (labelled, recalled, found, correct) = by_kind.values().fold((0, 0, 0, 0), |a, t| {
+        (
+            a.0 + t.labelled,
+            a.1 + t.recalled,
+            a.2 + t.found,
+            a.3 + t.correct,
+        )
+    });
+    println!(
+        "li2021: {recalled} of {labelled} labelled found; {correct} of {found} found are labelled"
+    );
+    assert!(ratio(recalled, labelled) >= 0.98, "{misses:#?}");
+    assert!(ratio(correct, found) >= 0.98, "{misses:#?}");
+}
+
+#[test]
+fn extract_prints_json_with_every_field_and_yaml_that_reads_back_as_claims() {
+    let paper = gold_dir().join("passages/li2021.txt");
+    let out = reprise(&["extract", paper.to_str().unwrap(), "--json"], &repo());
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["source"]["sha256"].as_str().unwrap().len(), 64);
+    let first = &v["claims"][0];
+    for key in [
+        "id",
+        "kind",
+        "value",
+        "lower",
+        "upper",
+        "p",
+        "count",
+        "percent",
+        "denominator",
+        "conf_level",
+        "text",
+        "line",
+        "page",
+        "context",
+    ] {
+        assert!(first.get(key).is_some(), "no `{key}` in {first}");
+    }
+    let hr = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "hr" && c["text"].as_str().unwrap().starts_with("1.62"))
+        .expect("Table 4's cT hazard ratio");
+    assert_eq!(hr["lower"], 0.62);
+    assert_eq!(hr["upper"], 2.58);
+    assert_eq!(hr["p"]["op"], "=");
+    assert_eq!(hr["p"]["value"], 0.045);
+
+    let out = reprise(&["extract", paper.to_str().unwrap(), "--yaml"], &repo());
+    let yaml = stdout(&out);
+    let doc: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+    let claims = doc["claims"].as_sequence().unwrap();
+    assert_eq!(claims.len(), v["claims"].as_array().unwrap().len());
+    // Every claim's printed text reads back as the statistic it was found as.
+    for c in claims {
+        let text = c["reported"].as_str().unwrap();
+        reprise::printed::parse_claim(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+}
+
+#[test]
+fn a_pdf_or_a_missing_paper_is_refused_with_what_to_do() {
+    let dir = crate::util::Dir::new(&[("paper.pdf", "%PDF-1.4")]);
+    let out = dir.run(&["extract", "paper.pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        crate::util::stderr(&out).contains("pdftotext"),
+        "{}",
+        crate::util::stderr(&out)
+    );
+    let out = dir.run(&["extract", "nowhere.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::util::stderr(&out).contains("nowhere.txt"));
+}
