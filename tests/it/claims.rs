@@ -289,3 +289,131 @@ fn audit_refuses_a_denominator_that_is_not_a_number_of_patients() {
         }
     }
 }
+
+/// The tiny study with a Table 1 of the arms beside it, for claims printed as text.
+fn printed_study(claims: &str) -> String {
+    study(claims).replace(
+        "  lr: { kind: logrank, endpoint: os, by: arm }",
+        "  lr: { kind: logrank, endpoint: os, by: arm }\n  t1: { kind: describe, variables: [arm] }",
+    )
+}
+
+fn check_json(claims: &str) -> serde_json::Value {
+    let dir = Dir::new(&[("study.yaml", &printed_study(claims)), ("data.csv", DATA)]);
+    let out = dir.run(&["check", "--json"]);
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn a_claim_printed_as_text_is_checked_part_by_part() {
+    // Arm A at 2: S = 0.75, log-type 95% CI 0.426 to 1 (capped); the paper prints percentages.
+    let json = check_json(
+        "  - { id: s2, result: km/strata/A/at/2/surv, reported: \"75.0% (42.6 to 100%)\" }\n\
+         \x20 - { id: bad_upper, result: km/strata/A/at/2/surv, reported: \"75.0% (42.6 to 90%)\" }\n\
+         \x20 - { id: arm_a, result: t1/variables/arm/levels/A/n, reported: \"4 (50%)\" }\n",
+    );
+    let c = &json["claims"];
+    assert_eq!(c[0]["within"], true, "{c:#}");
+    let parts: Vec<&str> = c[0]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["part"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["estimate", "lower", "upper"]);
+    assert_eq!(c[0]["parts"][1]["result"], "km/strata/A/at/2/lower");
+    assert_eq!(c[0]["parts"][0]["scale"], "x100");
+    // Half a unit of the printed digit: 75.0 allows 74.95 to 75.05.
+    assert_eq!(c[0]["parts"][0]["tolerance"], 0.05);
+
+    assert_eq!(c[1]["within"], false);
+    assert_eq!(c[1]["parts"][2]["within"], false);
+    assert_eq!(c[1]["parts"][0]["within"], true);
+
+    assert_eq!(c[2]["within"], true, "{:#}", c[2]);
+    assert_eq!(c[2]["parts"][1]["part"], "percent");
+    assert_eq!(c[2]["parts"][1]["result"], "t1/variables/arm/levels/A/pct");
+}
+
+#[test]
+fn a_percentage_claim_is_held_against_a_proportion_times_100() {
+    let json =
+        check_json("  - { id: s2, result: km/strata/A/at/2/surv, reported: 75, unit: percent }\n");
+    assert_eq!(json["claims"][0]["reproduced"], 75.0);
+    assert_eq!(json["claims"][0]["within"], true);
+}
+
+#[test]
+fn claims_take_expressions_over_results() {
+    // 1 − S(2) in arm A is 25%; the two arms hold 8 patients.
+    let json = check_json(
+        "  - { id: died, result: \"1 - km/strata/A/at/2/surv\", reported: \"25%\" }\n\
+         \x20 - { id: both, result: \"km/strata/A/n + km/strata/B/n\", reported: 8, unit: count }\n\
+         \x20 - { id: half, result: \"km/strata/A/n / t1/n\", reported: 0.5 }\n",
+    );
+    for c in json["claims"].as_array().unwrap() {
+        assert_eq!(c["within"], true, "{c:#}");
+    }
+}
+
+#[test]
+fn check_shows_reproduced_values_one_digit_finer_and_says_what_was_not_computed() {
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &printed_study(
+                "  - { id: s2, result: km/strata/A/at/2/surv, reported: \"75.0% (42.6 to 100%)\", note: arm A at two years }\n\
+                 \x20 - { id: arm_a, result: t1/variables/arm/levels/A/n, reported: \"4 (50%)\" }\n\
+                 \x20 - { id: tox, reported: \"3 (37.5%)\" }\n",
+            ),
+        ),
+        ("data.csv", DATA),
+    ]);
+    let out = dir.run(&["check"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("reproduced 75.00% (42.59 to 100.0%)  (arm A at two years)"),
+        "{text}"
+    );
+    assert!(text.contains("reproduced 4 (50.0%)"), "{text}");
+    assert!(text.contains("not computed by this study"), "{text}");
+}
+
+#[test]
+fn a_claim_text_that_is_not_a_statistic_is_refused_at_its_line() {
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &printed_study(
+                "  - { id: vague, result: km/strata/A/at/2/surv, reported: \"about three in four\" }\n",
+            ),
+        ),
+        ("data.csv", DATA),
+    ]);
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("study.yaml:11:49:"), "{err}");
+    assert!(
+        err.contains("cannot read `about three in four` as a statistic"),
+        "{err}"
+    );
+    assert!(err.contains("\"1,387 (47%)\""), "{err}");
+}
+
+#[test]
+fn a_broken_expression_is_refused_at_its_line() {
+    let dir = Dir::new(&[
+        (
+            "study.yaml",
+            &printed_study(
+                "  - { id: e, result: \"(1 - km/strata/A/at/2/surv\", reported: 0.25 }\n",
+            ),
+        ),
+        ("data.csv", DATA),
+    ]);
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not closed"), "{}", stderr(&out));
+}
