@@ -669,8 +669,7 @@ fn is_paper(path: &std::path::Path) -> bool {
 fn audit(study: PathBuf, json: bool) -> Result<ExitCode, Error> {
     let (a, n) = if is_paper(&study) {
         let e = reprise::extract::extract_file(&study)?;
-        let claims = reprise::extract::audit_claims(&e.claims);
-        (reprise::audit::audit_paper(&claims), e.claims.len())
+        (reprise::audit::audit_paper(&e.claims), e.claims.len())
     } else {
         let s = reprise::spec::Study::load(&study)?;
         (

@@ -15,6 +15,7 @@ use crate::printed::{Kind, Op, Statistic};
 use crate::spec::{ClaimUnit, Reported, Subgroup};
 
 mod checks;
+mod paper;
 mod print;
 mod rounding;
 
@@ -38,6 +39,8 @@ pub struct Claim {
     pub subgroups: Vec<Subgroup>,
     /// How a p was printed against its value (`P < 0.001`).
     pub p_op: Option<Op>,
+    /// The confidence level of `lower`/`upper` when printed (95% when not).
+    pub level: Option<f64>,
 }
 
 impl Claim {
@@ -60,6 +63,7 @@ impl Claim {
             lower: s.lower.map(|n| n.value),
             upper: s.upper.map(|n| n.value),
             denominator: s.denominator.map(|n| n.value),
+            level: s.conf_level,
             ..Claim::default()
         };
         head.unit = Some(match s.kind {
@@ -200,9 +204,16 @@ pub fn audit(claims: &[Claim]) -> Audit {
     audit
 }
 
-/// The audit of a paper read by `extract`: the study checks, on the numbers as printed.
-pub fn audit_paper(claims: &[Claim]) -> Audit {
-    audit(claims)
+/// The audit of a paper read by `extract`: the study's checks on the numbers as printed
+/// (a percentage against its stated denominator, a ratio against its interval and p), then
+/// the checks that need the paper's words (`paper`).
+pub fn audit_paper(found: &[crate::extract::Found]) -> Audit {
+    let claims = crate::extract::audit_claims(found);
+    let mut a = audit(&claims);
+    let (more, run) = paper::findings(found);
+    a.findings.extend(more);
+    a.checks_run += run;
+    a
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub struct Found {
     pub page: Option<usize>,
     /// The sentence (or table row) around it.
     pub context: String,
+    /// Whether it ends its line as a table's cells do (nothing but numbers after it).
+    #[serde(skip)]
+    pub row: bool,
     #[serde(skip)]
     pub stat: Statistic,
 }

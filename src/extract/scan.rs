@@ -111,8 +111,37 @@ impl Context<'_> {
         gap.matches('\n').count() >= 2
     }
 
-    /// The sentence around token `i`: from after the last full stop (or blank line) to
-    /// the next.
+    /// Whether a line break between `a` and `b` ends a table's row: inside the lines that
+    /// follow a "Table N" caption with no blank line between.
+    fn breaks_row(&self, a: usize, b: usize) -> bool {
+        self.breaks_line(a, b) && self.in_table_block(self.paper.line_of(self.toks[b].start))
+    }
+
+    fn in_table_block(&self, line: usize) -> bool {
+        let mut l = line;
+        while l >= 1 {
+            let text = self.paper.line(l).trim_start();
+            if text.is_empty() {
+                return false;
+            }
+            let mut words = text.split_whitespace();
+            if words.next() == Some("Table")
+                && words
+                    .next()
+                    .is_some_and(|w| w.trim_end_matches(['.', ':']).parse::<u32>().is_ok())
+            {
+                return true;
+            }
+            if line - l > 80 {
+                return false;
+            }
+            l -= 1;
+        }
+        false
+    }
+
+    /// The sentence around token `i`: from after the last full stop (or blank line, or a
+    /// table row's end) to the next.
     fn sentence(&self, i: usize) -> (usize, usize) {
         let mut a = i;
         while a > 0 {
@@ -120,7 +149,7 @@ impl Context<'_> {
             if matches!(before.tok, Tok::Stop) && self.is_sentence_stop(a - 1) {
                 break;
             }
-            if self.breaks_paragraph(a - 1, a) {
+            if self.breaks_paragraph(a - 1, a) || self.breaks_row(a - 1, a) {
                 break;
             }
             a -= 1;
@@ -130,7 +159,7 @@ impl Context<'_> {
             if matches!(self.toks[b].tok, Tok::Stop) && self.is_sentence_stop(b) {
                 break;
             }
-            if self.breaks_paragraph(b, b + 1) {
+            if self.breaks_paragraph(b, b + 1) || self.breaks_row(b, b + 1) {
                 break;
             }
             b += 1;
@@ -626,13 +655,29 @@ impl Context<'_> {
             if !n.is_whole() || n.value < count {
                 continue;
             }
-            let of_people = k >= 1
-                && is_word(toks.get(k - 1), "of")
+            let of = |j: usize| j >= 1 && is_word(toks.get(j - 1), "of");
+            let article = |j: usize| {
+                j >= 1
+                    && ["the", "these", "those", "all"]
+                        .iter()
+                        .any(|w| is_word(toks.get(j - 1), w))
+            };
+            let of_people = (of(k) || (article(k) && of(k - 1)))
                 && word(toks.get(k + 1)).is_some_and(counts_people);
+            // "n = N" only on the count's own line, before it: a column's N in a table's
+            // header cannot be told from the other columns'.
             let n_equals = k >= 2
+                && k < start
                 && matches!(toks[k - 1].tok, Tok::Cmp('='))
-                && (is_word(toks.get(k - 2), "n"));
+                && (is_word(toks.get(k - 2), "n"))
+                && self.paper.line_of(toks[k].start) == self.paper.line_of(toks[start].start);
             if of_people || n_equals {
+                // After the count, a denominator belongs to the statistic it follows ("22 (9.6%)
+                // of 142 patients" takes its own); before it, it opens the sentence ("Of the 116
+                // patients …, 50 (21.9%)").
+                if k > start && !n_equals {
+                    continue;
+                }
                 let distance = k.abs_diff(start);
                 if best.is_none_or(|(d, _)| distance < d) {
                     best = Some((distance, n));
@@ -680,8 +725,32 @@ impl Context<'_> {
             line,
             page: self.paper.page_of(at),
             context,
+            row: self.ends_row(end),
             stat,
         }
+    }
+
+    /// Whether nothing but table cells follows token `end` on its line.
+    fn ends_row(&self, end: usize) -> bool {
+        let Some(last) = end.checked_sub(1) else {
+            return false;
+        };
+        let line = self.paper.line_of(self.toks[last].start);
+        (end..self.toks.len())
+            .take_while(|&k| self.paper.line_of(self.toks[k].start) == line)
+            .all(|k| {
+                matches!(
+                    self.toks[k].tok,
+                    Tok::Num(_)
+                        | Tok::Percent
+                        | Tok::Open
+                        | Tok::Close
+                        | Tok::Sep(_)
+                        | Tok::Mark
+                        | Tok::Dash
+                        | Tok::Cmp(_)
+                )
+            })
     }
 }
 

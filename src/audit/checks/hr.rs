@@ -80,12 +80,53 @@ pub(super) fn hr_p_consistency(c: &Claim, claims: &[Claim]) -> Outcome {
     let Some((lo, hi)) = log_scale_interval(hr) else {
         return Outcome::NotApplicable;
     };
-    let se = (hi.ln() - lo.ln()) / (2.0 * z_for(0.95));
+    let z_level = z_for(hr.level.unwrap_or(0.95));
+    let implied_by = |hr: f64, lo: f64, hi: f64| {
+        let se = (hi.ln() - lo.ln()) / (2.0 * z_level);
+        normal_p(hr.ln() / se)
+    };
+    let se = (hi.ln() - lo.ln()) / (2.0 * z_level);
     let z = hr.reported.ln() / se;
     let implied = normal_p(z);
-    let significant_ci = lo > 1.0 || hi < 1.0;
-    let disagree = significant_ci != (c.reported < 0.05);
-    let far = (implied.max(1e-12).ln() - c.reported.max(1e-12).ln()).abs() > 2f64.ln() * 2.0;
+    // What the printed numbers can have been before rounding: each within half a unit of
+    // its last digit.
+    let h = half_ulp(digits(hr));
+    let hp = half_ulp(digits(c));
+    let mut range = (implied, implied);
+    for e in [-h, h] {
+        for l in [-h, h] {
+            for u in [-h, h] {
+                let (x, lo2, hi2) = (hr.reported + e, lo + l, hi + u);
+                if x > 0.0 && lo2 > 0.0 && hi2 > lo2 {
+                    let q = implied_by(x, lo2, hi2);
+                    range = (range.0.min(q), range.1.max(q));
+                }
+            }
+        }
+    }
+    // Significance at 0.05 as each side says it, when rounding leaves no doubt.
+    let ci_says = if lo - h > 1.0 || hi + h < 1.0 {
+        Some(true)
+    } else if lo + h < 1.0 && hi - h > 1.0 {
+        Some(false)
+    } else {
+        None
+    };
+    let printed = (c.reported - hp, c.reported + hp);
+    let p_says = match c.p_op {
+        Some(crate::printed::Op::Lt) if c.reported <= 0.05 => Some(true),
+        Some(crate::printed::Op::Gt) if c.reported >= 0.05 => Some(false),
+        _ if printed.1 < 0.05 => Some(true),
+        _ if printed.0 > 0.05 => Some(false),
+        _ => None,
+    };
+    let disagree = matches!((ci_says, p_says), (Some(a), Some(b)) if a != b);
+    let (p_lo, p_hi) = match c.p_op {
+        Some(crate::printed::Op::Lt) => (0.0, c.reported),
+        Some(crate::printed::Op::Gt) => (c.reported, 1.0),
+        _ => printed,
+    };
+    let far = p_hi.max(1e-300) < range.0 / 4.0 || p_lo > range.1 * 4.0;
     if !(disagree || far) {
         return Outcome::Consistent;
     }

@@ -8,7 +8,7 @@ use super::{Finding, Severity};
 
 mod hr;
 pub(super) mod parts;
-mod percent;
+pub(super) mod percent;
 mod same;
 mod subgroups;
 

@@ -98,7 +98,7 @@ pub(super) fn grim(c: &Claim, claims: &[Claim]) -> Outcome {
 /// too. So the denominators that fit are one unbroken run: the first m whose printed value
 /// has reached the printed percentage is found by bisection, and the run read on from
 /// there. Scanning every m up to 2n instead stalls on a denominator such as 10¹².
-fn fitting_denominators(c: &Claim, k: f64, n: f64, most: usize) -> Vec<i64> {
+pub(in crate::audit) fn fitting_denominators(c: &Claim, k: f64, n: f64, most: usize) -> Vec<i64> {
     let d = digits(c);
     let prints = |m: i64| round_to(scale(c) * k / m as f64, d);
     let fits = |m: i64| (prints(m) - c.reported).abs() < 1e-9;
