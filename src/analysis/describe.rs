@@ -449,7 +449,7 @@ fn categorical(name: &str, col: &Column, g: &Grouping) -> Categorical {
         .filter(|&r| !col.is_missing(g.rows[r]))
         .collect();
     let present_rows: Vec<usize> = present.iter().map(|&r| g.rows[r]).collect();
-    let (level_codes, levels) = col.groups(&present_rows);
+    let (level_codes, levels) = col.levels_of(&present_rows);
     let n = present.len();
     let mut counts = vec![vec![0u64; k.max(1)]; levels.len()];
     let mut group_n = vec![0u64; k.max(1)];

@@ -243,6 +243,22 @@ impl Column {
     }
 }
 
+impl Column {
+    /// Like [`Column::groups`], but a category keeps every level it declares, present or
+    /// not, as R's `table()` of a factor does: a Table 1 row of 0 (0%) is a result.
+    pub fn levels_of(&self, rows: &[usize]) -> (Vec<u32>, Vec<String>) {
+        match &self.values {
+            Values::Cat { codes, levels, .. } => (
+                rows.iter()
+                    .map(|&r| codes[r].expect("non-missing row"))
+                    .collect(),
+                levels.clone(),
+            ),
+            _ => self.groups(rows),
+        }
+    }
+}
+
 /// Integers print without a decimal point, so group 1 is "1" as in R.
 pub fn number_label(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {

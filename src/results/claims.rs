@@ -282,12 +282,14 @@ fn plan(c: &Claim, estimate: Option<Expr>) -> Vec<Planned> {
     out
 }
 
-/// Whether a result already holds a percentage (`pct`), not a proportion.
+/// Whether a result already holds a percentage: a `pct`, or an expression that multiplies
+/// by 100 (`a / b * 100`); otherwise a value within ±1 is read as a proportion.
 fn is_percentage(expr: &Expr) -> bool {
-    expr.paths().iter().any(|p| {
-        let leaf = p.rsplit('/').next().unwrap_or("");
-        leaf == "pct" || leaf == "percent" || leaf.ends_with("_pct")
-    })
+    expr.has_constant(100.0)
+        || expr.paths().iter().any(|p| {
+            let leaf = p.rsplit('/').next().unwrap_or("");
+            leaf == "pct" || leaf == "percent" || leaf.ends_with("_pct")
+        })
 }
 
 fn check_part(

@@ -40,6 +40,15 @@ impl Expr {
         }
     }
 
+    /// Whether the number `c` appears in it.
+    pub fn has_constant(&self, c: f64) -> bool {
+        match self {
+            Expr::Const(x) => *x == c,
+            Expr::Path(_) => false,
+            Expr::Op(a, _, b) => a.has_constant(c) || b.has_constant(c),
+        }
+    }
+
     /// Every path it reads.
     pub fn paths(&self) -> Vec<&str> {
         match self {
