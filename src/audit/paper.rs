@@ -19,6 +19,22 @@ use crate::extract::Found;
 use crate::printed::Kind;
 use crate::spec::ClaimUnit;
 
+fn finding(
+    severity: Severity,
+    check: &str,
+    claims: Vec<String>,
+    values: Vec<f64>,
+    message: String,
+) -> Finding {
+    Finding {
+        severity,
+        check: check.into(),
+        claims,
+        values,
+        message,
+    }
+}
+
 /// Every paper check on what `extract` found.
 pub fn findings(found: &[Found]) -> (Vec<Finding>, usize) {
     let mut out = Vec::new();
@@ -75,18 +91,13 @@ fn unstated_denominator(found: &[Found], out: &mut Vec<Finding>) -> usize {
         if fits.is_empty() || fits.len() > 3 || fits.iter().any(|m| totals.contains(m)) {
             continue;
         }
-        out.push(Finding {
-            severity: Severity::Warning,
-            check: "unstated_denominator".into(),
-            claims: vec![f.id.clone()],
-            values: vec![k.value, pct.value],
-            message: format!(
+        out.push(finding(
+Severity::Warning, "unstated_denominator", vec![f.id.clone()], vec![k.value, pct.value], format!(
                 "line {}: `{}` fits only a denominator of {}, which the paper does not give as a number of patients",
                 f.line,
                 f.text,
                 alternatives(&fits)
-            ),
-        });
+            )));
     }
     run
 }
@@ -174,16 +185,11 @@ fn same_quantity_twice(found: &[Found], out: &mut Vec<Finding>) -> usize {
             if !differs {
                 continue;
             }
-            out.push(Finding {
-                severity: Severity::Warning,
-                check: "same_quantity_twice".into(),
-                claims: vec![a.id.clone(), b.id.clone()],
-                values: vec![a.value, b.value],
-                message: format!(
+            out.push(finding(
+Severity::Warning, "same_quantity_twice", vec![a.id.clone(), b.id.clone()], vec![a.value, b.value], format!(
                     "line {} prints `{}` and line {} prints `{}` among the same words: if they are the same quantity, one is wrong",
                     a.line, a.text, b.line, b.text
-                ),
-            });
+                )));
         }
     }
     run
@@ -293,20 +299,15 @@ fn survival_rises(found: &[Found], out: &mut Vec<Finding>) -> usize {
         for k in 1..group.len() {
             let (early, late) = (group[k - 1], group[k]);
             if times[k] > times[k - 1] && late.value > early.value + 1e-9 {
-                out.push(Finding {
-                    severity: Severity::Error,
-                    check: "survival_rises".into(),
-                    claims: vec![early.id.clone(), late.id.clone()],
-                    values: vec![early.value, late.value],
-                    message: format!(
+                out.push(finding(
+Severity::Error, "survival_rises", vec![early.id.clone(), late.id.clone()], vec![early.value, late.value], format!(
                         "line {}: survival at {} years ({}) is above survival at {} years ({}), but survival cannot rise over time",
                         late.line,
                         number(times[k]),
                         late.text,
                         number(times[k - 1]),
                         early.text
-                    ),
-                });
+                    )));
             }
         }
     }
@@ -348,19 +349,14 @@ fn categories_exceed_total(found: &[Found], out: &mut Vec<Finding>) -> usize {
             .map(|f| 0.5 * 10f64.powi(-(f.stat.percent.map_or(1, |p| p.decimals) as i32)))
             .sum();
         if total > 100.0 + slack + 1e-9 {
-            out.push(Finding {
-                severity: Severity::Warning,
-                check: "categories_exceed_total".into(),
-                claims: block.iter().map(|f| f.id.clone()).collect(),
-                values: vec![total],
-                message: format!(
+            out.push(finding(
+Severity::Warning, "categories_exceed_total", block.iter().map(|f| f.id.clone()).collect(), vec![total], format!(
                     "lines {}–{}: categories on one denominator add to {}, more than 100% (rounding allows {})",
                     block[0].line,
                     block[block.len() - 1].line,
                     percent(total),
                     percent(100.0 + slack)
-                ),
-            });
+                )));
         }
     }
     run

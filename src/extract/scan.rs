@@ -569,7 +569,7 @@ impl Context<'_> {
             while own_end > start && matches!(toks[own_end - 1].tok, Tok::Sep(_) | Tok::Open) {
                 own_end -= 1;
             }
-            let mut p_stat = blank(Kind::P, p.value);
+            let mut p_stat = Statistic::new(Kind::P, p.value);
             p_stat.p = Some(p);
             let mut p_end = end;
             // "(…, P = 0.004)": the bracket closes the group, not the p.
@@ -610,7 +610,7 @@ impl Context<'_> {
         if !is_p_row || self.table_header(i).is_none() {
             return None;
         }
-        let mut stat = blank(Kind::P, *n);
+        let mut stat = Statistic::new(Kind::P, *n);
         stat.p = Some(PValue { op, value: *n });
         let mut end = at + 1;
         while matches!(toks.get(end).map(|t| &t.tok), Some(Tok::Mark)) {
@@ -751,23 +751,5 @@ impl Context<'_> {
                         | Tok::Cmp(_)
                 )
             })
-    }
-}
-
-fn blank(kind: Kind, value: Num) -> Statistic {
-    Statistic {
-        kind,
-        value,
-        lower: None,
-        upper: None,
-        interval: None,
-        p: None,
-        count: None,
-        percent: None,
-        denominator: None,
-        sd: None,
-        conf_level: None,
-        in_percent: false,
-        per: None,
     }
 }

@@ -161,7 +161,8 @@ pub struct Statistic {
 }
 
 impl Statistic {
-    fn new(kind: Kind, value: Num) -> Statistic {
+    /// A statistic of `kind` with only its estimate.
+    pub fn new(kind: Kind, value: Num) -> Statistic {
         Statistic {
             kind,
             value,
