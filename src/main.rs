@@ -70,7 +70,7 @@ enum Command {
     /// Read the statistics a paper reports out of its text: counts and percentages, ratios
     /// with their intervals and p, rates, medians, means, p-values.
     #[command(
-        after_help = "Examples:\n  reprise extract paper.txt --yaml >> study.yaml   # claims to map to results\n  reprise extract paper.md --json\n\nEach statistic comes with its kind, value, interval, p, count and denominator, the exact\ntext, its line (and page where the text marks pages) and the sentence around it. A PDF is\nread after `pdftotext paper.pdf paper.txt`."
+        after_help = "Examples:\n  reprise extract paper.txt --yaml >> study.yaml   # claims to map to results\n  reprise extract paper.txt --yaml --study study.yaml   # with the results that fit proposed\n  reprise extract paper.md --json\n\nEach statistic comes with its kind, value, interval, p, count and denominator, the exact\ntext, its line (and page where the text marks pages) and the sentence around it. A PDF is\nread after `pdftotext paper.pdf paper.txt`."
     )]
     Extract {
         /// The paper: plain text (.txt) or Markdown (.md).
@@ -81,6 +81,10 @@ enum Command {
         /// Print them as claims to paste into a study.
         #[arg(long)]
         yaml: bool,
+        /// A study whose results to propose for each claim (with --yaml): the one result
+        /// that fits every printed part, where exactly one does.
+        #[arg(long, value_name = "STUDY", requires = "yaml")]
+        study: Option<PathBuf>,
     },
     /// Pack the report in every format, the spec, the tables as Excel, figure files and a
     /// data dictionary into one verifiable zip.
@@ -215,7 +219,12 @@ fn main() -> ExitCode {
         Command::Bundle { study, out, force } => bundle(study, out, force),
         Command::Synth { spec, output, seed } => synth(spec, output, seed),
         Command::Audit { study, json } => audit(study, json),
-        Command::Extract { paper, json, yaml } => extract(paper, json, yaml),
+        Command::Extract {
+            paper,
+            json,
+            yaml,
+            study,
+        } => extract(paper, json, yaml, study),
         Command::Diff { old, new, json } => diff(old, new, json),
         Command::Init { data, out } => init(data, out),
         Command::Watch { study, out } => watch(study, out),
@@ -630,12 +639,24 @@ fn synth(spec: PathBuf, output: Option<PathBuf>, seed: Option<u64>) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn extract(paper: PathBuf, json: bool, yaml: bool) -> Result<ExitCode, Error> {
+fn extract(
+    paper: PathBuf,
+    json: bool,
+    yaml: bool,
+    study: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     let e = reprise::extract::extract_file(&paper)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
     } else if yaml {
-        print!("{}", reprise::extract::to_yaml(&e.claims));
+        let proposed = match study {
+            Some(study) => {
+                let a = pipeline::analyse(&study)?;
+                reprise::extract::propose(&e.claims, &a.results)
+            }
+            None => Vec::new(),
+        };
+        print!("{}", reprise::extract::to_yaml(&e.claims, &proposed));
     } else {
         let width = e
             .claims

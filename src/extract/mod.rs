@@ -16,9 +16,11 @@ use crate::error::{Error, Result};
 use crate::printed::{Interval, Kind, PValue, Statistic, Token};
 
 mod paper;
+mod propose;
 mod scan;
 
 pub use paper::{Paper, read_paper};
+pub use propose::propose;
 
 /// One statistic found in a paper, as `extract --json` prints it.
 #[derive(Debug, Clone, Serialize)]
@@ -80,28 +82,36 @@ pub fn extract_file(path: &Path) -> Result<Extracted> {
     })
 }
 
-/// The found statistics as claims to paste into a study: `result` left for the author to
-/// map, the printed text as `reported`, the sentence as `quote`.
-pub fn to_yaml(found: &[Found]) -> String {
+/// The found statistics as claims to paste into a study: the printed text as `reported`,
+/// the sentence as `quote`, and `result` where `proposed` names the one result that fits
+/// (else left for the author to map).
+pub fn to_yaml(found: &[Found], proposed: &[Option<String>]) -> String {
     let mut out = String::from(
         "# Claims read from the paper by `reprise extract`. Map each to a result (a path into\n\
          # results.json, or an expression such as `1 - km/strata/all/at/36/surv`) or leave\n\
          # `result` out for numbers the study does not compute; `audit` checks them all.\n\
          claims:\n",
     );
-    for f in found {
+    for (i, f) in found.iter().enumerate() {
         out.push_str(&format!(
             "  - id: {}\n    reported: {}\n    quote: {}\n",
             f.id,
             yaml_str(&f.text),
             yaml_str(&f.context),
         ));
-        out.push_str(&format!(
-            "    # {} at line {}{}; result: \n",
+        let at = format!(
+            "{} at line {}{}",
             f.kind.name(),
             f.line,
             f.page.map(|p| format!(", page {p}")).unwrap_or_default()
-        ));
+        );
+        match proposed.get(i).and_then(Option::as_deref) {
+            Some(path) => out.push_str(&format!(
+                "    result: {}   # proposed, the only result that fits every printed part: confirm it ({at})\n",
+                yaml_str(path)
+            )),
+            None => out.push_str(&format!("    # {at}; result: \n")),
+        }
     }
     out
 }

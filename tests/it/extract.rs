@@ -453,3 +453,42 @@ fn audit_catches_errors_seeded_into_correct_numbers() {
         );
     }
 }
+
+#[test]
+fn with_a_study_extract_proposes_the_one_result_that_fits_every_printed_part() {
+    let paper = gold_dir().join("passages/li2021.txt");
+    let study = repo().join("study.yaml");
+    let out = reprise(
+        &[
+            "extract",
+            paper.to_str().unwrap(),
+            "--yaml",
+            "--study",
+            study.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    let doc: serde_yaml::Value = serde_yaml::from_str(&stdout(&out)).unwrap();
+    let claims = doc["claims"].as_sequence().unwrap();
+    let result_of = |reported: &str| {
+        claims
+            .iter()
+            .find(|c| c["reported"].as_str() == Some(reported))
+            .and_then(|c| c["result"].as_str().map(str::to_string))
+    };
+    // 112 of 228 completed: the cohort's count, whose pct prints as 49.1.
+    assert_eq!(
+        result_of("112 (49.1%)").as_deref(),
+        Some("table2/variables/completed/levels/true/n")
+    );
+    assert_eq!(
+        result_of("204 patients (89.5%)").as_deref(),
+        Some("table2/variables/radiotherapy/levels/25 x 2 Gy/n")
+    );
+    // Another study's rate in the discussion fits no result of this one.
+    assert_eq!(result_of("79.4%"), None);
+    // Every proposal names a result that exists, so the claims build as they stand.
+    let proposed = claims.iter().filter(|c| c["result"].is_string()).count();
+    assert!(proposed >= 20, "{proposed} proposed");
+}
