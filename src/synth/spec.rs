@@ -130,6 +130,10 @@ pub struct EndpointSynth {
     pub digits: Option<usize>,
     #[serde(default)]
     pub effects: Vec<Effect>,
+    /// The shortest time any patient has (a paper's "range 3.3 to 93.4"): a time drawn
+    /// below it is raised to it, so the curve changes only before it.
+    #[serde(default)]
+    pub min: Option<f64>,
 }
 
 /// The synth spec's file and text. Positions are gone once the spec is typed, so an error

@@ -55,6 +55,14 @@ pub(super) fn add_endpoints(
     let shared = rng.stratified(draft.n);
     let mut times: IndexMap<String, Vec<(f64, bool)>> = IndexMap::new();
     for (name, e) in endpoints {
+        if let Some(m) = e.min
+            && !(m.is_finite() && m >= 0.0)
+        {
+            return Err(ctx.err(
+                &endpoint_key(name, "min"),
+                format!("endpoint `{name}`: `min` {m} must be a time ≥ 0"),
+            ));
+        }
         let groups = groups(ctx, draft, name, e)?;
         let draw = Draw {
             shared: &shared,
@@ -62,6 +70,7 @@ pub(super) fn add_endpoints(
             follow_up,
             unit_days: e.unit.days(),
             digits: e.digits.unwrap_or(1),
+            min: e.min.unwrap_or(0.0),
         };
         let mut out = vec![(0.0, false); draft.n];
         for (label, target) in &e.targets {
@@ -164,6 +173,7 @@ struct Draw<'a> {
     follow_up: &'a [f64],
     unit_days: f64,
     digits: usize,
+    min: f64,
 }
 
 impl Draw<'_> {
@@ -191,7 +201,9 @@ impl Draw<'_> {
         // Round up so a time is never 0, as no follow-up is.
         let smallest = 10f64.powi(-(self.digits as i32));
         for &i in rows {
-            let t = curve.inverse(-u[i].ln() / (self.multiplier[i] / mean));
+            let t = curve
+                .inverse(-u[i].ln() / (self.multiplier[i] / mean))
+                .max(self.min);
             let limit = self.follow_up[i] / self.unit_days;
             let (mut t, mut event) = if t <= limit {
                 (t, true)

@@ -145,3 +145,36 @@ fn a_huge_number_of_digits_is_refused_at_its_key_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn no_patient_is_followed_for_less_than_the_papers_shortest_time() {
+    // The paper's follow-up "range 3.3 to 93.4" and PFS "range 0.7 to 93.4".
+    let text = std::fs::read_to_string(repo().join("data/cohort.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = fields(lines.next().unwrap());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<Vec<String>> = lines.map(fields).collect();
+    let shortest = |c: usize| {
+        rows.iter()
+            .map(|r| r[c].parse::<f64>().unwrap())
+            .fold(f64::INFINITY, f64::min)
+    };
+    assert_eq!(shortest(col("os_months")), 3.3);
+    assert_eq!(shortest(col("pfs_months")), 0.7);
+}
+
+#[test]
+fn a_negative_shortest_time_is_refused_at_its_key() {
+    let dir = Dir::new(&[(
+        "s.yaml",
+        "synth: 1\nn: 10\nseed: 1\ncolumns:\n  id: { kind: id }\nendpoints:\n  os:\n    time: t\n    event: e\n    unit: months\n    min: -1\n    targets: { all: { median: 12 } }\n",
+    )]);
+    let out = dir.run(&["synth", "s.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("s.yaml:11:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`min` -1 must be a time ≥ 0"),
+        "{}",
+        stderr(&out)
+    );
+}
