@@ -409,6 +409,9 @@ impl Context<'_> {
                 }
                 _ => None,
             });
+            // "median (IQR) per cent change −41% (−51%, −31%)": a median of changes.
+            let median = before.iter().rev().take(12).any(|w| w == "median");
+            let last = if median { Some(Kind::Median) } else { last };
             stat.kind = last.unwrap_or(match stat.interval {
                 Some(Interval::Ci) => Kind::Rate,
                 _ => Kind::Percent,
