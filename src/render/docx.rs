@@ -494,13 +494,23 @@ fn run(text: &str, f: Format) -> Run {
 /// number column does not take the room a label needs.
 fn column_widths(rows: &[(bool, &HtmlElement)], columns: usize) -> Vec<i32> {
     let mut longest = vec![2usize; columns];
+    // A column is never narrower than its longest word, so no word (a header's "Group")
+    // breaks in the middle.
+    let mut word = vec![1usize; columns];
     for (_, row) in rows {
         let mut at = 0;
         for cell in cells(row) {
             let span = span(cell);
             if span == 1 && at < columns {
                 let cap = if at == 0 { 40 } else { 22 };
-                longest[at] = longest[at].max(text_of(&cell.children).chars().count().min(cap));
+                let text = text_of(&cell.children);
+                longest[at] = longest[at].max(text.chars().count().min(cap));
+                let w = text
+                    .split_whitespace()
+                    .map(|w| w.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                word[at] = word[at].max(w.min(cap));
             }
             at += span;
         }
@@ -514,6 +524,20 @@ fn column_widths(rows: &[(bool, &HtmlElement)], columns: usize) -> Vec<i32> {
         .iter()
         .map(|l| (TEXT_WIDTH as f64 * *l as f64 / total as f64).floor() as i32)
         .collect();
+    // About 120 twips a character of 9-point bold, and the cell's padding.
+    let least: Vec<i32> = word.iter().map(|w| (*w as i32 + 2) * 120).collect();
+    let short: i32 = (0..columns).map(|i| (least[i] - widths[i]).max(0)).sum();
+    let spare: i32 = (0..columns).map(|i| (widths[i] - least[i]).max(0)).sum();
+    if short > 0 && spare > short {
+        for i in 0..columns {
+            if widths[i] < least[i] {
+                widths[i] = least[i];
+            } else {
+                let give = (widths[i] - least[i]) as f64 / spare as f64 * short as f64;
+                widths[i] -= give.ceil() as i32;
+            }
+        }
+    }
     // Rounding leaves a few twips: the label column takes them.
     widths[0] += TEXT_WIDTH - widths.iter().sum::<i32>();
     widths
