@@ -117,7 +117,14 @@ proptest! {
         prop_assert_eq!(km(&c), km(&p));
         let (a, b) = (logrank(&c, &c.time), logrank(&p, &p.time));
         prop_assert!(close(a.test.chisq.unwrap(), b.test.chisq.unwrap(), 1e-12));
-        if let (Some(a), Some(b)) = (cox(&c, &c.x, Ties::Efron), cox(&p, &p.x, Ties::Efron)) {
+        // A coefficient that may be infinite (the likelihood rises without end, and the fit
+        // says so) is wherever the iterations stopped, in any order of summing: only finite
+        // ones must agree.
+        let finite = |f: &stats::CoxFit| f.warnings.is_empty();
+        if let (Some(a), Some(b)) = (cox(&c, &c.x, Ties::Efron), cox(&p, &p.x, Ties::Efron))
+            && finite(&a)
+            && finite(&b)
+        {
             prop_assert!(close(a.terms[0].coef.unwrap(), b.terms[0].coef.unwrap(), 1e-9));
             prop_assert!(close(a.terms[0].se.unwrap(), b.terms[0].se.unwrap(), 1e-9));
             prop_assert!(close(a.loglik, b.loglik, 1e-12));
