@@ -177,8 +177,8 @@ fn same_quantity_twice(found: &[Found], out: &mut Vec<Finding>) -> usize {
                 _ => {
                     let close =
                         (a.value - b.value).abs() <= 0.03 * a.value.abs().max(b.value.abs());
-                    let half = 0.5
-                        * 10f64.powi(-(a.stat.value.decimals.min(b.stat.value.decimals) as i32));
+                    // The coarser print's rounding is all that may differ.
+                    let half = a.stat.value.half_unit().max(b.stat.value.half_unit());
                     close && (a.value - b.value).abs() > half + 1e-9
                 }
             };
@@ -346,7 +346,7 @@ fn categories_exceed_total(found: &[Found], out: &mut Vec<Finding>) -> usize {
         let total: f64 = block.iter().filter_map(|f| f.percent).sum();
         let slack: f64 = block
             .iter()
-            .map(|f| 0.5 * 10f64.powi(-(f.stat.percent.map_or(1, |p| p.decimals) as i32)))
+            .map(|f| f.stat.percent.map_or(0.05, |p| p.half_unit()))
             .sum();
         if total > 100.0 + slack + 1e-9 {
             out.push(finding(

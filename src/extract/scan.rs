@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Found, Paper, span_text};
-use crate::printed::parse::{counts_people, number_word};
+use crate::printed::parse::{counts_people, is_unit, number_word};
 use crate::printed::{Interval, Kind, Num, Op, PValue, Parsed, Statistic, Tok, Token};
 
 /// Words before a number that make it a label, not a statistic ("Table 2", "Fig. 3").
@@ -14,12 +14,6 @@ const NOT_BEFORE: [&str; 32] = [
     "ref", "refs", "reference", "references", "version", "step", "phase", "grade",
     "time", "arm", "group", "stage", "week", "day", "visit", "cycle", "model", "type",
     "class", "level", "part", "wave", "round", "dose",
-];
-
-/// Units after a number that make it a dose, a size or a time, not a count.
-const UNITS_AFTER: [&str; 22] = [
-    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "gy",
-    "mg", "ml", "kg", "cm", "mm", "g", "l", "µg", "ng", "cycles", "times",
 ];
 
 pub(super) fn scan(paper: &Paper) -> Vec<Found> {
@@ -54,6 +48,16 @@ pub(super) fn scan(paper: &Paper) -> Vec<Found> {
         }
     }
     out
+}
+
+/// The words among `toks`, lowercased.
+fn words_of(toks: &[Token]) -> Vec<String> {
+    toks.iter()
+        .filter_map(|t| match &t.tok {
+            Tok::Word(w) => Some(w.to_lowercase()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn word(t: Option<&Token>) -> Option<&str> {
@@ -178,24 +182,9 @@ impl Context<'_> {
         })
     }
 
-    fn words_of(&self, toks: &[Token]) -> Vec<String> {
-        toks.iter()
-            .filter_map(|t| match &t.tok {
-                Tok::Word(w) => Some(w.to_lowercase()),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// The words of tokens `a..b`, lowercased.
     fn words(&self, a: usize, b: usize) -> Vec<String> {
-        self.toks[a..b]
-            .iter()
-            .filter_map(|t| match &t.tok {
-                Tok::Word(w) => Some(w.to_lowercase()),
-                _ => None,
-            })
-            .collect()
+        words_of(&self.toks[a..b])
     }
 
     /// What the words before a statistic (in its sentence, else in its table's header)
@@ -372,8 +361,7 @@ impl Context<'_> {
         }
         // "3-year", "12-month": a time point.
         if matches!(next.map(|t| &t.tok), Some(Tok::Dash))
-            && word(toks.get(end + 1))
-                .is_some_and(|w| UNITS_AFTER.contains(&w.to_lowercase().as_str()))
+            && word(toks.get(end + 1)).is_some_and(is_unit)
             && stat.lower.is_none()
             && !stat.in_percent
         {
@@ -430,10 +418,7 @@ impl Context<'_> {
             && self.kind_from_words(start) == Some(Kind::Mean)
         {
             if let Tok::Num(n) = toks[end + 1].tok {
-                let header = self
-                    .table_header(start)
-                    .map(|h| self.words_of(h))
-                    .unwrap_or_default();
+                let header = self.table_header(start).map(words_of).unwrap_or_default();
                 let (a, _) = self.sentence(start);
                 let near = self.words(a, start);
                 if header.iter().chain(&near).any(|w| w == "sd") {
@@ -511,7 +496,7 @@ impl Context<'_> {
                     || next_word.as_deref().is_some_and(counts_people)
                     || (word(next).is_some()
                         && word(toks.get(end + 1)).is_some_and(counts_people)
-                        && !UNITS_AFTER.contains(&next_word.as_deref().unwrap_or("")));
+                        && !next_word.as_deref().is_some_and(is_unit));
                 let n_equals = start >= 2
                     && matches!(toks[start - 1].tok, Tok::Cmp('='))
                     && (is_word(toks.get(start - 2), "n"));

@@ -72,28 +72,10 @@ impl Kind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Kind> {
-        ALL_KINDS.iter().copied().find(|k| k.name() == name)
-    }
-
     pub fn is_ratio(self) -> bool {
         matches!(self, Kind::Hr | Kind::Or | Kind::Rr)
     }
 }
-
-pub const ALL_KINDS: [Kind; 11] = [
-    Kind::Count,
-    Kind::Percent,
-    Kind::CountPercent,
-    Kind::Hr,
-    Kind::Or,
-    Kind::Rr,
-    Kind::Rate,
-    Kind::Median,
-    Kind::Mean,
-    Kind::P,
-    Kind::Other,
-];
 
 /// How a p-value was compared: `P = 0.004`, `P < 0.001`, `P > 0.05`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

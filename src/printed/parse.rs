@@ -352,9 +352,11 @@ fn set_interval(
 
 /// Units of measurement, which say a number is not a count.
 pub fn is_unit(w: &str) -> bool {
-    const UNITS: [&str; 24] = [
+    #[rustfmt::skip]
+    const UNITS: [&str; 26] = [
         "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "Gy",
-        "mg", "ml", "mL", "kg", "cm", "mm", "g", "ng", "ms", "points", "cycles", "times", "min",
+        "mg", "ml", "mL", "kg", "cm", "mm", "g", "l", "µg", "ng", "ms", "points", "cycles",
+        "times", "min",
     ];
     UNITS.iter().any(|u| u.eq_ignore_ascii_case(w))
 }
