@@ -136,9 +136,44 @@ pub fn from_spec(claims: &[crate::spec::Claim]) -> Vec<Claim> {
         } else {
             parts[0].denominator = denominator;
         }
+        if parts[0].unit == Some(ClaimUnit::Hr) {
+            for p in &mut parts[1..] {
+                if p.unit == Some(ClaimUnit::P) && p.p_of.is_none() {
+                    p.p_of = Some(c.id.clone());
+                }
+            }
+        }
         out.extend(parts);
     }
+    link_parts(&mut out);
     out
+}
+
+/// `same_as` names a claim; a percentage printed twice is the same quantity as the other
+/// claim's percentage part, not as its count, so the link is carried to the parts.
+fn link_parts(claims: &mut [Claim]) {
+    let ids: std::collections::HashSet<String> = claims.iter().map(|c| c.id.clone()).collect();
+    let heads: std::collections::HashMap<String, String> = claims
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), c.same_as.clone()?)))
+        .collect();
+    for c in claims.iter_mut() {
+        if let Some((head, suffix)) = c.id.split_once(':') {
+            if c.same_as.is_none() {
+                c.same_as = heads
+                    .get(head)
+                    .map(|t| format!("{t}:{suffix}"))
+                    .filter(|t| ids.contains(t));
+            }
+        } else if c.unit == Some(ClaimUnit::Percent) {
+            if let Some(t) = &c.same_as {
+                let part = format!("{t}:percent");
+                if ids.contains(&part) {
+                    c.same_as = Some(part);
+                }
+            }
+        }
+    }
 }
 
 use checks::Outcome;

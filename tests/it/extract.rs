@@ -492,3 +492,35 @@ fn with_a_study_extract_proposes_the_one_result_that_fits_every_printed_part() {
     let proposed = claims.iter().filter(|c| c["result"].is_string()).count();
     assert!(proposed >= 20, "{proposed} proposed");
 }
+
+#[test]
+fn the_bundled_studys_claims_are_the_statistics_extract_reads_from_its_paper() {
+    let found: Vec<String> = extracted("li2021.txt")
+        .into_iter()
+        .map(|f| f.text)
+        .collect();
+    let study: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("study.yaml")).unwrap()).unwrap();
+    let claims = study["claims"].as_sequence().unwrap();
+    let printed: Vec<&str> = claims
+        .iter()
+        .filter_map(|c| c["reported"].as_str())
+        .collect();
+    // Every claim written as text is a statistic `extract` finds, printed exactly so: the
+    // study's claims were made from extract's output and mapped to results.
+    let missing: Vec<&&str> = printed
+        .iter()
+        .filter(|t| !found.iter().any(|f| f == *t))
+        .collect();
+    assert!(missing.is_empty(), "not found in the paper: {missing:?}");
+    // The rest are numbers the paper prints in words or in a form that is not one statistic
+    // (a count in a sentence, "160: 68", "nearly half"), or percentages kept apart from their
+    // counts because the paper's own counts contradict them.
+    let share = printed.len() as f64 / claims.len() as f64;
+    assert!(
+        share > 0.85,
+        "{} of {} claims in printed form",
+        printed.len(),
+        claims.len()
+    );
+}
