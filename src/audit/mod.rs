@@ -165,12 +165,12 @@ fn link_parts(claims: &mut [Claim]) {
                     .map(|t| format!("{t}:{suffix}"))
                     .filter(|t| ids.contains(t));
             }
-        } else if c.unit == Some(ClaimUnit::Percent) {
-            if let Some(t) = &c.same_as {
-                let part = format!("{t}:percent");
-                if ids.contains(&part) {
-                    c.same_as = Some(part);
-                }
+        } else if c.unit == Some(ClaimUnit::Percent)
+            && let Some(t) = &c.same_as
+        {
+            let part = format!("{t}:percent");
+            if ids.contains(&part) {
+                c.same_as = Some(part);
             }
         }
     }

@@ -74,6 +74,19 @@ fn calibration_target(
         Subject::MedianSurvival { endpoint, group: g } => {
             format!("{}, median{}", labels.endpoint(endpoint), group(g))
         }
+        Subject::HazardRatio {
+            endpoint,
+            column,
+            applies,
+        } => format!(
+            "{}, hazard ratio of {}{} (univariable Cox)",
+            labels.endpoint(endpoint),
+            labels.inline(&labels.column(column)),
+            match applies.strip_prefix("= ") {
+                Some(level) => format!(": {level}"),
+                None => format!(" {applies}"),
+            }
+        ),
     };
     match &c.among {
         Some(a) => format!(

@@ -46,6 +46,14 @@ pub enum Subject {
         endpoint: String,
         group: Option<(String, String)>,
     },
+    /// The hazard ratio of a univariable Cox model of an endpoint, for the patients an
+    /// effect applies to (`ctn = T4N1-2`, `age > 60`) against the rest.
+    HazardRatio {
+        endpoint: String,
+        column: String,
+        /// Whom it applies to: `= T4N1-2` or `> 60`.
+        applies: String,
+    },
 }
 
 /// "among 116 with metastatic_site in [liver]".
@@ -93,6 +101,11 @@ impl Calibration {
             Subject::MedianSurvival { endpoint, group: g } => {
                 format!("{endpoint} median{}", group(g))
             }
+            Subject::HazardRatio {
+                endpoint,
+                column,
+                applies,
+            } => format!("{endpoint} hazard ratio of {column} {applies} (univariable Cox)"),
         };
         match &self.among {
             Some(a) => format!("{what}{}", a.plain()),

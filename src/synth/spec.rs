@@ -130,10 +130,25 @@ pub struct EndpointSynth {
     pub digits: Option<usize>,
     #[serde(default)]
     pub effects: Vec<Effect>,
+    /// What an effect's `hr` is: the ratio put on each patient's hazard (`imprinted`, the
+    /// default), or what a univariable Cox model of the generated times gives
+    /// (`univariable`, as a paper's table of univariable hazard ratios prints them). Other
+    /// effects, censoring and `not_after` pull a univariable estimate towards 1, so for
+    /// `univariable` the imprinted ratios are searched for until each model gives its `hr`.
+    #[serde(default)]
+    pub effects_fit: EffectsFit,
     /// The shortest time any patient has (a paper's "range 3.3 to 93.4"): a time drawn
     /// below it is raised to it, so the curve changes only before it.
     #[serde(default)]
     pub min: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EffectsFit {
+    #[default]
+    Imprinted,
+    Univariable,
 }
 
 /// The synth spec's file and text. Positions are gone once the spec is typed, so an error

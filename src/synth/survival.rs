@@ -5,10 +5,13 @@
 
 use indexmap::IndexMap;
 
-use super::spec::{Accrual, Applies, Ctx, EndpointSynth, endpoint_key};
+use super::calibration::{Calibration, Quantity, Subject};
+use super::spec::{Accrual, Applies, Ctx, EffectsFit, EndpointSynth, endpoint_key};
 use super::{Draft, calibration, round};
 use crate::error::Result;
 use crate::rng::Rng;
+use crate::spec::Ties;
+use crate::stats::cox::{Design, cox};
 
 /// Entry dates spread evenly over the accrual window, written to the accrual's column
 /// when it names one. Answers each patient's follow-up to the cut-off, in days.
@@ -64,15 +67,11 @@ pub(super) fn add_endpoints(
             ));
         }
         let groups = groups(ctx, draft, name, e)?;
-        let draw = Draw {
-            shared: &shared,
-            multiplier: multipliers(ctx, draft, name, e)?,
-            follow_up,
-            unit_days: e.unit.days(),
-            digits: e.digits.unwrap_or(1),
-            min: e.min.unwrap_or(0.0),
+        let ends = match &e.not_after {
+            Some(other) => Some(earlier(ctx, &times, name, other)?),
+            None => None,
         };
-        let mut out = vec![(0.0, false); draft.n];
+        let mut curves = Vec::new();
         for (label, target) in &e.targets {
             let rows = members(&groups, label);
             if rows.is_empty() {
@@ -87,18 +86,190 @@ pub(super) fn add_endpoints(
                     format!("endpoint `{name}`, group `{label}`: {m}"),
                 )
             })?;
-            let ends = match &e.not_after {
-                Some(other) => Some(earlier(ctx, &times, name, other)?),
-                None => None,
-            };
-            draw.group(&rows, &curve, ends, &mut out);
+            curves.push((rows, curve));
         }
+        let effects = effect_rows(ctx, draft, name, e)?;
+        let mut draw = Draw {
+            shared: &shared,
+            multiplier: Vec::new(),
+            follow_up,
+            unit_days: e.unit.days(),
+            digits: e.digits.unwrap_or(1),
+            min: e.min.unwrap_or(0.0),
+        };
+        let generate = |draw: &mut Draw, log_hr: &[f64]| {
+            draw.multiplier = multipliers(&effects, log_hr, draft.n);
+            let mut out = vec![(0.0, false); draft.n];
+            for (rows, curve) in &curves {
+                draw.group(rows, curve, ends, &mut out);
+            }
+            out
+        };
+        let imprinted: Vec<f64> = e.effects.iter().map(|f| f.hr.ln()).collect();
+        let out = match e.effects_fit {
+            EffectsFit::Imprinted => generate(&mut draw, &imprinted),
+            EffectsFit::Univariable => {
+                let (out, fitted) = fit_effects(e, &effects, |log_hr| generate(&mut draw, log_hr));
+                for (f, got) in e.effects.iter().zip(fitted) {
+                    draft.calibration.push(Calibration {
+                        what: Subject::HazardRatio {
+                            endpoint: name.clone(),
+                            column: f.column.clone(),
+                            applies: match (&f.level, f.above) {
+                                (Some(level), _) => format!("= {level}"),
+                                (None, t) => {
+                                    format!("> {}", crate::data::number_label(t.unwrap_or(0.0)))
+                                }
+                            },
+                        },
+                        among: None,
+                        target: Quantity::Value(f.hr, None),
+                        achieved: got
+                            .map_or(Quantity::Missing, |b| Quantity::Value(b.exp(), Some(3))),
+                    });
+                }
+                out
+            }
+        };
         add_columns(draft, e, &out);
         let lines = calibration::endpoint(ctx, name, e, &groups, &out)?;
         draft.calibration.extend(lines);
         times.insert(name.clone(), out);
     }
     Ok(())
+}
+
+/// For each effect, whether it applies to each patient; none for a patient without a
+/// value of its column (a count of liver metastases for a patient without any), whom a
+/// univariable model of that column leaves out.
+fn effect_rows(
+    ctx: &Ctx,
+    draft: &Draft,
+    name: &str,
+    e: &EndpointSynth,
+) -> Result<Vec<Vec<Option<bool>>>> {
+    let mut out = Vec::new();
+    for (k, effect) in e.effects.iter().enumerate() {
+        let applies = effect.applies(ctx, name, k)?;
+        out.push(
+            (0..draft.n)
+                .map(|i| match applies {
+                    Applies::Level(level) => draft
+                        .cells
+                        .get(&effect.column)
+                        .and_then(|c| c[i].as_deref())
+                        .map(|v| v == level),
+                    Applies::Above(t) => draft
+                        .numbers
+                        .get(&effect.column)
+                        .and_then(|c| c[i])
+                        .map(|x| x > t),
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// Each patient's hazard ratio: the product of the effects that apply to them.
+fn multipliers(effects: &[Vec<Option<bool>>], log_hr: &[f64], n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            effects
+                .iter()
+                .zip(log_hr)
+                .filter(|(rows, _)| rows[i] == Some(true))
+                .map(|(_, b)| b)
+                .sum::<f64>()
+                .exp()
+        })
+        .collect()
+}
+
+/// Rounds of the search for imprinted ratios; each is one generation and one Cox fit per
+/// effect, on the same draws, so the search is as reproducible as the cohort.
+const ROUNDS: usize = 100;
+const TRIALS: usize = 300;
+
+/// Searches the imprinted log hazard ratios until each effect's univariable Cox model of
+/// the generated times gives its `hr`, and answers the times and the fitted log ratios of
+/// the round that came closest (the largest miss of any ratio, smallest).
+///
+/// A Cox fit sees only the times' order, and a patient moving past another can flip an
+/// event at the cut-off, so the fitted ratios move in steps and a plain iteration ends up
+/// hopping between two near answers. It is run first, each ratio moved by part of its
+/// miss (the fitted ratio follows the imprinted one with a slope below 1); then small
+/// random moves from the best point so far are kept when they come closer. The moves come
+/// from a fixed seed: the same spec gives the same cohort.
+fn fit_effects(
+    e: &EndpointSynth,
+    effects: &[Vec<Option<bool>>],
+    mut generate: impl FnMut(&[f64]) -> Vec<(f64, bool)>,
+) -> (Vec<(f64, bool)>, Vec<Option<f64>>) {
+    let target: Vec<f64> = e.effects.iter().map(|f| f.hr.ln()).collect();
+    let mut try_at = |imprint: &[f64]| {
+        let out = generate(imprint);
+        let fitted: Vec<Option<f64>> = effects.iter().map(|rows| univariable(&out, rows)).collect();
+        let miss = fitted
+            .iter()
+            .zip(&target)
+            .map(|(f, t)| f.map_or(f64::INFINITY, |f| (f.exp() - t.exp()).abs()))
+            .fold(0.0, f64::max);
+        (miss, out, fitted)
+    };
+    let mut imprint = target.clone();
+    let mut best = (f64::INFINITY, Vec::new(), Vec::new(), imprint.clone());
+    for round in 0..ROUNDS {
+        let (miss, out, fitted) = try_at(&imprint);
+        if miss < best.0 {
+            best = (miss, out, fitted.clone(), imprint.clone());
+        }
+        if miss < 5e-4 || miss.is_infinite() {
+            break;
+        }
+        let gain = 0.5 / (1.0 + round as f64 / 20.0);
+        for (j, f) in fitted.iter().enumerate() {
+            if let Some(f) = f {
+                imprint[j] += gain * (target[j] - f);
+            }
+        }
+    }
+    let mut rng = Rng::new(0x5eed_4a7d);
+    for trial in 0..TRIALS {
+        if best.0 < 5e-4 || best.0.is_infinite() {
+            break;
+        }
+        let scale = 0.05 * (1.0 - trial as f64 / TRIALS as f64);
+        let moved: Vec<f64> = best.3.iter().map(|b| b + scale * rng.normal()).collect();
+        let (miss, out, fitted) = try_at(&moved);
+        if miss < best.0 {
+            best = (miss, out, fitted, moved);
+        }
+    }
+    (best.1, best.2)
+}
+
+/// The log hazard ratio of a Cox model of `out` on one 0/1 covariate (Efron ties), or
+/// none when it cannot be estimated (no events, or everyone on one side).
+fn univariable(out: &[(f64, bool)], rows: &[Option<bool>]) -> Option<f64> {
+    let kept: Vec<(f64, bool, f64)> = out
+        .iter()
+        .zip(rows)
+        .filter_map(|(&(t, e), r)| r.map(|r| (t, e, r as u8 as f64)))
+        .collect();
+    let time: Vec<f64> = kept.iter().map(|k| k.0).collect();
+    let event: Vec<bool> = kept.iter().map(|k| k.1).collect();
+    let design = Design {
+        x: kept.iter().map(|k| k.2).collect(),
+        rows: kept.len(),
+        names: vec!["effect".into()],
+        covariates: vec![("effect".into(), vec![0])],
+    };
+    let fit = cox(&time, &event, design, Ties::Efron, 0.95).ok()?;
+    fit.terms
+        .first()
+        .and_then(|t| t.coef)
+        .filter(|b| b.is_finite())
 }
 
 /// The times of `other`, an endpoint generated before `name`.
@@ -138,34 +309,6 @@ pub(super) fn members(groups: &[Option<String>], label: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Each patient's hazard ratio: the product of the effects that apply to them.
-fn multipliers(ctx: &Ctx, draft: &Draft, name: &str, e: &EndpointSynth) -> Result<Vec<f64>> {
-    let mut multiplier = vec![1.0; draft.n];
-    for (k, effect) in e.effects.iter().enumerate() {
-        let applies = effect.applies(ctx, name, k)?;
-        for (i, m) in multiplier.iter_mut().enumerate() {
-            let applies = match applies {
-                Applies::Level(level) => {
-                    draft
-                        .cells
-                        .get(&effect.column)
-                        .and_then(|c| c[i].as_deref())
-                        == Some(level)
-                }
-                Applies::Above(t) => draft
-                    .numbers
-                    .get(&effect.column)
-                    .and_then(|c| c[i])
-                    .is_some_and(|x| x > t),
-            };
-            if applies {
-                *m *= effect.hr;
-            }
-        }
-    }
-    Ok(multiplier)
-}
-
 /// What every target group of one endpoint draws its times from.
 struct Draw<'a> {
     shared: &'a [f64],
@@ -186,24 +329,25 @@ impl Draw<'_> {
         not_after: Option<&[(f64, bool)]>,
         out: &mut [(f64, bool)],
     ) {
-        // Hazard ratios scaled to mean 1 within the group, so the group's survival stays
-        // near its target.
-        let mean: f64 = rows.iter().map(|&i| self.multiplier[i]).sum::<f64>() / rows.len() as f64;
-        // Within the group, the shared uniforms are replaced by their stratified ranks:
-        // the order (and so the ordering between endpoints) is kept, and the group's
-        // sample follows its target curve as closely as its size allows.
+        // Within the group, each patient's place in time order comes from the shared
+        // uniforms and the hazard ratios (a proportional-hazards draw, −ln u / ratio on the
+        // cumulative-hazard scale); the times themselves are the target curve's stratified
+        // quantiles, handed out in that order. The group's sample follows its target as
+        // closely as its size allows, whatever the ratios, and a Cox model, which sees
+        // only the order, sees the ratios. With no ratios the order is the uniforms', so
+        // ordered targets give ordered times across endpoints.
+        let n = rows.len() as f64;
+        let score = |i: usize| -self.shared[i].ln() / self.multiplier[i];
         let mut order: Vec<usize> = rows.to_vec();
-        order.sort_by(|&a, &b| self.shared[a].total_cmp(&self.shared[b]));
-        let mut u = vec![0.0; out.len()];
-        for (rank, &i) in order.iter().enumerate() {
-            u[i] = (rank as f64 + 0.5) / rows.len() as f64;
-        }
+        order.sort_by(|&a, &b| score(a).total_cmp(&score(b)).then(a.cmp(&b)));
+        let mut quantiles: Vec<f64> = (0..rows.len())
+            .map(|r| -((r as f64 + 0.5) / n).ln())
+            .collect();
+        quantiles.sort_by(f64::total_cmp);
         // Round up so a time is never 0, as no follow-up is.
         let smallest = 10f64.powi(-(self.digits as i32));
-        for &i in rows {
-            let t = curve
-                .inverse(-u[i].ln() / (self.multiplier[i] / mean))
-                .max(self.min);
+        for (&i, &h) in order.iter().zip(&quantiles) {
+            let t = curve.inverse(h).max(self.min);
             let limit = self.follow_up[i] / self.unit_days;
             let (mut t, mut event) = if t <= limit {
                 (t, true)

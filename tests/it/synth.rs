@@ -178,3 +178,73 @@ fn a_negative_shortest_time_is_refused_at_its_key() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_bundled_cohort_carries_table_4s_univariable_hazard_ratios() {
+    // The synth spec asks for each ratio as a univariable Cox model gives it; the study's
+    // own Cox analyses of the generated file find them again, to the second decimal but
+    // for the search's last steps.
+    let out = reprise(&["check", "--json"], &repo());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let claims = json["claims"].as_array().unwrap();
+    let mut seen = 0;
+    for c in claims {
+        let id = c["id"].as_str().unwrap();
+        if !id.starts_with("t4_uni_") || c["reproduced"].is_null() {
+            continue;
+        }
+        let (printed, got) = (
+            c["reported"].as_f64().unwrap(),
+            c["reproduced"].as_f64().unwrap(),
+        );
+        assert!(
+            (got - printed).abs() < 0.02,
+            "{id}: {got} against {printed}"
+        );
+        seen += 1;
+    }
+    assert_eq!(
+        seen, 7,
+        "age, sex, cT, CEA, CA19-9, organs, liver metastases"
+    );
+}
+
+#[test]
+fn effects_meant_as_univariable_ratios_are_met_and_keep_the_groups_curves() {
+    let dir = Dir::new(&[(
+        "synth.yaml",
+        "synth: 1\nn: 300\nseed: 7\ncolumns:\n  id: { kind: id }\n  stage: { kind: categorical, counts: { early: 150, late: 150 } }\n  grade: { kind: categorical, counts: { low: 200, high: 100 } }\nendpoints:\n  os:\n    time: t\n    event: e\n    unit: months\n    targets: { all: { at: { \"12\": 0.8, \"24\": 0.6 }, median: 30 } }\n    effects_fit: univariable\n    effects:\n      - { column: stage, level: late, hr: 1.8 }\n      - { column: grade, level: high, hr: 0.7 }\n",
+    )]);
+    let run = dir.run(&["synth", "synth.yaml", "-o", "cohort.csv"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let table = stdout(&run);
+    let achieved = |what: &str| -> f64 {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(what))
+            .unwrap_or_else(|| panic!("{table}"));
+        line.split_whitespace()
+            .last()
+            .unwrap()
+            .trim_end_matches('%')
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        (achieved("os hazard ratio of stage = late") - 1.8).abs() < 0.02,
+        "{table}"
+    );
+    assert!(
+        (achieved("os hazard ratio of grade = high") - 0.7).abs() < 0.02,
+        "{table}"
+    );
+    // The ratios reorder the patients; the times are still the curve's own quantiles.
+    assert!(
+        (achieved("os survival at 12 months") - 80.0).abs() < 0.5,
+        "{table}"
+    );
+    assert!(
+        (achieved("os survival at 24 months") - 60.0).abs() < 0.5,
+        "{table}"
+    );
+}
