@@ -5,6 +5,8 @@
 //!
 //! - `unstated_denominator`: a percentage whose count fits only denominators the paper
 //!   never gives as a number of patients.
+//! - `no_denominator_fits`: a count and percentage that no whole number of patients can
+//!   give ("134 (58.9%)": 134/227 is 59.03%, 134/228 is 58.77%).
 //! - `same_quantity_twice`: two numbers printed near the same words, of the same kind,
 //!   close but not equal beyond rounding.
 //! - `survival_rises`: a survival rate at a later time above the one at an earlier time.
@@ -86,9 +88,37 @@ fn unstated_denominator(found: &[Found], out: &mut Vec<Finding>) -> usize {
         };
         let fits = super::checks::percent::fitting_denominators(&claim, k.value, largest as f64, 6);
         run += 1;
+        if fits.is_empty() {
+            // No whole number of patients gives the percentage (GRIM, with the
+            // denominator free): the percentage, or its count, is misprinted.
+            let exact = 100.0 * k.value / pct.value;
+            let (below, above) = (exact.floor(), exact.floor() + 1.0);
+            if pct.value <= 100.0 && below >= k.value && above <= 2.0 * largest as f64 {
+                out.push(finding(
+                    Severity::Error,
+                    "no_denominator_fits",
+                    vec![f.id.clone()],
+                    vec![k.value, pct.value],
+                    format!(
+                        "line {}: `{}`: no number of patients gives {}% for {} ({} / {} = {}, {} / {} = {})",
+                        f.line,
+                        f.text,
+                        number(pct.value),
+                        number(k.value),
+                        number(k.value),
+                        number(below),
+                        percent(100.0 * k.value / below),
+                        number(k.value),
+                        number(above),
+                        percent(100.0 * k.value / above),
+                    ),
+                ));
+            }
+            continue;
+        }
         // Only a few denominators fit (the percentage is precise enough to say), and none
         // of them is a number of patients the paper gives.
-        if fits.is_empty() || fits.len() > 3 || fits.iter().any(|m| totals.contains(m)) {
+        if fits.len() > 3 || fits.iter().any(|m| totals.contains(m)) {
             continue;
         }
         out.push(finding(

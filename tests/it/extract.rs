@@ -524,3 +524,25 @@ fn the_bundled_studys_claims_are_the_statistics_extract_reads_from_its_paper() {
         claims.len()
     );
 }
+
+#[test]
+fn audit_flags_a_count_and_percentage_that_no_number_of_patients_gives() {
+    let audit = |sentence: &str| {
+        let dir = crate::util::Dir::new(&[("paper.txt", sentence)]);
+        let out = dir.run(&["audit", "paper.txt", "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "no_denominator_fits")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // 134/227 is 59.03% and 134/228 is 58.77%: 58.9% is out of reach.
+    let found = audit("In all, 134 patients (58.9%) received local treatment for metastases.\n");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("134 / 228 = 58.7719%"), "{found:?}");
+    // 58.8% is 134 of 228, stated or not.
+    assert!(audit("In all, 134 patients (58.8%) received local treatment.\n").is_empty());
+}
