@@ -7,6 +7,8 @@
 //!   never gives as a number of patients.
 //! - `no_denominator_fits`: a count and percentage that no whole number of patients can
 //!   give ("134 (58.9%)": 134/227 is 59.03%, 134/228 is 58.77%).
+//! - `referred_denominator`: a percentage after "of which", "of these" or "of them" that
+//!   no count of the number of patients those words refer to gives.
 //! - `same_quantity_twice`: two numbers printed near the same words, of the same kind,
 //!   close but not equal beyond rounding.
 //! - `survival_rises`: a survival rate at a later time above the one at an earlier time.
@@ -16,6 +18,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::print::{alternatives, number, percent};
+use super::rounding::round_to;
 use super::{Claim, Finding, Severity};
 use crate::extract::Found;
 use crate::printed::Kind;
@@ -43,6 +46,7 @@ pub fn findings(found: &[Found]) -> (Vec<Finding>, usize) {
     let mut run = 0;
     for check in [
         unstated_denominator as fn(&[Found], &mut Vec<Finding>) -> usize,
+        referred_denominator,
         same_quantity_twice,
         survival_rises,
         categories_exceed_total,
@@ -128,6 +132,111 @@ Severity::Warning, "unstated_denominator", vec![f.id.clone()], vec![k.value, pct
                 f.text,
                 alternatives(&fits)
             )));
+    }
+    run
+}
+
+/// Words that make a percentage a share of the patients just counted.
+const REFERRING: [&str; 7] = [
+    "of which",
+    "of whom",
+    "of these",
+    "of them",
+    "of those",
+    "among them",
+    "among these",
+];
+
+/// "142 patients (62.3%) received radical rectal surgery, of which more than half of them
+/// (57.4%) ...": the words say the denominator is the 142 counted just before them in the
+/// sentence, and no count of 142 gives 57.4%. Only a count in the same sentence is taken
+/// as what the words refer to, and a finding is a warning, since that reading is a guess.
+fn referred_denominator(found: &[Found], out: &mut Vec<Finding>) -> usize {
+    let mut run = 0;
+    for (i, f) in found.iter().enumerate() {
+        let pct = match (f.stat.percent, f.kind) {
+            (Some(p), _) => p,
+            (None, Kind::Percent) => f.stat.value,
+            _ => continue,
+        };
+        if f.denominator.is_some() || pct.value <= 0.0 || pct.value > 100.0 {
+            continue;
+        }
+        let lower = f.context.to_lowercase();
+        let Some(at) = lower.find(&f.text.to_lowercase()) else {
+            continue;
+        };
+        let Some((words, said)) = REFERRING
+            .iter()
+            .filter_map(|w| lower[..at].rfind(w).map(|p| (p, *w)))
+            .max()
+        else {
+            continue;
+        };
+        // The count the words refer to: the last one of the sentence before them.
+        let Some(n) = found[..i]
+            .iter()
+            .rev()
+            .filter(|g| g.context == f.context)
+            .filter(|g| {
+                lower
+                    .find(&g.text.to_lowercase())
+                    .is_some_and(|p| p < words)
+            })
+            .find_map(|g| match g.kind {
+                Kind::Count | Kind::CountPercent => g.stat.count.map(|c| c.value).or(Some(g.value)),
+                _ => None,
+            })
+            .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+        else {
+            continue;
+        };
+        run += 1;
+        let d = pct.decimals;
+        let prints = |k: f64| (round_to(100.0 * k / n, d) - pct.value).abs() < 1e-9;
+        let message = match f.stat.count.map(|c| c.value) {
+            Some(k) if k <= n => (!prints(k)).then(|| {
+                format!(
+                    "{} / {} = {}, not {}%",
+                    number(k),
+                    number(n),
+                    percent(100.0 * k / n),
+                    number(pct.value)
+                )
+            }),
+            Some(_) => None,
+            None => {
+                let k = (pct.value * n / 100.0).floor();
+                (!prints(k) && !prints(k + 1.0)).then(|| {
+                    format!(
+                        "no count of {} gives {}% ({} / {} = {}, {} / {} = {})",
+                        number(n),
+                        number(pct.value),
+                        number(k),
+                        number(n),
+                        percent(100.0 * k / n),
+                        number(k + 1.0),
+                        number(n),
+                        percent(100.0 * (k + 1.0) / n)
+                    )
+                })
+            }
+        };
+        if let Some(m) = message {
+            out.push(finding(
+                Severity::Warning,
+                "referred_denominator",
+                vec![f.id.clone()],
+                vec![n, pct.value],
+                format!(
+                    "line {}: `{}` is a share of the {} patients counted before \"{}\", but {m}",
+                    f.line,
+                    f.text,
+                    number(n),
+                    said
+                ),
+            ));
+        }
     }
     run
 }

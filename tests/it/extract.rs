@@ -546,3 +546,39 @@ fn audit_flags_a_count_and_percentage_that_no_number_of_patients_gives() {
     // 58.8% is 134 of 228, stated or not.
     assert!(audit("In all, 134 patients (58.8%) received local treatment.\n").is_empty());
 }
+
+#[test]
+fn audit_holds_a_share_of_the_patients_just_counted_to_their_number() {
+    let findings = |sentence: &str| {
+        let dir = crate::util::Dir::new(&[("paper.txt", sentence)]);
+        let out = dir.run(&["audit", "paper.txt", "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "referred_denominator")
+            .count()
+    };
+    // "of which" makes 142 the denominator, and 57.4% is no count of 142 (74 of 129 is).
+    assert_eq!(
+        findings(
+            "In all, 142 patients (62.3%) received surgery, of which more than half (57.4%) had a good response.\n"
+        ),
+        1
+    );
+    // 81 of 142 is 57.0%.
+    assert_eq!(
+        findings(
+            "In all, 142 patients (62.3%) received surgery, of which more than half (57.0%) had a good response.\n"
+        ),
+        0
+    );
+    // 3 of 112 is 2.7%: the abstract's "112 (49.1%) patients finished ..., of which ... three (2.7%)".
+    assert_eq!(
+        findings(
+            "Eventually, 112 (49.1%) patients finished the schedule, of which a complete response was seen in three (2.7%) patients.\n"
+        ),
+        0
+    );
+}
