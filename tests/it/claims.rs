@@ -419,3 +419,20 @@ fn a_broken_expression_is_refused_at_its_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not closed"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_bundled_study_reproduces_nine_in_ten_of_its_claims_and_every_required_one() {
+    let out = crate::util::reprise(&["check", "--json"], &crate::util::repo());
+    assert_eq!(out.status.code(), Some(0), "every `must` claim holds");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let claims = json["claims"].as_array().unwrap();
+    let computed = claims.iter().filter(|c| !c["reproduced"].is_null()).count();
+    let within = claims.iter().filter(|c| c["within"] == true).count();
+    let share = |k: usize| k as f64 / claims.len() as f64;
+    assert!(
+        share(computed) >= 0.9,
+        "{computed} of {} computed",
+        claims.len()
+    );
+    assert!(share(within) >= 0.85, "{within} of {} within", claims.len());
+}
