@@ -525,20 +525,23 @@ fn the_bundled_studys_claims_are_the_statistics_extract_reads_from_its_paper() {
     );
 }
 
+/// The messages of one check's findings when `audit` reads `text` as a paper.
+fn paper_findings(text: &str, check: &str) -> Vec<String> {
+    let dir = crate::util::Dir::new(&[("paper.txt", text)]);
+    let out = dir.run(&["audit", "paper.txt", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn audit_flags_a_count_and_percentage_that_no_number_of_patients_gives() {
-    let audit = |sentence: &str| {
-        let dir = crate::util::Dir::new(&[("paper.txt", sentence)]);
-        let out = dir.run(&["audit", "paper.txt", "--json"]);
-        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-        json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["check"] == "no_denominator_fits")
-            .map(|f| f["message"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let audit = |sentence: &str| paper_findings(sentence, "no_denominator_fits");
     // 134/227 is 59.03% and 134/228 is 58.77%: 58.9% is out of reach.
     let found = audit("In all, 134 patients (58.9%) received local treatment for metastases.\n");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -549,17 +552,7 @@ fn audit_flags_a_count_and_percentage_that_no_number_of_patients_gives() {
 
 #[test]
 fn audit_holds_a_share_of_the_patients_just_counted_to_their_number() {
-    let findings = |sentence: &str| {
-        let dir = crate::util::Dir::new(&[("paper.txt", sentence)]);
-        let out = dir.run(&["audit", "paper.txt", "--json"]);
-        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-        json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["check"] == "referred_denominator")
-            .count()
-    };
+    let findings = |sentence: &str| paper_findings(sentence, "referred_denominator").len();
     // "of which" makes 142 the denominator, and 57.4% is no count of 142 (74 of 129 is).
     assert_eq!(
         findings(
