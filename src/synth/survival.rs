@@ -1,7 +1,8 @@
 //! Survival endpoints: entry dates over the accrual window, which censor each patient at
 //! the cut-off, and per target group a piecewise-exponential curve through the group's
-//! landmark rates and median, with hazard-ratio effects scaled so the group keeps its
-//! target.
+//! landmark rates and median. Hazard-ratio effects order the group's patients in time and
+//! leave its curve as it is; with `effects_fit: univariable` the ratios to imprint are
+//! searched for until univariable Cox models of the generated times give the spec's.
 
 use indexmap::IndexMap;
 
