@@ -7,6 +7,7 @@
 //! offending rows (CSV rows also by line, counting the header as line 1).
 
 mod column;
+pub mod database;
 mod declared;
 mod derive;
 mod endpoint;

@@ -5,6 +5,7 @@ mod authoring;
 mod bad_input;
 mod claims;
 mod counts;
+mod database;
 mod extract;
 mod fixtures;
 mod formats;

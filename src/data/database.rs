@@ -1,0 +1,216 @@
+//! Cohorts that live in PostgreSQL (or a server that speaks its protocol): the server
+//! counts the patients per combination of the columns a study reads (`GROUP BY`), and
+//! reprise reads those counts, never the patients' rows, as data whose rows stand for
+//! several patients (`data.count`). The counts come back as CSV text, so they go through
+//! the same reading and checks as a data file, and their sha256 pins them as a file's does.
+//!
+//! Credentials never come from the URL: a password is taken from `PGPASSWORD`, and a URL
+//! that carries one is refused without repeating it, so it cannot reach a spec, a
+//! manifest, a report or a message.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::config::SslMode;
+use postgres::{Client, Config, NoTls, SimpleQueryMessage};
+
+/// The rows of a study: a table (`schema.table` allowed) or the text of a query.
+#[derive(Debug, Clone, Copy)]
+pub enum Relation<'a> {
+    Table(&'a str),
+    Query(&'a str),
+}
+
+/// The server's counts per combination of the columns asked for, as CSV text with the
+/// count in a last column named [`COUNT`], in an order that does not depend on the
+/// server's locale.
+#[derive(Debug, Clone)]
+pub struct Aggregated {
+    /// `SHOW server_version`.
+    pub server: String,
+    pub csv: Vec<u8>,
+    /// Combinations (CSV data rows) and the patients they count.
+    pub rows: usize,
+    pub patients: u64,
+}
+
+/// The name of the count column in [`Aggregated::csv`], one no study column can have.
+pub const COUNT: &str = "reprise_patients";
+
+/// Why a database could not be read, in words that never hold a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl DbError {
+    fn new(message: impl Into<String>) -> DbError {
+        DbError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> DbError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Connects to `url`, taking the password from `PGPASSWORD`.
+pub fn connect(url: &str) -> Result<Client, DbError> {
+    let mut config = Config::from_str(url).map_err(|e| {
+        DbError::new(format!("the database URL cannot be read: {}", plain(&e)))
+            .hint("write it as postgresql://USER@HOST:PORT/DATABASE or postgresql:///DATABASE?host=/SOCKET/DIR")
+    })?;
+    if config.get_password().is_some() {
+        return Err(
+            DbError::new("the database URL holds a password, which a study must not")
+                .hint("remove it from the URL and set PGPASSWORD in the environment instead"),
+        );
+    }
+    if config.get_ssl_mode() == SslMode::Require {
+        return Err(DbError::new(
+            "the database URL asks for TLS (sslmode=require), which this version cannot make",
+        )
+        .hint("connect over a unix socket or a trusted network, or without sslmode=require"));
+    }
+    if let Ok(password) = std::env::var("PGPASSWORD") {
+        config.password(password);
+    }
+    config.connect_timeout(Duration::from_secs(10));
+    config.connect(NoTls).map_err(|e| {
+        DbError::new(format!("cannot connect to the database: {}", plain(&e)))
+            .hint("check the URL's host, port and database, and that the server is running")
+    })
+}
+
+/// Counts the patients of `relation` per combination of `columns` (a missing value is a
+/// value of its own), ordered by the columns' text in byte order.
+pub fn aggregate(
+    client: &mut Client,
+    relation: Relation,
+    columns: &[&str],
+) -> Result<Aggregated, DbError> {
+    let server = single_value(client, "SHOW server_version")?;
+    let from = match relation {
+        Relation::Table(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
+        Relation::Query(q) => format!("({}) AS reprise_cohort", q.trim().trim_end_matches(';')),
+    };
+    let list = columns.iter().map(|c| ident(c)).collect::<Vec<_>>();
+    let order = list
+        .iter()
+        .map(|c| format!("{c}::text COLLATE \"C\" NULLS FIRST"))
+        .collect::<Vec<_>>();
+    let sql = if columns.is_empty() {
+        format!("SELECT count(*) AS {COUNT} FROM {from}")
+    } else {
+        format!(
+            "SELECT {cols}, count(*) AS {COUNT} FROM {from} GROUP BY {cols} ORDER BY {order}",
+            cols = list.join(", "),
+            order = order.join(", ")
+        )
+    };
+    let messages = client
+        .simple_query(&sql)
+        .map_err(|e| DbError::new(format!("the database refused the query: {}", plain(&e))))?;
+    let mut csv = String::new();
+    let header: Vec<&str> = columns.iter().copied().chain([COUNT]).collect();
+    let _ = writeln!(
+        csv,
+        "{}",
+        header
+            .iter()
+            .map(|h| field(Some(h)))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (mut rows, mut patients) = (0, 0u64);
+    for m in &messages {
+        let SimpleQueryMessage::Row(row) = m else {
+            continue;
+        };
+        let cells: Vec<String> = (0..row.len()).map(|i| field(row.get(i))).collect();
+        patients += row
+            .get(row.len() - 1)
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        rows += 1;
+        let _ = writeln!(csv, "{}", cells.join(","));
+    }
+    Ok(Aggregated {
+        server,
+        csv: csv.into_bytes(),
+        rows,
+        patients,
+    })
+}
+
+fn single_value(client: &mut Client, sql: &str) -> Result<String, DbError> {
+    let messages = client
+        .simple_query(sql)
+        .map_err(|e| DbError::new(format!("the database refused `{sql}`: {}", plain(&e))))?;
+    messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .ok_or_else(|| DbError::new(format!("`{sql}` gave no value")))
+}
+
+/// An SQL identifier, quoted, so that any column name is taken as it is spelt.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A CSV field: missing as empty, quoted when it holds a comma, quote or line break.
+fn field(value: Option<&str>) -> String {
+    match value {
+        None => String::new(),
+        Some(v) if v.contains([',', '"', '\n', '\r']) || v.is_empty() => {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The client's error and its cause, which name what failed but not the URL.
+fn plain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_and_fields_escaped() {
+        assert_eq!(ident("time"), "\"time\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(field(None), "");
+        assert_eq!(field(Some("")), "\"\"");
+        assert_eq!(field(Some("liver, lung")), "\"liver, lung\"");
+        assert_eq!(field(Some("12.5")), "12.5");
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused_without_being_repeated() {
+        let Err(e) = connect("postgresql://ann:s3cret-pw@127.0.0.1:1/registry") else {
+            panic!("a URL with a password was taken");
+        };
+        assert!(e.message.contains("holds a password"), "{e:?}");
+        assert!(!format!("{e:?}").contains("s3cret-pw"));
+    }
+}
