@@ -70,7 +70,7 @@ enum Command {
     /// Read the statistics a paper reports out of its text: counts and percentages, ratios
     /// with their intervals and p, rates, medians, means, p-values.
     #[command(
-        after_help = "Examples:\n  reprise extract paper.txt --yaml >> study.yaml   # claims to map to results\n  reprise extract paper.txt --yaml --study study.yaml   # with the results that fit proposed\n  reprise extract paper.md --json\n\nEach statistic comes with its kind, value, interval, p, count and denominator, the exact\ntext, its line (and page where the text marks pages) and the sentence around it. A PDF is\nread after `pdftotext paper.pdf paper.txt`."
+        after_help = "Examples:\n  reprise extract paper.txt --yaml >> study.yaml   # claims to map to results\n  reprise extract paper.txt --yaml --study study.yaml   # with the results that fit proposed\n  reprise extract paper.md --json\n\nEach statistic comes with its kind, value, interval, p, count and denominator, the exact\ntext, its line (and page where the text marks pages) and the sentence around it. A PDF is\nread after `pdftotext -layout paper.pdf paper.txt`."
     )]
     Extract {
         /// The paper: plain text (.txt) or Markdown (.md).

@@ -68,7 +68,7 @@ pub fn read_paper(path: &Path) -> Result<Paper> {
         .unwrap_or_default();
     if ext == "pdf" {
         return Err(super::unreadable(path, "reprise reads a paper's text, not its PDF")
-            .hint("convert it first, keeping the reading order: `pdftotext PAPER.pdf PAPER.txt` (poppler-utils), then `reprise extract PAPER.txt`"));
+            .hint("convert it first: `pdftotext -layout PAPER.pdf PAPER.txt` (poppler-utils; `-layout` keeps table rows together), then `reprise extract PAPER.txt`"));
     }
     if !matches!(ext.as_str(), "txt" | "md" | "markdown" | "text" | "") {
         return Err(super::unreadable(
