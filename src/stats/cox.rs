@@ -168,6 +168,32 @@ pub fn cox(
     })
 }
 
+/// The coefficients alone, by the same Newton iterations as [`cox`] (none where a term
+/// is aliased or its estimate is not finite), for a caller that fits many models and
+/// needs no tests, intervals or concordance.
+pub fn coefficients(
+    time: &[f64],
+    event: &[bool],
+    mut design: Design,
+    ties: Ties,
+) -> Result<Vec<Option<f64>>> {
+    refuse_unestimable(event, &design)?;
+    let p = design.names.len();
+    let sorted = Sorted::new(time, event);
+    let x = in_time_order(&mut design, sorted.order.as_deref());
+    let runs = few_runs(&sorted.time, p);
+    let efron = matches!(ties, Ties::Efron);
+    let fit = coxfit6(&sorted.time, &sorted.event, x, p, efron, runs.as_deref());
+    let aliased = aliased(&fit, p);
+    Ok((0..p)
+        .map(|j| {
+            (!aliased.contains(&j))
+                .then_some(fit.beta[j])
+                .and_then(finite)
+        })
+        .collect())
+}
+
 /// Refuses a model with nothing to fit: no rows, no events, or a term with one value.
 fn refuse_unestimable(event: &[bool], design: &Design) -> Result<()> {
     let p = design.names.len();

@@ -12,7 +12,7 @@ use super::{Draft, calibration, round};
 use crate::error::Result;
 use crate::rng::Rng;
 use crate::spec::Ties;
-use crate::stats::cox::{Design, cox};
+use crate::stats::cox::{Design, coefficients};
 
 /// Entry dates spread evenly over the accrual window, written to the accrual's column
 /// when it names one. Answers each patient's follow-up to the cut-off, in days.
@@ -266,11 +266,11 @@ fn univariable(out: &[(f64, bool)], rows: &[Option<bool>]) -> Option<f64> {
         names: vec!["effect".into()],
         covariates: vec![("effect".into(), vec![0])],
     };
-    let fit = cox(&time, &event, design, Ties::Efron, 0.95).ok()?;
-    fit.terms
+    coefficients(&time, &event, design, Ties::Efron)
+        .ok()?
         .first()
-        .and_then(|t| t.coef)
-        .filter(|b| b.is_finite())
+        .copied()
+        .flatten()
 }
 
 /// The times of `other`, an endpoint generated before `name`.
