@@ -92,7 +92,23 @@ fn in_parallel(
 /// Runs one analysis: refused on count data unless it can use them.
 pub fn run_one(planned: &Planned, cx: &RunCx) -> std::result::Result<Outcome, StatsError> {
     let on_counts = super::kind(planned.kind).is_some_and(|e| e.on_counts);
-    if cx.cohort.count.is_some() && !on_counts {
+    if let Some(db) = &cx.cohort.database
+        && !on_counts
+        && planned.kind != <super::cox::Cox as super::Kind>::NAME
+    {
+        let nouns: Vec<String> = KINDS
+            .iter()
+            .filter(|k| k.on_counts)
+            .map(|k| k.noun.to_string())
+            .chain(["Cox models".to_string()])
+            .collect();
+        return Err(StatsError(format!(
+            "the cohort is in a {}, where the server computes the aggregates the statistics need, and this kind of analysis is not yet computed from aggregates: {} are",
+            db.name,
+            format::list(&nouns)
+        )));
+    }
+    if cx.cohort.count.is_some() && !on_counts && cx.cohort.database.is_none() {
         let nouns = |on: bool| -> Vec<String> {
             KINDS
                 .iter()

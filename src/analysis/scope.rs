@@ -241,6 +241,7 @@ pub fn scoped(
             .count
             .as_ref()
             .map(|c| rows.iter().map(|&i| c[i]).collect()),
+        database: cohort.database.clone(),
     };
     if let Some((name, e)) = endpoint {
         let mut rewritten = rewrite(e, &rows, scope);

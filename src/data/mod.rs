@@ -27,7 +27,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
-use crate::spec::Study;
+use crate::spec::{Seg, Study};
 
 /// A time-to-event endpoint, one entry per data row; `None` where the data are missing.
 #[derive(Debug, Clone)]
@@ -82,6 +82,37 @@ pub struct Cohort {
     pub masks: HashMap<String, Vec<bool>>,
     /// With `data.count`: how many patients each row stands for.
     pub count: Option<Vec<u64>>,
+    /// For a cohort in a database: where its rows are, for the analyses that have the
+    /// server sum over them. The rows above are then the server's counts per
+    /// combination of the columns the count-based analyses read.
+    pub database: Option<std::sync::Arc<InDatabase>>,
+}
+
+/// A database's counts: the columns they are over, then each count row's values as the
+/// server printed them.
+pub type Groups = (Vec<String>, Vec<Vec<Option<String>>>);
+
+/// A cohort's rows in a database.
+#[derive(Debug)]
+pub struct InDatabase {
+    pub source: database::Source,
+    /// `SHOW server_version`.
+    pub server: String,
+    /// The relation's columns and what they hold.
+    pub columns: Vec<(String, database::SqlKind)>,
+    /// How the spec names the relation: `database table cohort` or `database query`.
+    pub name: String,
+    /// The declared columns, which say how a covariate is read.
+    pub declared: IndexMap<String, crate::spec::ColumnSpec>,
+    /// Each endpoint's columns, by endpoint.
+    pub endpoint_columns: IndexMap<String, Vec<String>>,
+    /// The columns the counts are over (the count last) and each count row's values as
+    /// the server printed them: the cohort's rows, by which an endpoint's raw values are
+    /// matched to its times and events.
+    pub groups: std::sync::Arc<Groups>,
+    /// The sha256 of every aggregate the statistics used, added as analyses ask the
+    /// server for more (a Cox model's sums at each step); the cohort's counts first.
+    pub hashes: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl Cohort {
@@ -98,6 +129,9 @@ impl Cohort {
 pub struct Rows {
     path: PathBuf,
     csv: bool,
+    /// For a database's counts: the columns they are over and each row's values, by
+    /// which a row is named (it is no row of any file).
+    groups: Option<std::sync::Arc<Groups>>,
 }
 
 impl Rows {
@@ -110,7 +144,13 @@ impl Rows {
         Rows {
             path: path.to_path_buf(),
             csv,
+            groups: None,
         }
+    }
+
+    /// Whether the rows are a database's counts.
+    pub fn aggregated(&self) -> bool {
+        self.groups.is_some()
     }
 
     /// A failure inside polars while reading the data, named by the data file.
@@ -124,6 +164,15 @@ impl Rows {
     }
 
     pub fn name(&self, i: usize) -> String {
+        if let Some(groups) = &self.groups {
+            let (columns, cells) = &**groups;
+            let values: Vec<String> = columns
+                .iter()
+                .zip(&cells[i])
+                .map(|(c, v)| format!("{c} = {}", v.as_deref().unwrap_or("NULL")))
+                .collect();
+            return format!("the rows where {}", values.join(", "));
+        }
         if self.csv {
             format!("row {} (line {})", i + 1, i + 2)
         } else {
@@ -177,7 +226,10 @@ impl Bad {
 
 /// Reads, checks and prepares the study's data.
 pub fn load(study: &Study) -> Result<Cohort> {
-    let path = study.resolve(&study.spec.data.path);
+    let Some(file) = study.spec.data.file() else {
+        return from_database(study);
+    };
+    let path = study.resolve(file);
     let bytes = read::file(study, &path)?;
     let rows = Rows::of(&path);
     let (sha256, df) = read::hash_and_parse(study, &rows, bytes);
@@ -186,7 +238,7 @@ pub fn load(study: &Study) -> Result<Cohort> {
     let mut df = df?;
     declared::check(study, &df, &rows)?;
     let levels = derive::apply(study, &mut df, &rows)?;
-    let columns = analysis_columns(study, &df, &levels, &rows)?;
+    let columns = analysis_columns(study, &df, &levels, &rows, |_| true)?;
     let endpoints = endpoint::read_all(study, &df, &rows)?;
     let masks = filters::flow_masks(study, &df, &rows)?;
     check_weights(study, &columns, &masks, &rows)?;
@@ -201,7 +253,184 @@ pub fn load(study: &Study) -> Result<Cohort> {
         sha256,
         masks,
         count,
+        database: None,
     })
+}
+
+/// A cohort in a database: the server counts its patients per combination of the
+/// columns the count-based analyses read (endpoints and groups), and those counts are
+/// read as a file's rows with `data.count` would be; the analyses that need sums over
+/// the rows themselves (Cox) ask the server for them as they run.
+fn from_database(study: &Study) -> Result<Cohort> {
+    let spec = study
+        .spec
+        .data
+        .database
+        .as_ref()
+        .expect("validated: a path or a database");
+    let at = |key: &str| study.location(&[Seg::Key("data"), Seg::Key("database"), Seg::Key(key)]);
+    let db_error = |key: &str, e: database::DbError| {
+        let err = Error::in_file(at(key), e.message);
+        match e.hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    };
+    if let Some((name, _)) = study.spec.derive.iter().next() {
+        return Err(study
+            .error_at(
+                &[Seg::Key("derive"), Seg::Key(name)],
+                format!("derived column `{name}`: derived columns are computed over a file's rows, and this cohort is in a database"),
+            )
+            .hint("compute it in the database instead: `query: SELECT *, <expression> AS name FROM ...`"));
+    }
+    for planned in &study.analyses {
+        if planned.analysis.scope().is_some_and(|s| s.where_.is_some()) {
+            let id = &planned.id;
+            return Err(study
+                .error_at(
+                    &[Seg::Key("analyses"), Seg::Key(id), Seg::Key("where")],
+                    format!("analysis `{id}`: `where` is evaluated over a file's rows, and this cohort is in a database"),
+                )
+                .hint("select those rows in the database: `query: SELECT * FROM ... WHERE ...`, in a study of its own"));
+        }
+    }
+    let source = database::Source::new(spec);
+    let relation_key = if spec.table.is_some() {
+        "table"
+    } else {
+        "query"
+    };
+    let mut client = source.connect().map_err(|e| db_error("url", e))?;
+    let columns =
+        database::columns(&mut client, source.relation()).map_err(|e| db_error(relation_key, e))?;
+    let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+    references::check(study, &names)?;
+    // The columns counted over: every endpoint's, then the count-based analyses' own.
+    let mut over: Vec<String> = Vec::new();
+    for source in study.endpoints.values() {
+        for (_, c) in source.columns() {
+            if !over.iter().any(|o| o == c) {
+                over.push(c.to_string());
+            }
+        }
+    }
+    for planned in &study.analyses {
+        if !on_counts(planned) {
+            continue;
+        }
+        for (_, c) in planned.analysis.columns() {
+            if !over.iter().any(|o| o == c) {
+                over.push(c.to_string());
+            }
+        }
+    }
+    let wanted: Vec<&str> = over.iter().map(String::as_str).collect();
+    let aggregated = {
+        let _step = crate::progress::timed("  the server counts the patients");
+        database::aggregate(&mut client, source.relation(), &wanted)
+            .map_err(|e| db_error(relation_key, e))?
+    };
+    let name = spec.relation_name();
+    let sha256 = crate::hash::sha256_hex(&aggregated.csv);
+    if let Some(pin) = &study.spec.data.sha256
+        && !pin.eq_ignore_ascii_case(&sha256)
+    {
+        return Err(Error::in_file(
+            study.location(&[Seg::Key("data"), Seg::Key("sha256")]),
+            format!("the counts of {name} do not match their pinned sha256\n  pinned: {pin}\n  actual: {sha256}"),
+        )
+        .hint("the rows changed since the study was pinned: restore them, or update `data.sha256` if the change is intended"));
+    }
+    let mut header = over.clone();
+    header.push(database::COUNT.into());
+    let groups = std::sync::Arc::new((header, aggregated.cells));
+    let rows = Rows {
+        path: PathBuf::from(&name),
+        csv: false,
+        groups: Some(groups.clone()),
+    };
+    let df = read::csv_frame(Path::new(&name), &aggregated.csv, None)?;
+    declared::check(study, &df, &rows)?;
+    let levels = HashMap::new();
+    let columns_used = analysis_columns(study, &df, &levels, &rows, on_counts)?;
+    let endpoints = endpoint::read_all(study, &df, &rows)?;
+    let count = counts(database::COUNT, &df, &rows)?;
+    Ok(Cohort {
+        n: df.height(),
+        columns: columns_used,
+        endpoints,
+        sha256: sha256.clone(),
+        masks: HashMap::new(),
+        count: Some(count),
+        database: Some(std::sync::Arc::new(InDatabase {
+            source,
+            server: aggregated.server,
+            columns,
+            name,
+            declared: study
+                .spec
+                .data
+                .columns
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            endpoint_columns: study
+                .endpoints
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        e.columns().iter().map(|(_, c)| c.to_string()).collect(),
+                    )
+                })
+                .collect(),
+            groups,
+            hashes: std::sync::Mutex::new(vec![("counts".into(), sha256)]),
+        })),
+    })
+}
+
+impl InDatabase {
+    /// One sha256 over every aggregate recorded so far, in the order of their labels
+    /// (analyses add theirs in whatever order they finish).
+    pub fn sha256(&self) -> String {
+        let mut hashes = self.hashes.lock().expect("no panic while held").clone();
+        hashes.sort();
+        let text: String = hashes.iter().map(|(l, h)| format!("{h}  {l}\n")).collect();
+        crate::hash::sha256_hex(text.as_bytes())
+    }
+
+    /// Records the sha256 of an aggregate a statistic used.
+    pub fn record(&self, label: String, sha256: String) {
+        self.hashes
+            .lock()
+            .expect("no panic while held")
+            .push((label, sha256));
+    }
+
+    /// What the manifest says of the database: its server, the rows, and the hash of each
+    /// aggregate the statistics used (never the URL, which can name a user).
+    pub fn manifest(&self) -> serde_json::Value {
+        let mut hashes = self.hashes.lock().expect("no panic while held").clone();
+        hashes.sort();
+        let mut out = serde_json::json!({ "server_version": self.server });
+        match self.source.relation() {
+            database::Relation::Table(t) => out["table"] = t.into(),
+            database::Relation::Query(q) => out["query"] = q.into(),
+        }
+        out["sha256"] = self.sha256().into();
+        out["aggregates"] = hashes
+            .iter()
+            .map(|(l, h)| serde_json::json!({ "what": l, "sha256": h }))
+            .collect();
+        out
+    }
+}
+
+/// Whether an analysis runs on counts per row.
+fn on_counts(planned: &crate::analysis::Planned) -> bool {
+    crate::analysis::kind(planned.kind).is_some_and(|k| k.on_counts)
 }
 
 /// The column `name` of the data, which the checks against the header have seen.
@@ -218,9 +447,10 @@ fn analysis_columns(
     df: &DataFrame,
     levels: &HashMap<String, Vec<String>>,
     rows: &Rows,
+    wanted: impl Fn(&crate::analysis::Planned) -> bool,
 ) -> Result<IndexMap<String, Column>> {
     let mut names: Vec<&str> = Vec::new();
-    for planned in &study.analyses {
+    for planned in study.analyses.iter().filter(|p| wanted(p)) {
         for (_, name) in planned.analysis.columns() {
             if !names.contains(&name) {
                 names.push(name);

@@ -78,7 +78,11 @@ fn read_csv(study: &Study, path: &Path, bytes: &[u8]) -> Result<DataFrame> {
 }
 
 /// The CSV's `columns` (all of them when `None`): empty fields and `NA` are missing.
-fn csv_frame(path: &Path, bytes: &[u8], columns: Option<Vec<String>>) -> Result<DataFrame> {
+pub(super) fn csv_frame(
+    path: &Path,
+    bytes: &[u8],
+    columns: Option<Vec<String>>,
+) -> Result<DataFrame> {
     let file = Location::file(path);
     let columns = columns.map(|c| c.into_iter().map(PlSmallStr::from).collect());
     let read = |infer: Option<usize>| {

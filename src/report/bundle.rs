@@ -71,7 +71,13 @@ pub fn bundle(spec_path: &Path, out: Option<&Path>, force: bool) -> Result<Bundl
     }
     let include_data = study.spec.bundle.as_ref().is_some_and(|b| b.include_data);
     if include_data {
-        own(&study.spec.data.path, "data file", &mut warnings)?;
+        match study.spec.data.file() {
+            Some(file) => own(file, "data file", &mut warnings)?,
+            None => warnings.push(format!(
+                "`bundle.include_data`: the cohort is in a {}, which a bundle cannot hold; the bundle records its counts' sha256 in the manifest",
+                study.spec.data.name()
+            )),
+        }
     }
     entries.insert("data-dictionary.csv".into(), dictionary(&a).into_bytes());
     let dir = format!("reports/{version}");

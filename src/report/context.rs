@@ -25,7 +25,8 @@ pub fn calibration(study: &Study, cohort: &Cohort) -> Result<(Vec<Value>, Vec<St
     if sha256_hex(made.csv.as_bytes()) != cohort.sha256 {
         warnings.push(format!(
             "{name} no longer generates {}: regenerate it with `reprise synth {name} -o {}`",
-            study.spec.data.path, study.spec.data.path
+            study.spec.data.name(),
+            study.spec.data.name()
         ));
     }
     let labels = crate::present::Labels::new(study);

@@ -85,7 +85,7 @@ fn outside(name: &str) -> bool {
 
 /// The warning a build gives for data kept outside the study's folder.
 fn outside_warning(study: &Study) -> Option<String> {
-    let name = portable(study, &study.spec.data.path);
+    let name = portable(study, study.spec.data.file()?);
     outside(&name).then(|| {
         format!(
             "the data file {name} lies outside the study's folder; the report records it by that relative path, so a copy of the folder rebuilds only where the file sits at the same place (move it into the folder to keep the study self-contained)"
@@ -98,10 +98,15 @@ fn outside_warning(study: &Study) -> Option<String> {
 fn inputs(study: &Study, cohort: &Cohort, template: &Template) -> IndexMap<String, String> {
     let mut inputs = IndexMap::new();
     inputs.insert(study.file_name(), sha256_hex(study.text.as_bytes()));
-    inputs.insert(
-        portable(study, &study.spec.data.path),
-        cohort.sha256.clone(),
-    );
+    match (study.spec.data.file(), &cohort.database) {
+        (Some(file), _) => {
+            inputs.insert(portable(study, file), cohort.sha256.clone());
+        }
+        (None, Some(db)) => {
+            inputs.insert(db.name.clone(), db.sha256());
+        }
+        (None, None) => {}
+    }
     if template.path.is_some() {
         inputs.insert(
             portable(study, &template.name),
@@ -131,7 +136,7 @@ pub fn analyse(spec_path: &Path) -> Result<Analysed> {
     let study = Study::load(spec_path)?;
     let template = template(&study)?;
     let cohort = {
-        let _step = progress::step(format!("reading {}", study.spec.data.path));
+        let _step = progress::step(format!("reading {}", study.spec.data.name()));
         data::load(&study)?
     };
     let inputs = inputs(&study, &cohort, &template);
@@ -323,7 +328,11 @@ fn produce_once(
         let _t = progress::timed("  the supplement");
         supplement(a, drawn, &context, &memory, stamp, &id, &mut files)?;
     }
-    let manifest = manifest::manifest(study, &id, a.epoch.as_deref(), &a.formats, &inputs, &files);
+    let mut manifest =
+        manifest::manifest(study, &id, a.epoch.as_deref(), &a.formats, &inputs, &files);
+    if let Some(db) = &a.cohort.database {
+        manifest["database"] = db.manifest();
+    }
     files.insert("manifest.json".into(), json_bytes(&manifest));
     Ok((
         Report {

@@ -158,8 +158,13 @@ pub struct StudyMeta {
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
     /// The data file, `.csv` (header row; empty or `NA` is missing) or `.parquet`,
-    /// relative to the study's folder.
-    pub path: String,
+    /// relative to the study's folder. Give this or `database`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A PostgreSQL database holding one row per patient, instead of a file: the server
+    /// computes the aggregates the statistics need, and reprise never holds the rows.
+    #[serde(default)]
+    pub database: Option<DatabaseSpec>,
     /// The data file's expected sha256 (64 hex digits): another file is refused.
     /// Absent: the data are not pinned.
     #[serde(default)]
@@ -181,6 +186,49 @@ pub struct DataSpec {
     /// those that need each patient's own values (Cox, Table 1, flows) are refused.
     #[serde(default)]
     pub count: Option<String>,
+}
+
+impl DataSpec {
+    /// The data file as written; `None` for a cohort in a database (validation has made
+    /// sure there is exactly one of the two).
+    pub fn file(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// How the data are named to a reader: the file as written, or the database's table
+    /// or query (never its URL, which may name a user).
+    pub fn name(&self) -> String {
+        match (&self.path, &self.database) {
+            (Some(p), _) => p.clone(),
+            (None, Some(db)) => db.relation_name(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl DatabaseSpec {
+    /// `database table cohort` or `database query`, as inputs and messages name it.
+    pub fn relation_name(&self) -> String {
+        match &self.table {
+            Some(t) => format!("database table {t}"),
+            None => "database query".to_string(),
+        }
+    }
+}
+
+/// Where a cohort in a database lies: its server and the rows, as a table or a query.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSpec {
+    /// `postgresql://USER@HOST:PORT/DATABASE` or `postgresql:///DATABASE?host=/SOCKET/DIR`,
+    /// without a password (that comes from `PGPASSWORD` or `~/.pgpass`).
+    pub url: String,
+    /// A table or view, one row per patient (`schema.table` allowed).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// A `SELECT` whose rows are the patients, instead of `table`.
+    #[serde(default)]
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Serialize)]

@@ -47,7 +47,27 @@ impl Study {
     fn validate_data(&self) -> Result<()> {
         let spec = &self.spec;
         let at = |path: &[Seg], msg: String| self.error_at(path, msg);
-        let data_path = &spec.data.path;
+        let data_path = match (&spec.data.path, &spec.data.database) {
+            (Some(_), Some(_)) => {
+                return Err(at(
+                    &[Seg::Key("data"), Seg::Key("database")],
+                    "`data` gives both a `path` and a `database`".into(),
+                )
+                .hint("the cohort is read from one place: keep the file or the database"));
+            }
+            (None, None) => {
+                return Err(at(
+                    &[Seg::Key("data")],
+                    "`data` needs a `path` (a .csv or .parquet file) or a `database`".into(),
+                )
+                .hint("e.g. `path: cohort.csv`, or `database: {url: postgresql:///registry, table: cohort}`"));
+            }
+            (None, Some(db)) => {
+                self.validate_database(db)?;
+                return self.validate_columns();
+            }
+            (Some(p), None) => p,
+        };
         let lower = data_path.to_ascii_lowercase();
         if !(lower.ends_with(".csv") || lower.ends_with(".parquet")) {
             return Err(at(
@@ -62,6 +82,69 @@ impl Study {
             return Err(at(&[Seg::Key("data"), Seg::Key("sha256")], "sha256 must be 64 hexadecimal characters".into())
                     .hint("compute it with `sha256sum <file>`, or set `sha256: null` to leave the data unpinned"));
         }
+        self.validate_columns()
+    }
+
+    /// A cohort in a database: a table or a query, a URL without a password, and none of
+    /// the keys that describe a file.
+    fn validate_database(&self, db: &super::DatabaseSpec) -> Result<()> {
+        let spec = &self.spec;
+        let here = [Seg::Key("data"), Seg::Key("database")];
+        let at = |key: &'static str, msg: String| {
+            let mut path = here.to_vec();
+            path.push(Seg::Key(key));
+            self.error_at(&path, msg)
+        };
+        match (&db.table, &db.query) {
+            (Some(_), Some(_)) => {
+                return Err(at(
+                    "query",
+                    "`data.database` gives both a `table` and a `query`".into(),
+                )
+                .hint("keep one: `table: cohort`, or `query: SELECT ... FROM ...`"));
+            }
+            (None, None) => {
+                return Err(self
+                    .error_at(&here, "`data.database` needs a `table` or a `query`")
+                    .hint("e.g. `table: cohort` (schema.table allowed), or `query: SELECT ... FROM ...`"));
+            }
+            _ => {}
+        }
+        if let Some(t) = &db.table
+            && (t.is_empty() || t.split('.').any(str::is_empty))
+        {
+            return Err(at("table", format!("`{t}` is not a table name")));
+        }
+        if let Err(e) = crate::data::database::check_url(&db.url) {
+            let mut err = at("url", e.message);
+            if let Some(h) = e.hint {
+                err = err.hint(h);
+            }
+            return Err(err);
+        }
+        let file_only = [
+            ("count", spec.data.count.is_some()),
+            ("synth", spec.data.synth.is_some()),
+        ];
+        if let Some((key, _)) = file_only.iter().find(|(_, given)| *given) {
+            return Err(self
+                .error_at(
+                    &[Seg::Key("data"), Seg::Key(key)],
+                    format!("`data.{key}` describes a data file, and this cohort is in a database"),
+                )
+                .hint(if *key == "count" {
+                    "a database's rows are patients, one each; reprise has the server count them"
+                } else {
+                    "a synthetic cohort is written to a file: give its `path`"
+                }));
+        }
+        Ok(())
+    }
+
+    /// Each declared column's type, levels and range are consistent.
+    fn validate_columns(&self) -> Result<()> {
+        let spec = &self.spec;
+        let at = |path: &[Seg], msg: String| self.error_at(path, msg);
         for (name, col) in spec.data.columns.iter() {
             let here = [Seg::Key("data"), Seg::Key("columns"), Seg::Key(name)];
             if col.levels.is_some() && col.col_type != ColType::Category {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::concordance::concordance;
-use super::coxfit::{EPS, Newton, TOLER_CHOL, coxfit6, few_runs, run_cap};
+use super::coxfit::{EPS, Newton, TOLER_CHOL, TimeSums, coxfit_sums, coxfit6, few_runs, run_cap};
 use super::linalg::{cholesky2, chsolve2};
 use super::sorted::Sorted;
 use super::zph::zph;
@@ -192,6 +192,66 @@ pub fn coefficients(
                 .and_then(finite)
         })
         .collect())
+}
+
+/// A model whose rows are summed elsewhere (a database): its terms, its size, and the
+/// centring and scaling [`coxfit6`] would compute from its rows.
+#[derive(Debug, Clone)]
+pub struct Summed {
+    pub names: Vec<String>,
+    pub n: u64,
+    pub events: u64,
+    pub means: Vec<f64>,
+    pub scale: Vec<f64>,
+}
+
+/// Why a model fitted from sums has no concordance and no `cox.zph`: both need each
+/// patient's linear predictor or residual, which sums per time do not carry.
+pub const NOT_FROM_SUMS: &str = "Harrell's concordance and the proportional-hazards test (cox.zph) need each patient's own linear predictor, which per-time sums do not carry, so they are not computed for a cohort in a database";
+
+/// The model of [`cox`], fitted by the same iterations from per-time sums that `sums`
+/// forms at each step ([`coxfit_sums`]); concordance and `cox.zph` are `None`, with the
+/// reason among the warnings.
+pub fn cox_by_sums<E>(
+    model: &Summed,
+    ties: Ties,
+    conf_level: f64,
+    sums: impl FnMut(&[f64]) -> std::result::Result<(Vec<Vec<TimeSums>>, f64), E>,
+) -> Result<std::result::Result<CoxFit, E>> {
+    let p = model.names.len();
+    if model.n == 0 {
+        return Err(StatsError("no rows with complete data".into()));
+    }
+    if model.events == 0 {
+        return Err(StatsError(
+            "there are no events among the rows used, so no hazard ratio can be estimated".into(),
+        ));
+    }
+    let efron = matches!(ties, Ties::Efron);
+    let fit = match coxfit_sums(p, efron, model.means.clone(), model.scale.clone(), sums) {
+        Ok(fit) => fit,
+        Err(e) => return Ok(Err(e)),
+    };
+    let aliased = aliased(&fit, p);
+    let mut warnings = fit_warnings(&fit, &model.names, &aliased);
+    warnings.push(NOT_FROM_SUMS.to_string());
+    let terms = terms(&fit, &model.names, &aliased, conf_level);
+    let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
+    let (lr, wald, score) = model_tests(&fit, &kept);
+    Ok(Ok(CoxFit {
+        n: model.n,
+        events: model.events,
+        terms,
+        loglik_null: fit.loglik[0],
+        loglik: fit.loglik[1],
+        lr,
+        wald,
+        score,
+        concordance: (None, None),
+        zph: None,
+        iterations: fit.iter,
+        warnings,
+    }))
 }
 
 /// Refuses a model with nothing to fit: no rows, no events, or a term with one value.

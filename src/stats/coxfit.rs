@@ -402,12 +402,118 @@ pub fn coxfit6(
         p,
         efron,
     };
+    let fit = newton(p, means, scale, |beta, u, imat| {
+        Ok::<f64, std::convert::Infallible>(model.evaluate(beta, u, imat))
+    });
+    let Ok(mut fit) = fit;
+    fit.x = model.x;
+    fit
+}
 
+/// One time's sums, as [`coxfit_sums`] takes them from wherever they were formed: over
+/// every row at risk at that time (`all`: Σ r, Σ r x, Σ r x x', full `p × p`) and over
+/// its deaths (`tied`, the same sums, with the count of deaths, Σ eta and Σ x).
+#[derive(Debug, Clone)]
+pub struct TimeSums {
+    pub all: (f64, Vec<f64>, Vec<f64>),
+    pub tied: (f64, Vec<f64>, Vec<f64>),
+    pub deaths: usize,
+    pub eta: f64,
+    pub x: Vec<f64>,
+}
+
+/// The same fit as [`coxfit6`] from sums formed elsewhere (a database's `GROUP BY`):
+/// `sums(beta)` gives, per stratum, each time's own sums (the rows at that time only,
+/// ascending time) on the centred and scaled covariates, with every risk score
+/// multiplied by `exp(-shift)` for the shift it returns, which keeps `exp` from
+/// overflowing where the sums are formed. `means` and `scale` are those [`coxfit6`]
+/// computes from the rows.
+pub fn coxfit_sums<E>(
+    p: usize,
+    efron: bool,
+    means: Vec<f64>,
+    scale: Vec<f64>,
+    mut sums: impl FnMut(&[f64]) -> Result<(Vec<Vec<TimeSums>>, f64), E>,
+) -> Result<Newton, E> {
+    newton(p, means, scale, |beta, u, imat| {
+        let (strata, shift) = sums(beta)?;
+        u.fill(0.0);
+        imat.fill(0.0);
+        let mut loglik = 0.0;
+        for times in &strata {
+            let mut su = vec![0.0; p];
+            let mut si = vec![0.0; p * p];
+            let mut deaths = 0usize;
+            loglik += risk_set_terms(times, efron, p, &mut su, &mut si);
+            for t in times {
+                deaths += t.deaths;
+            }
+            // The scores were all multiplied by exp(-shift): each death's
+            // -log(denominator) gained `shift`, which comes off here.
+            loglik -= shift * deaths as f64;
+            for (a, b) in u.iter_mut().zip(&su) {
+                *a += b;
+            }
+            for (a, b) in imat.iter_mut().zip(&si) {
+                *a += b;
+            }
+        }
+        Ok(loglik)
+    })
+}
+
+/// The log-likelihood, score and information (upper triangle) of one stratum from its
+/// times' own sums: the risk sets are those sums added up from the last time down.
+fn risk_set_terms(
+    times: &[TimeSums],
+    efron: bool,
+    p: usize,
+    u: &mut [f64],
+    imat: &mut [f64],
+) -> f64 {
+    let mut all = Sums::new(p);
+    let mut loglik = 0.0;
+    for t in times.iter().rev() {
+        all.denom += t.all.0;
+        for (a, b) in all.a.iter_mut().zip(&t.all.1) {
+            *a += b;
+        }
+        for (a, b) in all.cmat.iter_mut().zip(&t.all.2) {
+            *a += b;
+        }
+        if t.deaths == 0 {
+            continue;
+        }
+        let mut du = vec![0.0; p];
+        let lk = death_terms(
+            efron,
+            t.deaths,
+            (&all.denom, &all.a, &all.cmat),
+            (&t.tied.0, &t.tied.1, &t.tied.2),
+            &mut du,
+            imat,
+        );
+        loglik += t.eta + lk;
+        for ((u, x), d) in u.iter_mut().zip(&t.x).zip(du) {
+            *u += x + d;
+        }
+    }
+    loglik
+}
+
+/// R's Newton-Raphson iterations over any evaluation of the log-likelihood, its score
+/// and information (upper triangle) at `beta` on the centred and scaled covariates.
+fn newton<E>(
+    p: usize,
+    means: Vec<f64>,
+    scale: Vec<f64>,
+    mut evaluate: impl FnMut(&[f64], &mut [f64], &mut [f64]) -> Result<f64, E>,
+) -> Result<Newton, E> {
     let mut beta = vec![0.0; p];
     let mut u = vec![0.0; p];
     let mut imat = vec![0.0; p * p];
     let mut loglik = [0.0; 2];
-    loglik[0] = model.evaluate(&beta, &mut u, &mut imat);
+    loglik[0] = evaluate(&beta, &mut u, &mut imat)?;
     loglik[1] = loglik[0];
     let mut a = u.clone();
     let mut flag = cholesky2(&mut imat, p, TOLER_CHOL);
@@ -426,7 +532,7 @@ pub fn coxfit6(
             }
         }
     };
-    let done = |beta, var, first, loglik, flag, iter, x| Newton {
+    let done = |beta, var, first, loglik, flag, iter| Newton {
         beta,
         var,
         first,
@@ -435,18 +541,18 @@ pub fn coxfit6(
         flag,
         iter,
         means: means.clone(),
-        x,
+        x: Vec::new(),
         scale: scale.clone(),
     };
 
     if !loglik[0].is_finite() {
         finish(&mut beta, &mut u, &mut imat);
-        return done(beta, imat, u, loglik, flag, 0, model.x);
+        return Ok(done(beta, imat, u, loglik, flag, 0));
     }
     let mut newbeta: Vec<f64> = beta.iter().zip(&a).map(|(b, a)| b + a).collect();
     let mut halving = 0usize;
     for iter in 1..=MAX_ITER {
-        let newlk = model.evaluate(&newbeta, &mut u, &mut imat);
+        let newlk = evaluate(&newbeta, &mut u, &mut imat)?;
         flag = cholesky2(&mut imat, p, TOLER_CHOL);
         let finite = newlk.is_finite()
             && u.iter().all(|v| v.is_finite())
@@ -458,7 +564,7 @@ pub fn coxfit6(
             if halving > 0 {
                 flag = -2;
             }
-            return done(beta, imat, u, loglik, flag, iter, model.x);
+            return Ok(done(beta, imat, u, loglik, flag, iter));
         }
         if !finite || newlk < loglik[1] {
             halving += 1;
@@ -479,10 +585,10 @@ pub fn coxfit6(
     }
     // Out of iterations: R goes back to the last accepted coefficients and refits the
     // information there; its loop counter ends one past the limit.
-    loglik[1] = model.evaluate(&beta, &mut u, &mut imat);
+    loglik[1] = evaluate(&beta, &mut u, &mut imat)?;
     cholesky2(&mut imat, p, TOLER_CHOL);
     finish(&mut beta, &mut u, &mut imat);
-    done(beta, imat, u, loglik, 1000, MAX_ITER + 1, model.x)
+    Ok(done(beta, imat, u, loglik, 1000, MAX_ITER + 1))
 }
 
 #[cfg(test)]

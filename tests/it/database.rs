@@ -225,3 +225,114 @@ fn a_database_error_names_what_failed_and_never_a_credential() {
     let e = connect(&with_password).map(|_| ()).unwrap_err();
     assert!(!format!("{e:?}").contains("hunter2-secret"), "{e:?}");
 }
+
+/// The lung study, its rows read from `data` (a file or the database).
+fn lung_study(data: &str) -> String {
+    format!(
+        "reprise: 1
+study: {{ id: lung, version: 1.0.0, title: Lung, date: 2024-01-01 }}
+data:
+  {data}
+  columns:
+    ph_ecog: {{ type: category, levels: ['0', '1', '2', '3'] }}
+endpoints:
+  os: {{ time: time, event: status, event_codes: {{ event: [2], censored: [1] }} }}
+analyses:
+  km: {{ kind: km, endpoint: os, by: sex, times: [180, 365] }}
+  lr: {{ kind: logrank, endpoint: os, by: sex }}
+  fu: {{ kind: followup, endpoint: os }}
+  mean: {{ kind: rmst, endpoint: os, by: sex, tau: 365 }}
+  efron: {{ kind: cox, endpoint: os, covariates: [age, sex, ph_ecog, wt_loss] }}
+  breslow: {{ kind: cox, endpoint: os, covariates: [age, sex], ties: breslow }}
+  strata: {{ kind: cox, endpoint: os, covariates: [age, ph_karno], strata: [sex] }}
+"
+    )
+}
+
+/// `a` and `b` agree: the same keys, the same text and counts, numbers within 1e-9
+/// relative; `skip` names keys left out (what only one of them computes).
+fn agree(a: &serde_json::Value, b: &serde_json::Value, at: &str, skip: &[&str]) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys.into_iter().filter(|k| !skip.contains(&k.as_str())) {
+                agree(&x[k], &y[k], &format!("{at}.{k}"), skip);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}: lengths differ");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                agree(u, v, &format!("{at}[{i}]"), skip);
+            }
+        }
+        (Value::Number(u), Value::Number(v)) if u.is_f64() || v.is_f64() => {
+            let (u, v) = (u.as_f64().unwrap(), v.as_f64().unwrap());
+            let scale = u.abs().max(v.abs()).max(1e-300);
+            assert!(
+                (u - v).abs() / scale <= 1e-9 || (u - v).abs() <= 1e-13,
+                "{at}: {u} from the file, {v} from the database"
+            );
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn a_cohort_in_the_database_gives_the_files_results() {
+    let Some(cluster) = Cluster::start("results") else {
+        return;
+    };
+    let mut client = connect(&cluster.url()).unwrap();
+    load_lung(&mut client);
+    let lung = std::fs::read_to_string(repo().join("tests/data/lung.csv")).unwrap();
+    let in_db = format!("database: {{ url: '{}', table: lung }}", cluster.url());
+    let dir = crate::util::Dir::new(&[
+        ("lung.csv", &lung),
+        ("file.yaml", &lung_study("path: lung.csv")),
+        ("db.yaml", &lung_study(&in_db)),
+    ]);
+    let results = |spec: &str| {
+        let out = dir.run(&["build", spec, "--out", &format!("out-{spec}")]);
+        assert!(out.status.success(), "{}", crate::util::stderr(&out));
+        let text =
+            std::fs::read_to_string(dir.path().join(format!("out-{spec}/results.json"))).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let (file, db) = (results("file.yaml"), results("db.yaml"));
+    // Counts and the count-based analyses exactly; Cox to rounding, without what needs
+    // each patient's linear predictor.
+    for id in ["km", "lr", "fu", "mean"] {
+        assert_eq!(file["analyses"][id], db["analyses"][id], "{id}");
+    }
+    for id in ["efron", "breslow", "strata"] {
+        agree(
+            &file["analyses"][id],
+            &db["analyses"][id],
+            id,
+            &["concordance", "zph", "warnings"],
+        );
+        assert!(file["analyses"][id]["concordance"]["estimate"].is_number());
+        assert!(db["analyses"][id]["concordance"]["estimate"].is_null());
+        let warned = db["analyses"][id]["warnings"].to_string();
+        assert!(warned.contains("concordance"), "{id}: {warned}");
+    }
+    assert_eq!(db["analyses"]["efron"]["n"], 213, "complete cases, as in R");
+    // The manifest names the server and the table, never the URL; verify re-queries.
+    let manifest = std::fs::read_to_string(dir.path().join("out-db.yaml/manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(m["database"]["table"], "lung");
+    assert!(m["database"]["server_version"].is_string());
+    assert!(m["inputs"]["database table lung"].is_string(), "{manifest}");
+    assert!(!manifest.contains(&cluster.dir.path().display().to_string()));
+    let out = dir.run(&["verify", "db.yaml", "--out", "out-db.yaml"]);
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    // A changed value is a changed input, named.
+    client
+        .batch_execute("UPDATE lung SET age = age + 1 WHERE inst = 3")
+        .unwrap();
+    let out = dir.run(&["verify", "db.yaml", "--out", "out-db.yaml"]);
+    assert!(!out.status.success());
+    let said = format!("{}{}", crate::util::stdout(&out), crate::util::stderr(&out));
+    assert!(said.contains("database table lung"), "{said}");
+}

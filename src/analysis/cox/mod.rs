@@ -3,6 +3,7 @@
 //! chosen from univariable models by their p-value. Drawn as a forest plot, printed as a
 //! table of hazard ratios with univariable and multivariable models side by side.
 
+mod database;
 pub(super) mod design;
 mod forest;
 
@@ -534,12 +535,80 @@ impl Cox {
         selection: Option<Selection>,
     ) -> std::result::Result<Outcome, StatsError> {
         let cohort = cx.cohort;
+        let (fit, references, n_dropped_missing) = match &cohort.database {
+            Some(db) => {
+                let fitted = database::fit(self, cohort, db, covariates)?;
+                let dropped = (cohort.patients() - fitted.fit.n) as usize;
+                (fitted.fit, fitted.references, dropped)
+            }
+            None => self.fit_rows(cohort, covariates)?,
+        };
+        let zph = fit.zph.as_ref().map(|(terms, global)| Zph {
+            transform: "km",
+            terms: terms
+                .iter()
+                .map(|(name, t)| ZphTerm {
+                    term: name.clone(),
+                    chisq: t.chisq,
+                    df: t.df,
+                    p: t.p,
+                })
+                .collect(),
+            global: *global,
+        });
+        let warnings = fit.warnings.clone();
+        Ok(Outcome::new(CoxResult::Fitted(Box::new(Fitted {
+            kind: Self::NAME,
+            endpoint: self.endpoint.clone(),
+            ties: self.ties.name(),
+            conf_level: self.conf_level,
+            covariates: covariates.to_vec(),
+            n: fit.n,
+            n_dropped_missing,
+            events: fit.events,
+            terms: fit.terms,
+            loglik: Loglik {
+                null: fit.loglik_null,
+                fitted: fit.loglik,
+            },
+            lr_test: fit.lr,
+            wald_test: fit.wald,
+            score_test: fit.score,
+            concordance: Concordance {
+                estimate: fit.concordance.0,
+                se: fit.concordance.1,
+            },
+            zph,
+            iterations: fit.iterations,
+            warnings: fit.warnings,
+            selection,
+            strata: (!self.strata.is_empty()).then(|| self.strata.clone()),
+            scope: cx.scope.clone(),
+            references,
+        })))
+        .with_warnings(warnings))
+    }
+}
+
+/// A model fitted over rows in memory, each category's reference level, and the rows
+/// left out for a missing value.
+type RowsFit = (stats::CoxFit, Vec<(String, String)>, usize);
+
+impl Cox {
+    /// The model over the cohort's rows in memory, each category's reference level, and
+    /// the rows left out for a missing value.
+    fn fit_rows(
+        &self,
+        cohort: &crate::data::Cohort,
+        covariates: &[String],
+    ) -> std::result::Result<RowsFit, StatsError> {
         let e = endpoint(cohort, &self.endpoint);
         let cols: Vec<&Column> = covariates.iter().map(|c| column(cohort, c)).collect();
         let mut all = cols.clone();
         all.extend(self.extra_columns().iter().map(|c| column(cohort, c)));
         let sub = Subset::new(e, &all);
         let references = design::references(&cols, &sub.rows);
+        let dropped = cohort.n - sub.rows.len();
         let fit = if self.plain() {
             let design = {
                 let _step = crate::progress::timed("  cox design in time order");
@@ -593,50 +662,7 @@ impl Cox {
                 },
             )?
         };
-        let zph = fit.zph.as_ref().map(|(terms, global)| Zph {
-            transform: "km",
-            terms: terms
-                .iter()
-                .map(|(name, t)| ZphTerm {
-                    term: name.clone(),
-                    chisq: t.chisq,
-                    df: t.df,
-                    p: t.p,
-                })
-                .collect(),
-            global: *global,
-        });
-        let warnings = fit.warnings.clone();
-        Ok(Outcome::new(CoxResult::Fitted(Box::new(Fitted {
-            kind: Self::NAME,
-            endpoint: self.endpoint.clone(),
-            ties: self.ties.name(),
-            conf_level: self.conf_level,
-            covariates: covariates.to_vec(),
-            n: fit.n,
-            n_dropped_missing: cohort.n - sub.rows.len(),
-            events: fit.events,
-            terms: fit.terms,
-            loglik: Loglik {
-                null: fit.loglik_null,
-                fitted: fit.loglik,
-            },
-            lr_test: fit.lr,
-            wald_test: fit.wald,
-            score_test: fit.score,
-            concordance: Concordance {
-                estimate: fit.concordance.0,
-                se: fit.concordance.1,
-            },
-            zph,
-            iterations: fit.iterations,
-            warnings: fit.warnings,
-            selection,
-            strata: (!self.strata.is_empty()).then(|| self.strata.clone()),
-            scope: cx.scope.clone(),
-            references,
-        })))
-        .with_warnings(warnings))
+        Ok((fit, references, dropped))
     }
 }
 

@@ -8,12 +8,125 @@
 //! that carries one is refused without repeating it, so it cannot reach a spec, a
 //! manifest, a report or a message.
 
+pub mod cox;
+
 use std::fmt::Write as _;
 use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::config::SslMode;
+use postgres::types::Type;
 use postgres::{Client, Config, NoTls, SimpleQueryMessage};
+
+use crate::spec::DatabaseSpec;
+
+/// A study's database and its rows, as the spec gives them (the URL without a password).
+#[derive(Debug, Clone)]
+pub struct Source {
+    url: String,
+    table: Option<String>,
+    query: Option<String>,
+}
+
+impl Source {
+    pub fn new(spec: &DatabaseSpec) -> Source {
+        Source {
+            url: spec.url.clone(),
+            table: spec.table.clone(),
+            query: spec.query.clone(),
+        }
+    }
+
+    pub fn relation(&self) -> Relation<'_> {
+        match (&self.table, &self.query) {
+            (Some(t), _) => Relation::Table(t),
+            (None, Some(q)) => Relation::Query(q),
+            (None, None) => Relation::Table(""),
+        }
+    }
+
+    /// A session whose results do not depend on the server's settings or on how it
+    /// plans: dates in ISO form, floats printed exactly, and sums added in one fixed
+    /// order (no parallel workers, no scan joining another one midway), so that the
+    /// same rows give the same bits.
+    pub fn connect(&self) -> Result<Client, DbError> {
+        let mut client = connect(&self.url)?;
+        client
+            .batch_execute(
+                "SET DateStyle = 'ISO, YMD'; SET standard_conforming_strings = on; SET TimeZone = 'UTC'; SET extra_float_digits = 3; \
+                 SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off",
+            )
+            .map_err(|e| DbError::new(format!("the database refused the session settings: {}", plain(&e))))?;
+        Ok(client)
+    }
+}
+
+/// What kind of value a column of the relation holds, as far as reprise reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlKind {
+    Number,
+    Bool,
+    Text,
+}
+
+/// The relation's columns and their kinds, from a query that reads no row.
+pub fn columns(client: &mut Client, relation: Relation) -> Result<Vec<(String, SqlKind)>, DbError> {
+    let sql = format!("SELECT * FROM {} AS reprise_cohort LIMIT 0", from(relation));
+    let statement = client
+        .prepare(&sql)
+        .map_err(|e| DbError::new(format!("the database cannot read the rows: {}", plain(&e))))?;
+    Ok(statement
+        .columns()
+        .iter()
+        .map(|c| {
+            let kind = match *c.type_() {
+                Type::INT2
+                | Type::INT4
+                | Type::INT8
+                | Type::FLOAT4
+                | Type::FLOAT8
+                | Type::NUMERIC => SqlKind::Number,
+                Type::BOOL => SqlKind::Bool,
+                _ => SqlKind::Text,
+            };
+            (c.name().to_string(), kind)
+        })
+        .collect())
+}
+
+/// The relation as it goes after `FROM`.
+pub fn from(relation: Relation) -> String {
+    match relation {
+        Relation::Table(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
+        Relation::Query(q) => format!("({})", q.trim().trim_end_matches(';')),
+    }
+}
+
+/// Checks a database URL without connecting: it must parse, hold no password, and ask
+/// for nothing this client cannot do.
+pub fn check_url(url: &str) -> Result<(), DbError> {
+    config(url).map(|_| ())
+}
+
+fn config(url: &str) -> Result<Config, DbError> {
+    let config = Config::from_str(url).map_err(|e| {
+        DbError::new(format!("the database URL cannot be read: {}", plain(&e)))
+            .hint("write it as postgresql://USER@HOST:PORT/DATABASE or postgresql:///DATABASE?host=/SOCKET/DIR")
+    })?;
+    if config.get_password().is_some() {
+        return Err(
+            DbError::new("the database URL holds a password, which a study must not")
+                .hint("remove it from the URL and set PGPASSWORD in the environment instead"),
+        );
+    }
+    if config.get_ssl_mode() == SslMode::Require {
+        return Err(DbError::new(
+            "the database URL asks for TLS (sslmode=require), which this version cannot make",
+        )
+        .hint("connect over a unix socket or a trusted network, or without sslmode=require"));
+    }
+    Ok(config)
+}
 
 /// The rows of a study: a table (`schema.table` allowed) or the text of a query.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +143,8 @@ pub struct Aggregated {
     /// `SHOW server_version`.
     pub server: String,
     pub csv: Vec<u8>,
+    /// Each combination's values as the server printed them (the count last).
+    pub cells: Vec<Vec<Option<String>>>,
     /// Combinations (CSV data rows) and the patients they count.
     pub rows: usize,
     pub patients: u64,
@@ -46,14 +161,14 @@ pub struct DbError {
 }
 
 impl DbError {
-    fn new(message: impl Into<String>) -> DbError {
+    pub(crate) fn new(message: impl Into<String>) -> DbError {
         DbError {
             message: message.into(),
             hint: None,
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> DbError {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> DbError {
         self.hint = Some(hint.into());
         self
     }
@@ -61,22 +176,7 @@ impl DbError {
 
 /// Connects to `url`, taking the password from `PGPASSWORD`.
 pub fn connect(url: &str) -> Result<Client, DbError> {
-    let mut config = Config::from_str(url).map_err(|e| {
-        DbError::new(format!("the database URL cannot be read: {}", plain(&e)))
-            .hint("write it as postgresql://USER@HOST:PORT/DATABASE or postgresql:///DATABASE?host=/SOCKET/DIR")
-    })?;
-    if config.get_password().is_some() {
-        return Err(
-            DbError::new("the database URL holds a password, which a study must not")
-                .hint("remove it from the URL and set PGPASSWORD in the environment instead"),
-        );
-    }
-    if config.get_ssl_mode() == SslMode::Require {
-        return Err(DbError::new(
-            "the database URL asks for TLS (sslmode=require), which this version cannot make",
-        )
-        .hint("connect over a unix socket or a trusted network, or without sslmode=require"));
-    }
+    let mut config = config(url)?;
     if let Ok(password) = std::env::var("PGPASSWORD") {
         config.password(password);
     }
@@ -95,10 +195,7 @@ pub fn aggregate(
     columns: &[&str],
 ) -> Result<Aggregated, DbError> {
     let server = single_value(client, "SHOW server_version")?;
-    let from = match relation {
-        Relation::Table(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
-        Relation::Query(q) => format!("({}) AS reprise_cohort", q.trim().trim_end_matches(';')),
-    };
+    let from = format!("{} AS reprise_cohort", from(relation));
     let list = columns.iter().map(|c| ident(c)).collect::<Vec<_>>();
     let order = list
         .iter()
@@ -128,6 +225,7 @@ pub fn aggregate(
             .join(",")
     );
     let (mut rows, mut patients) = (0, 0u64);
+    let mut kept = Vec::new();
     for m in &messages {
         let SimpleQueryMessage::Row(row) = m else {
             continue;
@@ -139,16 +237,22 @@ pub fn aggregate(
             .unwrap_or(0);
         rows += 1;
         let _ = writeln!(csv, "{}", cells.join(","));
+        kept.push(
+            (0..row.len())
+                .map(|i| row.get(i).map(str::to_string))
+                .collect(),
+        );
     }
     Ok(Aggregated {
         server,
         csv: csv.into_bytes(),
+        cells: kept,
         rows,
         patients,
     })
 }
 
-fn single_value(client: &mut Client, sql: &str) -> Result<String, DbError> {
+pub(crate) fn single_value(client: &mut Client, sql: &str) -> Result<String, DbError> {
     let messages = client
         .simple_query(sql)
         .map_err(|e| DbError::new(format!("the database refused `{sql}`: {}", plain(&e))))?;
@@ -162,7 +266,7 @@ fn single_value(client: &mut Client, sql: &str) -> Result<String, DbError> {
 }
 
 /// An SQL identifier, quoted, so that any column name is taken as it is spelt.
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -178,7 +282,7 @@ fn field(value: Option<&str>) -> String {
 }
 
 /// The client's error and its cause, which name what failed but not the URL.
-fn plain(e: &dyn std::error::Error) -> String {
+pub(crate) fn plain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
