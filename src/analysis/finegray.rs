@@ -236,6 +236,7 @@ impl Analysis for Finegray {
             concordance: Concordance {
                 estimate: stats::finite(fit.concordance.0),
                 se: stats::finite(fit.concordance.1),
+                bound: None,
             },
             iterations: fit.iterations,
             warnings: fit.warnings,

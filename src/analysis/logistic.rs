@@ -400,6 +400,7 @@ impl Logistic {
             concordance: Concordance {
                 estimate: stats::finite(c),
                 se: stats::finite(se),
+                bound: None,
             },
             iterations: fit.iterations,
             warnings,

@@ -327,7 +327,7 @@ fn from_database(study: &Study) -> Result<Cohort> {
     }
     let wanted: Vec<&str> = over.iter().map(String::as_str).collect();
     let aggregated = {
-        let _step = crate::progress::timed("  the server counts the patients");
+        let _step = crate::progress::timed("  server: count the patients");
         database::aggregate(&mut client, source.relation(), &wanted)
             .map_err(|e| db_error(relation_key, e))?
     };

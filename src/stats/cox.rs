@@ -205,9 +205,8 @@ pub struct Summed {
     pub scale: Vec<f64>,
 }
 
-/// Why a model fitted from sums has no concordance and no `cox.zph`: both need each
-/// patient's linear predictor or residual, which sums per time do not carry.
-pub const NOT_FROM_SUMS: &str = "Harrell's concordance and the proportional-hazards test (cox.zph) need each patient's own linear predictor, which per-time sums do not carry, so they are not computed for a cohort in a database";
+/// What a model fitted from sums leaves out, and how its concordance is formed.
+pub const NOT_FROM_SUMS: &str = "for a cohort in a database, the proportional-hazards test (cox.zph) and the concordance's standard error are not computed (they need each patient's own residual and influence, which sums do not carry); the concordance is computed from counts per band of the linear predictor, within `bound` of the exact value";
 
 /// The model of [`cox`], fitted by the same iterations from per-time sums that `sums`
 /// forms at each step ([`coxfit_sums`]); concordance and `cox.zph` are `None`, with the

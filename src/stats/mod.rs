@@ -15,6 +15,7 @@
 //! - `group` codes run 0..k in the order the groups are to be reported.
 
 pub mod concordance;
+pub mod concordance_counts;
 pub mod cox;
 pub mod coxfit;
 pub mod coxph;

@@ -19,6 +19,9 @@ use crate::stats::{self, StatsError};
 pub struct InDatabaseFit {
     pub fit: stats::CoxFit,
     pub references: Vec<(String, String)>,
+    /// How far the concordance, from counts per band of the linear predictor, can be
+    /// from the exact one.
+    pub concordance_bound: Option<f64>,
 }
 
 /// How one covariate is read: as a number (its own term) or as a category (a term per
@@ -76,6 +79,7 @@ pub fn fit(
     }
     let strata: Vec<&str> = cox.strata.iter().map(String::as_str).collect();
     let from = crate::data::database::from(db.source.relation());
+    let staging = crate::progress::timed("  server: stage the model's rows");
     sql::stage(
         &mut client,
         &Stage {
@@ -88,6 +92,7 @@ pub fn fit(
         },
     )
     .map_err(failed)?;
+    drop(staging);
 
     // The design's terms, named as the in-memory design names them.
     let mut terms = Vec::new();
@@ -111,6 +116,7 @@ pub fn fit(
         }
     }
 
+    let summary = crate::progress::timed("  server: the terms' sums and ranges");
     let described = sql::describe(&mut client, &terms).map_err(failed)?;
     if described.n > 0
         && let Some(j) = (0..terms.len()).find(|&j| described.min[j] == described.max[j])
@@ -132,6 +138,7 @@ pub fn fit(
         })
         .collect();
     let deviations = sql::absolute_deviations(&mut client, &terms, &means).map_err(failed)?;
+    drop(summary);
     let scale: Vec<f64> = (0..terms.len())
         .map(|j| {
             if described.centred[j] && deviations[j] > 0.0 {
@@ -155,19 +162,45 @@ pub fn fit(
         names,
         n: described.n,
         events: described.events,
-        means,
+        means: means.clone(),
         scale,
     };
-    let fitted = stats::cox::cox_by_sums(&model, cox.ties, cox.conf_level, |beta| {
+    let mut fitted = stats::cox::cox_by_sums(&model, cox.ties, cox.conf_level, |beta| {
         // exp overflows past 709: the risk scores are scaled down only when some linear
         // predictor could come near it, so that ordinary models add R's very numbers.
         let bound: f64 = beta.iter().zip(&reach).map(|(b, r)| b.abs() * r).sum();
         let shift = if bound > 600.0 { bound - 600.0 } else { 0.0 };
-        let sums = step.run(&mut client, beta, shift)?;
+        let sums = {
+            let _step = crate::progress::timed("  server: the sums of a Newton step");
+            step.run(&mut client, beta, shift)?
+        };
         fingerprint(&mut hash, &sums);
         Ok::<_, crate::data::database::DbError>((sums, shift))
     })?
     .map_err(failed)?;
+    // The concordance from counts per (time, event, band of the linear predictor): as
+    // many bands as keep the counts to about two million rows.
+    let times = endpoint
+        .iter()
+        .map(|e| e.1)
+        .max()
+        .map_or(1, |k| k as usize + 1);
+    let wanted = (2_000_000 / (2 * times)).clamp(64, 4096);
+    let beta: Vec<f64> = fitted.terms.iter().map(|t| t.coef.unwrap_or(0.0)).collect();
+    let (counts, bands) = {
+        let _step = crate::progress::timed("  server: counts for the concordance");
+        sql::bands(&mut client, &terms, &means, &beta, wanted).map_err(failed)?
+    };
+    let banded = stats::concordance_counts::concordance_counts(&counts, bands);
+    let mut bytes = Vec::with_capacity(counts.len() * 17);
+    for (k, s, b, n) in &counts {
+        bytes.extend(k.to_le_bytes());
+        bytes.push(*s as u8);
+        bytes.extend(b.to_le_bytes());
+        bytes.extend(n.to_le_bytes());
+    }
+    hash.update(&bytes);
+    fitted.concordance = (banded.map(|b| b.estimate), None);
     db.record(
         format!("cox {} ~ {}", cox.endpoint, covariates.join(" + ")),
         crate::hash::hex(&hash.finalize()),
@@ -175,6 +208,7 @@ pub fn fit(
     Ok(InDatabaseFit {
         fit: fitted,
         references,
+        concordance_bound: banded.map(|b| b.bound),
     })
 }
 

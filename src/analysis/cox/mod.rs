@@ -148,6 +148,10 @@ pub struct Loglik {
 pub struct Concordance {
     pub estimate: Option<f64>,
     pub se: Option<f64>,
+    /// For a cohort in a database: `|estimate - exact| <= bound`, the estimate being
+    /// formed from counts per band of the linear predictor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound: Option<f64>,
 }
 
 /// `cox.zph(fit, transform = "km", terms = TRUE)`.
@@ -535,13 +539,21 @@ impl Cox {
         selection: Option<Selection>,
     ) -> std::result::Result<Outcome, StatsError> {
         let cohort = cx.cohort;
-        let (fit, references, n_dropped_missing) = match &cohort.database {
+        let (fit, references, n_dropped_missing, bound) = match &cohort.database {
             Some(db) => {
                 let fitted = database::fit(self, cohort, db, covariates)?;
                 let dropped = (cohort.patients() - fitted.fit.n) as usize;
-                (fitted.fit, fitted.references, dropped)
+                (
+                    fitted.fit,
+                    fitted.references,
+                    dropped,
+                    fitted.concordance_bound,
+                )
             }
-            None => self.fit_rows(cohort, covariates)?,
+            None => {
+                let (fit, references, dropped) = self.fit_rows(cohort, covariates)?;
+                (fit, references, dropped, None)
+            }
         };
         let zph = fit.zph.as_ref().map(|(terms, global)| Zph {
             transform: "km",
@@ -577,6 +589,7 @@ impl Cox {
             concordance: Concordance {
                 estimate: fit.concordance.0,
                 se: fit.concordance.1,
+                bound,
             },
             zph,
             iterations: fit.iterations,

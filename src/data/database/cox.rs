@@ -347,6 +347,70 @@ impl Step {
     }
 }
 
+/// Patients per (time index, event, band): one row of [`bands`].
+pub type Band = (u32, bool, u32, u64);
+
+/// Counts of the staged rows per (time index, event, band of the linear predictor
+/// `sum((x - mean) * beta)`), with the bands cut at the predictor's quantiles so that
+/// each holds about the same number of rows: what a concordance needs, without the rows.
+/// The bands number `cuts + 1`, ascending in the predictor.
+pub fn bands(
+    client: &mut Client,
+    terms: &[Term],
+    means: &[f64],
+    beta: &[f64],
+    bands: usize,
+) -> Result<(Vec<Band>, usize), DbError> {
+    let lp: Vec<String> = terms
+        .iter()
+        .zip(means.iter().zip(beta))
+        .filter(|(_, (_, b))| **b != 0.0)
+        .map(|(t, (m, b))| format!("({} - {}) * {}", t.sql(), float(*m), float(*b)))
+        .collect();
+    let lp = if lp.is_empty() {
+        "0.0::float8".to_string()
+    } else {
+        lp.join(" + ")
+    };
+    let fractions: Vec<f64> = (1..bands).map(|i| i as f64 / bands as f64).collect();
+    let refused = |e: postgres::Error| {
+        DbError::new(format!(
+            "the database refused the concordance's query: {}",
+            plain(&e)
+        ))
+    };
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY {lp}) FROM {TABLE}"
+            ),
+            &[&fractions],
+        )
+        .map_err(refused)?;
+    let mut cuts: Vec<f64> = row.get::<_, Option<Vec<f64>>>(0).unwrap_or_default();
+    cuts.dedup();
+    let sql = format!(
+        "SELECT k, s, width_bucket({lp}, $1::float8[]), count(*) FROM {TABLE} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    );
+    let params: [&(dyn ToSql + Sync); 1] = [&cuts];
+    let rows = client
+        .query_raw(&sql, params.iter().copied())
+        .map_err(refused)?;
+    let mut out = Vec::new();
+    let mut rows = rows;
+    while let Some(row) =
+        postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(refused)?
+    {
+        out.push((
+            row.get::<_, i32>(0) as u32,
+            row.get::<_, bool>(1),
+            row.get::<_, i32>(2) as u32,
+            row.get::<_, i64>(3) as u64,
+        ));
+    }
+    Ok((out, cuts.len() + 1))
+}
+
 /// A text literal.
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))

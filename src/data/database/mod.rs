@@ -119,12 +119,6 @@ fn config(url: &str) -> Result<Config, DbError> {
                 .hint("remove it from the URL and set PGPASSWORD in the environment instead"),
         );
     }
-    if config.get_ssl_mode() == SslMode::Require {
-        return Err(DbError::new(
-            "the database URL asks for TLS (sslmode=require), which this version cannot make",
-        )
-        .hint("connect over a unix socket or a trusted network, or without sslmode=require"));
-    }
     Ok(config)
 }
 
@@ -174,17 +168,73 @@ impl DbError {
     }
 }
 
-/// Connects to `url`, taking the password from `PGPASSWORD`.
+/// Connects to `url`, taking the password from `PGPASSWORD`. Over TCP the connection is
+/// encrypted when the server offers TLS (`sslmode=prefer`, the default) and must be with
+/// `sslmode=require`; the server's certificate is checked against the system's roots, or
+/// those in the file `PGSSLROOTCERT` names (libpq's variable), and its name against the
+/// host's.
 pub fn connect(url: &str) -> Result<Client, DbError> {
     let mut config = config(url)?;
     if let Ok(password) = std::env::var("PGPASSWORD") {
         config.password(password);
     }
     config.connect_timeout(Duration::from_secs(10));
-    config.connect(NoTls).map_err(|e| {
-        DbError::new(format!("cannot connect to the database: {}", plain(&e)))
-            .hint("check the URL's host, port and database, and that the server is running")
-    })
+    let refused = |e: postgres::Error| {
+        let said = plain(&e);
+        let hint = if said.contains("certificate") {
+            "the server's certificate is not signed by a root this machine trusts: set PGSSLROOTCERT to the file of the root that signed it"
+        } else {
+            "check the URL's host, port and database, and that the server is running"
+        };
+        DbError::new(format!("cannot connect to the database: {said}")).hint(hint)
+    };
+    if config.get_ssl_mode() == SslMode::Disable {
+        return config.connect(NoTls).map_err(refused);
+    }
+    config.connect(tls()?).map_err(refused)
+}
+
+/// A TLS connector that verifies the server's certificate.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, DbError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match std::env::var_os("PGSSLROOTCERT") {
+        Some(path) => {
+            let shown = std::path::Path::new(&path).display().to_string();
+            let certs = CertificateDer::pem_file_iter(&path).map_err(|e| {
+                DbError::new(format!(
+                    "cannot read the root certificates in {shown} (PGSSLROOTCERT): {e}"
+                ))
+            })?;
+            for cert in certs {
+                let cert = cert.map_err(|e| {
+                    DbError::new(format!(
+                        "{shown} (PGSSLROOTCERT) holds a certificate that cannot be read: {e}"
+                    ))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    DbError::new(format!(
+                        "{shown} (PGSSLROOTCERT) holds a certificate that cannot be used: {e}"
+                    ))
+                })?;
+            }
+        }
+        None => {
+            // A root the system lists but rustls cannot parse is skipped, as libpq's
+            // OpenSSL skips it.
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::new(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Counts the patients of `relation` per combination of `columns` (a missing value is a
