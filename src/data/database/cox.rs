@@ -235,28 +235,35 @@ impl Step {
         let eta: Vec<String> = (0..p)
             .map(|j| format!("z{j} * ${}::float8", j + 1))
             .collect();
-        let mut sums = vec!["count(*) FILTER (WHERE s)".to_string()];
-        for filter in ["", " FILTER (WHERE s)"] {
-            sums.push(format!("sum(r){filter}"));
-            for i in 0..p {
-                sums.push(format!("sum(r * z{i}){filter}"));
-            }
-            for i in 0..p {
-                for k in 0..=i {
-                    sums.push(format!("sum((r * z{i}) * z{k}){filter}"));
-                }
-            }
-        }
-        sums.push("sum(eta) FILTER (WHERE s)".into());
+        // Grouped by the event too: the deaths' sums are the event group's, the risk
+        // set's both groups' (a FILTER per sum would double the work).
+        let mut sums = vec!["count(*)".to_string(), "sum(r)".to_string()];
         for i in 0..p {
-            sums.push(format!("sum(z{i}) FILTER (WHERE s)"));
+            sums.push(format!("sum(r * z{i})"));
         }
+        for i in 0..p {
+            for k in 0..=i {
+                sums.push(format!("sum((r * z{i}) * z{k})"));
+            }
+        }
+        sums.push("sum(eta)".into());
+        for i in 0..p {
+            sums.push(format!("sum(z{i})"));
+        }
+        let zs: Vec<String> = (0..p).map(|j| format!("z{j}")).collect();
+        let mut grouped = keys.clone();
+        grouped.push("s".into());
+        // `OFFSET 0` keeps each level a subquery of its own, computed once per row: a
+        // flattened query would compute exp(eta) again for every sum that uses it.
         let sql = format!(
-            "WITH z AS (SELECT {keys}, s, {z} FROM {TABLE}), \
-             e AS (SELECT *, {eta} AS eta FROM z), \
-             r AS (SELECT *, exp(eta - ${shift}::float8) AS r FROM e) \
-             SELECT {keys}, {sums} FROM r GROUP BY {keys} ORDER BY {order}",
+            "SELECT {grouped}, {sums} FROM (\
+             SELECT {keys}, s, {zs}, eta, exp(eta - ${shift}::float8) AS r FROM (\
+             SELECT {keys}, s, {zs}, {eta} AS eta FROM (\
+             SELECT {keys}, s, {z} FROM {TABLE} OFFSET 0) AS z OFFSET 0) AS e OFFSET 0) AS r \
+             GROUP BY {grouped} ORDER BY {order}, s",
+            grouped = grouped.join(", "),
             keys = keys.join(", "),
+            zs = zs.join(", "),
             z = z.join(", "),
             eta = eta.join(" + "),
             shift = p + 1,
@@ -304,44 +311,63 @@ impl Step {
         })?;
         let mut strata: Vec<Vec<TimeSums>> = Vec::new();
         let mut last: Option<Vec<String>> = None;
+        let mut last_k = None;
         for row in &rows {
             let key: Vec<String> = (0..self.strata).map(|j| row.get::<_, String>(j)).collect();
             if last.as_ref() != Some(&key) {
                 strata.push(Vec::new());
                 last = Some(key);
+                last_k = None;
             }
-            let mut at = self.strata + 1;
-            let deaths = row.get::<_, i64>(at) as usize;
+            let k = row.get::<_, i32>(self.strata);
+            let event = row.get::<_, bool>(self.strata + 1);
+            let mut at = self.strata + 2;
+            let count = row.get::<_, i64>(at) as usize;
             at += 1;
             let mut next = || {
                 let v = row.get::<_, Option<f64>>(at).unwrap_or(0.0);
                 at += 1;
                 v
             };
-            let block = |next: &mut dyn FnMut() -> f64| {
-                let denom = next();
-                let a: Vec<f64> = (0..p).map(|_| next()).collect();
-                let mut cmat = vec![0.0; p * p];
-                for i in 0..p {
-                    for k in 0..=i {
-                        let v = next();
-                        cmat[i * p + k] = v;
-                        cmat[k * p + i] = v;
-                    }
+            let denom = next();
+            let a: Vec<f64> = (0..p).map(|_| next()).collect();
+            let mut cmat = vec![0.0; p * p];
+            for i in 0..p {
+                for k in 0..=i {
+                    let v = next();
+                    cmat[i * p + k] = v;
+                    cmat[k * p + i] = v;
                 }
-                (denom, a, cmat)
-            };
-            let all = block(&mut next);
-            let tied = block(&mut next);
+            }
             let eta = next();
             let x: Vec<f64> = (0..p).map(|_| next()).collect();
-            strata.last_mut().expect("pushed").push(TimeSums {
-                all,
-                tied,
-                deaths,
-                eta,
-                x,
-            });
+            let times = strata.last_mut().expect("pushed");
+            if last_k != Some(k) {
+                last_k = Some(k);
+                times.push(TimeSums {
+                    all: (0.0, vec![0.0; p], vec![0.0; p * p]),
+                    tied: (0.0, vec![0.0; p], vec![0.0; p * p]),
+                    deaths: 0,
+                    eta: 0.0,
+                    x: vec![0.0; p],
+                });
+            }
+            let t = times.last_mut().expect("pushed");
+            // The censored group comes first: the risk set's sums are its, plus the
+            // deaths'.
+            t.all.0 += denom;
+            for (s, v) in t.all.1.iter_mut().zip(&a) {
+                *s += v;
+            }
+            for (s, v) in t.all.2.iter_mut().zip(&cmat) {
+                *s += v;
+            }
+            if event {
+                t.deaths = count;
+                t.eta = eta;
+                t.x = x;
+                t.tied = (denom, a, cmat);
+            }
         }
         Ok(strata)
     }
