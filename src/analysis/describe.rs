@@ -375,8 +375,7 @@ fn is_categorical(col: &Column, rows: &[usize]) -> bool {
         Values::Num(v) => {
             let mut distinct: Vec<f64> = rows
                 .iter()
-                .filter_map(|&i| v[i])
-                .filter(|x| !x.is_nan())
+                .filter_map(|&i| v.get(i))
                 .collect();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
@@ -395,15 +394,15 @@ fn continuous(name: &str, col: &Column, g: &Grouping) -> Continuous {
         .rows
         .iter()
         .filter(|&&i| !col.is_missing(i))
-        .map(|&i| v[i].expect("present"))
+        .map(|&i| v.get(i).expect("present"))
         .collect();
     let mut per_group: Vec<Vec<f64>> = vec![Vec::new(); k];
     let mut missing_per_group = vec![0usize; k];
     if k > 0 {
         for (r, &i) in g.rows.iter().enumerate() {
             let group = g.codes[r] as usize;
-            match v[i] {
-                Some(x) if !x.is_nan() => per_group[group].push(x),
+            match v.get(i) {
+                Some(x) => per_group[group].push(x),
                 _ => missing_per_group[group] += 1,
             }
         }

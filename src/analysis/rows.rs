@@ -83,23 +83,6 @@ impl Subset {
             event,
         }
     }
-
-    /// Per-row values (built over `rows`) put in time order.
-    pub fn in_time_order<T: Copy + Default + Send + Sync>(
-        &self,
-        values: &[T],
-        width: usize,
-    ) -> Vec<T> {
-        let mut out = vec![T::default(); self.sorted.len() * width];
-        if width > 0 {
-            out.par_chunks_mut(width)
-                .zip(self.sorted.par_iter())
-                .for_each(|(o, &k)| {
-                    o.copy_from_slice(&values[k as usize * width..(k as usize + 1) * width])
-                });
-        }
-        out
-    }
 }
 
 /// The rows complete on the endpoint and the columns, in row order, with their times and

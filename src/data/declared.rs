@@ -24,7 +24,7 @@ pub(super) fn check(study: &Study, df: &DataFrame, rows: &Rows) -> Result<()> {
     Ok(())
 }
 
-fn in_range(name: &str, values: &[Option<f64>], decl: &ColumnSpec, rows: &Rows) -> Result<()> {
+fn in_range(name: &str, values: &super::Numbers, decl: &ColumnSpec, rows: &Rows) -> Result<()> {
     if decl.min.is_none() && decl.max.is_none() {
         return Ok(());
     }
@@ -35,7 +35,7 @@ fn in_range(name: &str, values: &[Option<f64>], decl: &ColumnSpec, rows: &Rows) 
     let mut bad = Bad::default();
     for (i, v) in values.iter().enumerate() {
         if let Some(v) = v
-            && (*v < lo || *v > hi)
+            && (v < lo || v > hi)
         {
             bad.push(i, || format!("{v}"));
         }

@@ -17,7 +17,7 @@ mod references;
 mod scan;
 mod sql;
 
-pub use column::{Column, Values, number_label};
+pub use column::{Column, Numbers, Values, number_label};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -512,7 +512,7 @@ fn check_weights(
                     continue;
                 }
                 match v {
-                    Some(w) if w.is_finite() && *w > 0.0 => {}
+                    Some(w) if w.is_finite() && w > 0.0 => {}
                     Some(w) => bad.push(i, || format!("{w}")),
                     None => bad.push(i, || "a missing value".into()),
                 }

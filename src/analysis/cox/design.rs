@@ -62,7 +62,7 @@ pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> 
     // Per covariate, how each row fills its columns: the value itself, or a 0/1
     // indicator per non-reference level present.
     enum Fill<'a> {
-        Num(&'a [Option<f64>]),
+        Num(&'a crate::data::Numbers),
         Bool(&'a [Option<bool>]),
         Cat(&'a [Option<u32>], Vec<u32>),
     }
@@ -103,7 +103,7 @@ pub fn design(cols: &[&Column], rows: &[usize]) -> stats::Result<stats::Design> 
             for fill in &fills {
                 match fill {
                     Fill::Num(v) => {
-                        out[j] = v[i].expect("complete row");
+                        out[j] = v.get(i).expect("complete row");
                         j += 1;
                     }
                     Fill::Bool(v) => {
