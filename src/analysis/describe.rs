@@ -373,10 +373,7 @@ impl Describe {
 fn is_categorical(col: &Column, rows: &[usize]) -> bool {
     match &col.values {
         Values::Num(v) => {
-            let mut distinct: Vec<f64> = rows
-                .iter()
-                .filter_map(|&i| v.get(i))
-                .collect();
+            let mut distinct: Vec<f64> = rows.iter().filter_map(|&i| v.get(i)).collect();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
             distinct.len() < 10

@@ -417,7 +417,10 @@ fn outcome(col: &Column, rows: &[usize]) -> std::result::Result<Vec<f64>, StatsE
             .map(|&i| f64::from(u8::from(v[i].expect("complete row"))))
             .collect()),
         Values::Num(v) => {
-            let y: Vec<f64> = rows.iter().map(|&i| v.get(i).expect("complete row")).collect();
+            let y: Vec<f64> = rows
+                .iter()
+                .map(|&i| v.get(i).expect("complete row"))
+                .collect();
             match y.iter().find(|&&x| x != 0.0 && x != 1.0) {
                 None => Ok(y),
                 Some(bad) => Err(StatsError(format!(

@@ -478,3 +478,79 @@ fn a_url_that_asks_for_tls_gets_it_with_the_servers_certificate_checked() {
         "{said}"
     );
 }
+
+#[test]
+fn a_password_comes_from_pgpass_or_pgpassword_and_is_written_nowhere() {
+    let Some(cluster) = Cluster::start("password") else {
+        return;
+    };
+    let secret = "s3cret-pg-pass";
+    let mut client = connect(&cluster.url()).unwrap();
+    load_lung(&mut client);
+    client
+        .batch_execute(&format!("ALTER USER reprise PASSWORD '{secret}'"))
+        .unwrap();
+    // From now on the server asks for the password, even on its socket.
+    let data = cluster.dir.path().join("data");
+    std::fs::write(data.join("pg_hba.conf"), "local all all scram-sha-256\n").unwrap();
+    assert!(run_as(
+        cluster.as_postgres,
+        &cluster.bin.join("pg_ctl"),
+        &["-D", data.to_str().unwrap(), "reload"]
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let study = lung_study(&format!(
+        "database: {{ url: '{}', table: lung }}",
+        cluster.url()
+    ));
+    let dir = crate::util::Dir::new(&[("db.yaml", &study)]);
+    let pgpass = dir.path().join("pgpass");
+    std::fs::write(&pgpass, format!("*:*:*:reprise:{secret}\n")).unwrap();
+    std::fs::set_permissions(&pgpass, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"));
+        cmd.args(["build", "db.yaml", "--out", "out"])
+            .current_dir(dir.path())
+            .env_remove("PGPASSWORD")
+            .env("PGPASSFILE", dir.path().join("none"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&[("PGPASSFILE", pgpass.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    // The password is in no file of the report.
+    for entry in walk(&dir.path().join("out")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(secret),
+            "{} holds the password",
+            entry.display()
+        );
+    }
+    // A wrong one is refused, and not repeated.
+    let wrong = run(&[("PGPASSWORD", "not-the-pass-word")]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let said = crate::util::stderr(&wrong);
+    assert!(said.contains("password"), "{said}");
+    assert!(
+        !said.contains("not-the-pass-word") && !said.contains(secret),
+        "{said}"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

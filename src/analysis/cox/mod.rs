@@ -628,7 +628,8 @@ impl Cox {
                 // copy would both be held at once, 400 MB each at ten million rows and
                 // five terms.
                 let _step = crate::progress::timed("  cox design in time order");
-                let in_time: Vec<usize> = sub.sorted.iter().map(|&k| sub.rows[k as usize]).collect();
+                let in_time: Vec<usize> =
+                    sub.sorted.iter().map(|&k| sub.rows[k as usize]).collect();
                 design::design(&cols, &in_time)?
             };
             let _step = crate::progress::timed("  cox fit, concordance, zph");

@@ -177,6 +177,8 @@ pub fn connect(url: &str) -> Result<Client, DbError> {
     let mut config = config(url)?;
     if let Ok(password) = std::env::var("PGPASSWORD") {
         config.password(password);
+    } else if let Some(password) = pgpass(&config) {
+        config.password(password);
     }
     config.connect_timeout(Duration::from_secs(10));
     let refused = |e: postgres::Error| {
@@ -192,6 +194,71 @@ pub fn connect(url: &str) -> Result<Client, DbError> {
         return config.connect(NoTls).map_err(refused);
     }
     config.connect(tls()?).map_err(refused)
+}
+
+/// The password `~/.pgpass` (or the file `PGPASSFILE` names) holds for this connection,
+/// by libpq's rules: the first line whose host, port, database and user match, `*`
+/// matching anything, `\\` escaping `:` and itself; a socket connection's host is
+/// `localhost`. A file that others may read is ignored, as libpq ignores it.
+fn pgpass(config: &Config) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = match std::env::var_os("PGPASSFILE") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
+    };
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config
+        .get_user()
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())?;
+    let database = config.get_dbname().map_or(user.clone(), str::to_string);
+    password_for(&text, [&host, &port, &database, &user])
+}
+
+/// The password of the first `.pgpass` line that matches `wanted` (host, port, database,
+/// user).
+fn password_for(text: &str, wanted: [&str; 4]) -> Option<String> {
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = vec![String::new()];
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        fields.last_mut().expect("one").push(next);
+                    }
+                }
+                ':' if fields.len() < 5 => fields.push(String::new()),
+                c => fields.last_mut().expect("one").push(c),
+            }
+        }
+        if fields.len() == 5
+            && fields[..4]
+                .iter()
+                .zip(wanted)
+                .all(|(f, w)| f == "*" || f == w)
+        {
+            return Some(fields.pop().expect("five"));
+        }
+    }
+    None
 }
 
 /// A TLS connector that verifies the server's certificate.
@@ -357,6 +424,28 @@ mod tests {
         assert_eq!(field(Some("")), "\"\"");
         assert_eq!(field(Some("liver, lung")), "\"liver, lung\"");
         assert_eq!(field(Some("12.5")), "12.5");
+    }
+
+    #[test]
+    fn pgpass_lines_match_as_libpq_matches_them() {
+        let file = "# host:port:db:user:password\n\
+                    db.example.org:5432:registry:ann:first\n\
+                    *:*:*:ann:it\\:s\\\\mine\n\
+                    localhost:5433:*:*:local\n";
+        let got = |w: [&str; 4]| password_for(file, w);
+        assert_eq!(
+            got(["db.example.org", "5432", "registry", "ann"]).as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            got(["other", "5432", "registry", "ann"]).as_deref(),
+            Some("it:s\\mine")
+        );
+        assert_eq!(
+            got(["localhost", "5433", "x", "bob"]).as_deref(),
+            Some("local")
+        );
+        assert_eq!(got(["localhost", "5432", "x", "bob"]), None);
     }
 
     #[test]
