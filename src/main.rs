@@ -206,6 +206,7 @@ fn quiet_on_closed_pipe() {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
+    let _total = reprise::progress::timed("the whole command");
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Build {

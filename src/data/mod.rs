@@ -356,6 +356,10 @@ fn from_database(study: &Study) -> Result<Cohort> {
     let columns_used = analysis_columns(study, &df, &levels, &rows, on_counts)?;
     let endpoints = endpoint::read_all(study, &df, &rows)?;
     let count = counts(database::COUNT, &df, &rows)?;
+    {
+        let _step = crate::progress::timed("  server: close the session");
+        drop(client);
+    }
     Ok(Cohort {
         n: df.height(),
         columns: columns_used,

@@ -201,6 +201,14 @@ pub fn fit(
     }
     hash.update(&bytes);
     fitted.concordance = (banded.map(|b| b.estimate), None);
+    {
+        // Dropped now, not when the session ends, so that the server frees the rows'
+        // copy before the next model stages its own.
+        let _step = crate::progress::timed("  server: drop the staged rows");
+        drop(step);
+        sql::unstage(&mut client).map_err(failed)?;
+        drop(client);
+    }
     db.record(
         format!("cox {} ~ {}", cox.endpoint, covariates.join(" + ")),
         crate::hash::hex(&hash.finalize()),

@@ -105,6 +105,18 @@ pub fn stage(client: &mut Client, s: &Stage) -> Result<(), DbError> {
     })
 }
 
+/// Drops the staged table.
+pub fn unstage(client: &mut Client) -> Result<(), DbError> {
+    client
+        .batch_execute(&format!("DROP TABLE IF EXISTS {TABLE}"))
+        .map_err(|e| {
+            DbError::new(format!(
+                "the database could not drop the staged rows: {}",
+                plain(&e)
+            ))
+        })
+}
+
 /// The distinct values of the staged text column `t{j}`, in byte order, each with its
 /// count of rows.
 pub fn levels(client: &mut Client, j: usize) -> Result<Vec<(String, u64)>, DbError> {
