@@ -112,10 +112,10 @@ impl Trees {
     }
 }
 
-/// Dense ranks of `x`: equal values share a rank, ranks run 0..m. Returns the ranks and m.
-fn ranks(x: &[f64]) -> (Vec<u32>, usize) {
-    // Order-preserving integer keys for finite doubles; -0.0 becomes 0.0 first, since R's
-    // `unique` treats them as equal.
+/// Each value's order-preserving integer key with its row, sorted: the keys of finite
+/// doubles order as the doubles, and -0.0 becomes 0.0 first, since R's `unique` treats
+/// them as equal.
+fn sorted_keys(x: &[f64]) -> Vec<(u64, u32)> {
     let key = |v: f64| {
         let b = (v + 0.0).to_bits();
         if b >> 63 == 1 { !b } else { b | (1 << 63) }
@@ -126,6 +126,12 @@ fn ranks(x: &[f64]) -> (Vec<u32>, usize) {
         .map(|(i, &v)| (key(v), i as u32))
         .collect();
     keyed.par_sort_unstable();
+    keyed
+}
+
+/// Dense ranks of `x`: equal values share a rank, ranks run 0..m. Returns the ranks and m.
+fn ranks(x: &[f64]) -> (Vec<u32>, usize) {
+    let keyed = sorted_keys(x);
     let mut rank = vec![0u32; x.len()];
     let mut m = 0u32;
     for (k, &(b, i)) in keyed.iter().enumerate() {
@@ -352,16 +358,7 @@ fn by_predictor(time: &[f64], event: &[bool], lp: &[f64]) -> (f64, f64) {
     for q in (0..m.saturating_sub(1)).rev() {
         later_deaths[q] = later_deaths[q + 1] + deaths[q + 1];
     }
-    let key = |v: f64| {
-        let b = (v + 0.0).to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
-    };
-    let mut order: Vec<(u64, u32)> = lp
-        .par_iter()
-        .enumerate()
-        .map(|(i, &v)| (key(v), i as u32))
-        .collect();
-    order.par_sort_unstable();
+    let order = sorted_keys(lp);
     // Each row's position and event in the predictor's order, gathered once, and where
     // each run of equal predictors starts: the passes below then read memory in order.
     let seq: Vec<(u32, bool)> = order
