@@ -41,7 +41,7 @@ for n in "${@:-10000000}"; do
   start=$(date +%s.%N)
   psql_ -c "\\copy cohort FROM '$dir/cohort.csv' CSV HEADER"
   psql_ -c "VACUUM ANALYZE cohort"
-  loaded=$(echo "$(date +%s.%N) - $start" | bc)
+  loaded=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   size=$(psql_ -tA -c "SELECT pg_size_pretty(pg_total_relation_size('cohort'))")
   rm "$dir/cohort.csv"
   sed "s|data: { path: cohort.csv }|data: { database: { url: '$url', table: cohort } }|" "$dir/study.yaml" > "$dir/db.yaml"
@@ -56,7 +56,7 @@ for n in "${@:-10000000}"; do
   server=$(cut -d' ' -f3 "$dir/times" | median)
   echo "== $n rows in the database ($size), loaded in $(printf %.1f "$loaded") s; median of $runs runs"
   echo "  reprise check: $(tr '\n' ' ' < <(cut -d' ' -f1 "$dir/times"))s -> $wall s"
-  echo "  of which the server: $server s; reprise itself: $(echo "$wall - $server" | bc) s, peak $((peak / 1024)) MB"
+  echo "  of which the server: $server s; reprise itself: $(awk -v a="$wall" -v b="$server" 'BEGIN { print a - b }') s, peak $((peak / 1024)) MB"
   echo "  steps (last run):"
   grep 'timing:' "$dir/steps.$runs" | sed 's/^timing: /    /'
   rm -rf "$dir"

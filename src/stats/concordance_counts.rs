@@ -45,11 +45,28 @@ impl Counts {
     }
 }
 
-/// `groups` are `(time index, event, band, patients)`, bands `0..bands` ascending in the
-/// linear predictor, in any order. Each death is compared with everyone still at risk
+/// `strata` each hold `(time index, event, band, patients)`, bands `0..bands` ascending
+/// in the linear predictor, in any order; pairs are formed within a stratum only, as R
+/// forms them for a stratified model. Each death is compared with everyone still at risk
 /// after it (later times, and censorings at its own time); deaths at the same time are
 /// tied on time and not compared. `None` without a comparable pair.
-pub fn concordance_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> Option<Banded> {
+pub fn concordance_counts(strata: &[Vec<(u32, bool, u32, u64)>], bands: usize) -> Option<Banded> {
+    let (mut concordant, mut discordant, mut tied) = (0u128, 0u128, 0u128);
+    for groups in strata {
+        let [c, d, t] = pair_counts(groups, bands);
+        concordant += c;
+        discordant += d;
+        tied += t;
+    }
+    let pairs = (concordant + discordant + tied) as f64;
+    (pairs > 0.0).then(|| Banded {
+        estimate: (concordant as f64 + tied as f64 / 2.0) / pairs,
+        bound: tied as f64 / 2.0 / pairs,
+    })
+}
+
+/// One stratum's concordant, discordant and tied-on-band pairs.
+fn pair_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> [u128; 3] {
     let mut sorted: Vec<&(u32, bool, u32, u64)> = groups.iter().filter(|g| g.3 > 0).collect();
     // Latest time first; at one time, censorings before deaths.
     sorted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -89,11 +106,7 @@ pub fn concordance_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> Opt
         }
         i = end;
     }
-    let pairs = (concordant + discordant + tied) as f64;
-    (pairs > 0.0).then(|| Banded {
-        estimate: (concordant as f64 + tied as f64 / 2.0) / pairs,
-        bound: tied as f64 / 2.0 / pairs,
-    })
+    [concordant, discordant, tied]
 }
 
 #[cfg(test)]
@@ -127,7 +140,7 @@ mod tests {
             .into_iter()
             .map(|((t, e, b), n)| (t, e, b, n))
             .collect();
-        let got = concordance_counts(&groups, 12).unwrap();
+        let got = concordance_counts(&[groups.clone()], 12).unwrap();
         assert!(
             (got.estimate - exact).abs() < 1e-12,
             "{} vs {exact}",
@@ -138,7 +151,7 @@ mod tests {
             .iter()
             .map(|&(t, e, b, n)| (t, e, b / 6, n))
             .collect();
-        let coarse = concordance_counts(&halves, 2).unwrap();
+        let coarse = concordance_counts(&[halves], 2).unwrap();
         assert!((coarse.estimate - exact).abs() <= coarse.bound);
         assert!(coarse.bound > got.bound);
     }

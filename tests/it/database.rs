@@ -554,3 +554,204 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn what_a_database_cannot_give_is_refused_with_the_reason() {
+    // Refused before any connection: nothing is listening on this socket.
+    let url = "postgresql://reprise@localhost:1/none?host=/nonexistent";
+    let spec = |extra: &str| {
+        format!(
+            "reprise: 1\nstudy: {{ id: r, version: 1.0.0, title: R, date: 2024-01-01 }}\ndata:\n  database: {{ url: '{url}', table: lung }}\n{extra}endpoints:\n  os: {{ time: time, event: status }}\nanalyses:\n  km: {{ kind: km, endpoint: os, by: sex, where: \"age > 60\" }}\n"
+        )
+    };
+    let dir = crate::util::Dir::new(&[
+        (
+            "derived.yaml",
+            &spec("derive:\n  old: { expr: \"age > 70\" }\n"),
+        ),
+        ("where.yaml", &spec("")),
+        (
+            "both.yaml",
+            &spec("").replace("  database:", "  path: lung.csv\n  database:"),
+        ),
+    ]);
+    for (file, said) in [
+        (
+            "derived.yaml",
+            "derived columns are computed over a file's rows",
+        ),
+        ("where.yaml", "`where` is evaluated over a file's rows"),
+        ("both.yaml", "both a `path` and a `database`"),
+    ] {
+        let out = dir.run(&["check", file]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = crate::util::stderr(&out);
+        assert!(
+            err.contains(&format!("{file}:")) && err.contains(said),
+            "{file}: {err}"
+        );
+    }
+    // A kind not computed from aggregates is refused when it would run, with the kinds that are.
+    let Some(cluster) = Cluster::start("refusals") else {
+        return;
+    };
+    let mut client = connect(&cluster.url()).unwrap();
+    load_lung(&mut client);
+    let study = format!(
+        "reprise: 1\nstudy: {{ id: r, version: 1.0.0, title: R, date: 2024-01-01 }}\ndata:\n  database: {{ url: '{}', table: lung }}\nendpoints:\n  os: {{ time: time, event: status, event_codes: {{ event: [2], censored: [1] }} }}\nanalyses:\n  t1: {{ kind: describe, variables: [age] }}\n",
+        cluster.url()
+    );
+    std::fs::write(dir.path().join("kind.yaml"), study).unwrap();
+    let out = dir.run(&["check", "kind.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::util::stderr(&out);
+    assert!(
+        err.contains("analysis `t1`")
+            && err.contains("not yet computed from aggregates")
+            && err.contains("Cox models"),
+        "{err}"
+    );
+}
+
+/// A CSV of tests/data as a table: a column of numbers as double precision, any other
+/// as text, quotes taken off.
+fn load_table(client: &mut postgres::Client, name: &str, file: &str) {
+    let text = std::fs::read_to_string(repo().join("tests/data").join(file)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|h| h.trim_matches('"').to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect();
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|j| {
+            rows.iter()
+                .all(|r| r[j].is_empty() || r[j] == "NA" || r[j].parse::<f64>().is_ok())
+        })
+        .collect();
+    let columns: Vec<String> = header
+        .iter()
+        .zip(&numeric)
+        .map(|(h, &n)| format!("\"{h}\" {}", if n { "double precision" } else { "text" }))
+        .collect();
+    client
+        .batch_execute(&format!("CREATE TABLE {name} ({})", columns.join(", ")))
+        .unwrap();
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&numeric)
+                .map(|(v, &n)| match (v.as_str(), n) {
+                    ("" | "NA", _) => "NULL".to_string(),
+                    (v, true) => v.to_string(),
+                    (v, false) => format!("'{}'", v.replace('\'', "''")),
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    client
+        .batch_execute(&format!("INSERT INTO {name} VALUES {}", values.join(", ")))
+        .unwrap();
+}
+
+#[test]
+fn veteran_and_colon_from_the_database_give_the_files_results() {
+    let Some(cluster) = Cluster::start("fixtures") else {
+        return;
+    };
+    let mut client = connect(&cluster.url()).unwrap();
+    load_table(&mut client, "veteran", "veteran.csv");
+    load_table(&mut client, "colon", "colon_death.csv");
+    let study = |data: &str, body: &str| {
+        format!(
+            "reprise: 1\nstudy: {{ id: f, version: 1.0.0, title: F, date: 2024-01-01 }}\ndata:\n  {data}\n{body}"
+        )
+    };
+    // A text category (celltype) against its declared reference; stratified and Breslow
+    // fits; colon's three arms, with missing values in `differ`.
+    let veteran = "  columns:\n    celltype: { type: category, ref: large }\nendpoints:\n  os: { time: time, event: status }\nanalyses:\n  km: { kind: km, endpoint: os, by: trt, times: [90, 180] }\n  lr: { kind: logrank, endpoint: os, by: celltype }\n  cox: { kind: cox, endpoint: os, covariates: [trt, celltype, karno, age, prior] }\n  st: { kind: cox, endpoint: os, covariates: [karno, age], strata: [celltype], ties: breslow }\n";
+    let colon = "  columns:\n    rx: { type: category, levels: [Obs, Lev, Lev+5FU] }\nendpoints:\n  os: { time: time, event: status }\nanalyses:\n  km: { kind: km, endpoint: os, by: rx, times: [365, 1825] }\n  fu: { kind: followup, endpoint: os }\n  cox: { kind: cox, endpoint: os, covariates: [rx, age, nodes, differ, obstruct] }\n";
+    let url = cluster.url();
+    let files = [
+        (
+            "veteran.csv",
+            std::fs::read_to_string(repo().join("tests/data/veteran.csv")).unwrap(),
+        ),
+        (
+            "colon.csv",
+            std::fs::read_to_string(repo().join("tests/data/colon_death.csv")).unwrap(),
+        ),
+    ];
+    let specs = [
+        ("vf.yaml", study("path: veteran.csv", veteran)),
+        (
+            "vd.yaml",
+            study(
+                &format!("database: {{ url: '{url}', table: veteran }}"),
+                veteran,
+            ),
+        ),
+        ("cf.yaml", study("path: colon.csv", colon)),
+        (
+            "cd.yaml",
+            study(
+                &format!("database: {{ url: '{url}', table: colon }}"),
+                colon,
+            ),
+        ),
+    ];
+    let mut all: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    all.extend(specs.iter().map(|(n, t)| (*n, t.as_str())));
+    let dir = crate::util::Dir::new(&all);
+    let results = |spec: &str| {
+        let out = dir.run(&["build", spec, "--out", &format!("out-{spec}")]);
+        assert!(
+            out.status.success(),
+            "{spec}: {}",
+            crate::util::stderr(&out)
+        );
+        let text =
+            std::fs::read_to_string(dir.path().join(format!("out-{spec}/results.json"))).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["analyses"].clone()
+    };
+    for (file, db, counted, cox) in [
+        ("vf.yaml", "vd.yaml", &["km", "lr"][..], &["cox", "st"][..]),
+        ("cf.yaml", "cd.yaml", &["km", "fu"][..], &["cox"][..]),
+    ] {
+        let (a, b) = (results(file), results(db));
+        for id in counted {
+            assert_eq!(a[id], b[id], "{db}: {id}");
+        }
+        for id in cox {
+            agree(
+                &a[id],
+                &b[id],
+                &format!("{db}: {id}"),
+                &["concordance", "zph", "warnings"],
+            );
+            let (exact, c) = (
+                a[id]["concordance"]["estimate"].as_f64().unwrap(),
+                &b[id]["concordance"],
+            );
+            let (banded, bound) = (
+                c["estimate"].as_f64().unwrap(),
+                c["bound"].as_f64().unwrap(),
+            );
+            assert!(
+                (exact - banded).abs() <= bound,
+                "{db}: {id}: {exact} vs {banded} ± {bound}"
+            );
+        }
+    }
+}

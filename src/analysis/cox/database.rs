@@ -189,11 +189,20 @@ pub fn fit(
     let beta: Vec<f64> = fitted.terms.iter().map(|t| t.coef.unwrap_or(0.0)).collect();
     let (counts, bands) = {
         let _step = crate::progress::timed("  server: counts for the concordance");
-        sql::bands(&mut client, &terms, &means, &beta, wanted, described.n).map_err(failed)?
+        sql::bands(
+            &mut client,
+            &terms,
+            &means,
+            &beta,
+            wanted,
+            described.n,
+            strata.len(),
+        )
+        .map_err(failed)?
     };
     let banded = stats::concordance_counts::concordance_counts(&counts, bands);
-    let mut bytes = Vec::with_capacity(counts.len() * 17);
-    for (k, s, b, n) in &counts {
+    let mut bytes = Vec::new();
+    for (k, s, b, n) in counts.iter().flatten() {
         bytes.extend(k.to_le_bytes());
         bytes.push(*s as u8);
         bytes.extend(b.to_le_bytes());

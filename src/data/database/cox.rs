@@ -388,10 +388,10 @@ impl Step {
 /// Patients per (time index, event, band): one row of [`bands`].
 pub type Band = (u32, bool, u32, u64);
 
-/// Counts of the staged rows per (time index, event, band of the linear predictor
-/// `sum((x - mean) * beta)`), with the bands cut at the predictor's quantiles so that
-/// each holds about the same number of rows: what a concordance needs, without the rows.
-/// The bands number `cuts + 1`, ascending in the predictor.
+/// Counts of the staged rows per stratum and (time index, event, band of the linear
+/// predictor `sum((x - mean) * beta)`), with the bands cut at the predictor's quantiles so
+/// that each holds about the same number of rows: what a concordance needs, without the
+/// rows. The bands number `cuts + 1`, ascending in the predictor.
 pub fn bands(
     client: &mut Client,
     terms: &[Term],
@@ -399,7 +399,8 @@ pub fn bands(
     beta: &[f64],
     bands: usize,
     rows: u64,
-) -> Result<(Vec<Band>, usize), DbError> {
+    strata: usize,
+) -> Result<(Vec<Vec<Band>>, usize), DbError> {
     let lp: Vec<String> = terms
         .iter()
         .zip(means.iter().zip(beta))
@@ -432,23 +433,50 @@ pub fn bands(
         .map_err(refused)?;
     let mut cuts: Vec<f64> = row.get::<_, Option<Vec<f64>>>(0).unwrap_or_default();
     cuts.dedup();
+    let mut keys: Vec<String> = (0..strata).map(|j| format!("g{j}")).collect();
+    keys.extend([
+        "k".to_string(),
+        "s".to_string(),
+        format!("width_bucket({lp}, $1::float8[])"),
+    ]);
+    let order: Vec<String> = (1..=keys.len())
+        .map(|i| {
+            if i <= strata {
+                format!("g{} COLLATE \"C\"", i - 1)
+            } else {
+                i.to_string()
+            }
+        })
+        .collect();
     let sql = format!(
-        "SELECT k, s, width_bucket({lp}, $1::float8[]), count(*) FROM {TABLE} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        "SELECT {keys}, count(*) FROM {TABLE} GROUP BY {groups} ORDER BY {order}",
+        keys = keys.join(", "),
+        groups = (1..=keys.len())
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        order = order.join(", "),
     );
     let params: [&(dyn ToSql + Sync); 1] = [&cuts];
     let rows = client
         .query_raw(&sql, params.iter().copied())
         .map_err(refused)?;
-    let mut out = Vec::new();
+    let mut out: Vec<Vec<Band>> = Vec::new();
+    let mut last: Option<Vec<String>> = None;
     let mut rows = rows;
     while let Some(row) =
         postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(refused)?
     {
-        out.push((
-            row.get::<_, i32>(0) as u32,
-            row.get::<_, bool>(1),
-            row.get::<_, i32>(2) as u32,
-            row.get::<_, i64>(3) as u64,
+        let key: Vec<String> = (0..strata).map(|j| row.get::<_, String>(j)).collect();
+        if last.as_ref() != Some(&key) {
+            out.push(Vec::new());
+            last = Some(key);
+        }
+        out.last_mut().expect("pushed").push((
+            row.get::<_, i32>(strata) as u32,
+            row.get::<_, bool>(strata + 1),
+            row.get::<_, i32>(strata + 2) as u32,
+            row.get::<_, i64>(strata + 3) as u64,
         ));
     }
     Ok((out, cuts.len() + 1))
