@@ -140,7 +140,7 @@ mod tests {
             .into_iter()
             .map(|((t, e, b), n)| (t, e, b, n))
             .collect();
-        let got = concordance_counts(&[groups.clone()], 12).unwrap();
+        let got = concordance_counts(std::slice::from_ref(&groups), 12).unwrap();
         assert!(
             (got.estimate - exact).abs() < 1e-12,
             "{} vs {exact}",
