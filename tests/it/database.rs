@@ -207,42 +207,17 @@ fn run_as(as_postgres: bool, program: &Path, args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// tests/data/lung.csv as a table `lung` of numbers.
+/// tests/data/lung.csv as a table `lung` of numbers; its header and rows as text.
 fn load_lung(client: &mut postgres::Client) -> Vec<Vec<String>> {
+    load_table(client, "lung", "lung.csv");
     let text = std::fs::read_to_string(repo().join("tests/data/lung.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|h| h.trim_matches('"').to_string())
-        .collect();
-    let columns: Vec<String> = header
-        .iter()
-        .map(|h| format!("\"{h}\" double precision"))
-        .collect();
-    client
-        .batch_execute(&format!("CREATE TABLE lung ({})", columns.join(", ")))
-        .unwrap();
-    let rows: Vec<Vec<String>> = lines
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
-    let values: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let cells: Vec<&str> = r
-                .iter()
-                .map(|v| if v.is_empty() { "NULL" } else { v.as_str() })
-                .collect();
-            format!("({})", cells.join(", "))
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.trim_matches('"').to_string())
+                .collect()
         })
-        .collect();
-    client
-        .batch_execute(&format!("INSERT INTO lung VALUES {}", values.join(", ")))
-        .unwrap();
-    let mut out = vec![header];
-    out.extend(rows);
-    out
+        .collect()
 }
 
 #[test]
