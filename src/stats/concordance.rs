@@ -261,14 +261,15 @@ fn sweep(
     counts
 }
 
-/// A Fenwick tree of counts over the sweep positions of [`by_predictor`].
-struct Positions {
+/// A Fenwick tree of counts over positions (the sweep positions of [`by_predictor`], or
+/// the bands of [`super::concordance_counts`]), with their total.
+pub(super) struct Positions {
     tree: Vec<u64>,
-    total: u64,
+    pub total: u64,
 }
 
 impl Positions {
-    fn new(m: usize) -> Positions {
+    pub fn new(m: usize) -> Positions {
         Positions {
             tree: vec![0; m + 1],
             total: 0,
@@ -292,17 +293,23 @@ impl Positions {
 
     #[inline]
     fn add(&mut self, q: usize) {
+        self.add_n(q, 1);
+    }
+
+    /// `n` more at position `q`.
+    #[inline]
+    pub fn add_n(&mut self, q: usize, n: u64) {
         let mut i = q + 1;
         while i < self.tree.len() {
-            self.tree[i] += 1;
+            self.tree[i] += n;
             i += i & i.wrapping_neg();
         }
-        self.total += 1;
+        self.total += n;
     }
 
     /// Entries at positions below `q`.
     #[inline]
-    fn below(&self, q: usize) -> u64 {
+    pub fn below(&self, q: usize) -> u64 {
         let mut i = q;
         let mut s = 0;
         while i > 0 {

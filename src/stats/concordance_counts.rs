@@ -5,44 +5,14 @@
 //! bands move it by at most half the share of comparable pairs that fall within a band,
 //! which is returned as the bound.
 
+use super::concordance::Positions;
+
 /// The estimate and how far from R's it can be.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Banded {
     pub estimate: f64,
     /// `|estimate - exact| <= bound`.
     pub bound: f64,
-}
-
-/// A Fenwick tree of counts over the bands.
-struct Counts {
-    tree: Vec<u64>,
-}
-
-impl Counts {
-    fn new(m: usize) -> Counts {
-        Counts {
-            tree: vec![0; m + 1],
-        }
-    }
-
-    fn add(&mut self, band: usize, n: u64) {
-        let mut i = band + 1;
-        while i < self.tree.len() {
-            self.tree[i] += n;
-            i += i & i.wrapping_neg();
-        }
-    }
-
-    /// Patients in bands below `band`.
-    fn below(&self, band: usize) -> u64 {
-        let mut i = band;
-        let mut s = 0;
-        while i > 0 {
-            s += self.tree[i];
-            i -= i & i.wrapping_neg();
-        }
-        s
-    }
 }
 
 /// `strata` each hold `(time index, event, band, patients)`, bands `0..bands` ascending
@@ -70,8 +40,7 @@ fn pair_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> [u128; 3] {
     let mut sorted: Vec<&(u32, bool, u32, u64)> = groups.iter().filter(|g| g.3 > 0).collect();
     // Latest time first; at one time, censorings before deaths.
     sorted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut at_risk = Counts::new(bands);
-    let mut total = 0u64;
+    let mut at_risk = Positions::new(bands);
     let (mut concordant, mut discordant, mut tied) = (0u128, 0u128, 0u128);
     let mut i = 0;
     while i < sorted.len() {
@@ -83,8 +52,7 @@ fn pair_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> [u128; 3] {
         let group = &sorted[i..end];
         for &&(_, event, band, n) in group {
             if !event {
-                at_risk.add(band as usize, n);
-                total += n;
+                at_risk.add_n(band as usize, n);
             }
         }
         for &&(_, event, band, n) in group {
@@ -92,7 +60,7 @@ fn pair_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> [u128; 3] {
                 let band = band as usize;
                 let below = at_risk.below(band);
                 let level = at_risk.below(band + 1) - below;
-                let above = total - below - level;
+                let above = at_risk.total - below - level;
                 concordant += n as u128 * below as u128;
                 discordant += n as u128 * above as u128;
                 tied += n as u128 * level as u128;
@@ -100,8 +68,7 @@ fn pair_counts(groups: &[(u32, bool, u32, u64)], bands: usize) -> [u128; 3] {
         }
         for &&(_, event, band, n) in group {
             if event {
-                at_risk.add(band as usize, n);
-                total += n;
+                at_risk.add_n(band as usize, n);
             }
         }
         i = end;

@@ -118,11 +118,12 @@ pub fn cox(
     let mut fit = coxfit6(time, event, x, p, efron, runs.as_deref());
     let x = std::mem::take(&mut fit.x);
 
-    let aliased = aliased(&fit, p);
-    let mut warnings = fit_warnings(&fit, &design.names, &aliased);
-    let terms = terms(&fit, &design.names, &aliased, conf_level);
-    let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
-    let (lr, wald, score) = model_tests(&fit, &kept);
+    let Summary {
+        kept,
+        mut warnings,
+        terms,
+        tests: (lr, wald, score),
+    } = summary(&fit, &design.names, conf_level);
 
     let lp = linear_predictor(&fit, &x);
     let converged = fit.flag != 1000;
@@ -218,25 +219,19 @@ pub fn cox_by_sums<E>(
     sums: impl FnMut(&[f64]) -> std::result::Result<(Vec<Vec<TimeSums>>, f64), E>,
 ) -> Result<std::result::Result<CoxFit, E>> {
     let p = model.names.len();
-    if model.n == 0 {
-        return Err(StatsError("no rows with complete data".into()));
-    }
-    if model.events == 0 {
-        return Err(StatsError(
-            "there are no events among the rows used, so no hazard ratio can be estimated".into(),
-        ));
-    }
+    refuse_empty(model.n as usize, model.events > 0)?;
     let efron = matches!(ties, Ties::Efron);
     let fit = match coxfit_sums(p, efron, model.means.clone(), model.scale.clone(), sums) {
         Ok(fit) => fit,
         Err(e) => return Ok(Err(e)),
     };
-    let aliased = aliased(&fit, p);
-    let mut warnings = fit_warnings(&fit, &model.names, &aliased);
+    let Summary {
+        mut warnings,
+        terms,
+        tests: (lr, wald, score),
+        ..
+    } = summary(&fit, &model.names, conf_level);
     warnings.push(NOT_FROM_SUMS.to_string());
-    let terms = terms(&fit, &model.names, &aliased, conf_level);
-    let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
-    let (lr, wald, score) = model_tests(&fit, &kept);
     Ok(Ok(CoxFit {
         n: model.n,
         events: model.events,
@@ -256,22 +251,54 @@ pub fn cox_by_sums<E>(
 /// Refuses a model with nothing to fit: no rows, no events, or a term with one value.
 fn refuse_unestimable(event: &[bool], design: &Design) -> Result<()> {
     let p = design.names.len();
-    if design.rows == 0 {
+    refuse_empty(design.rows, event.iter().any(|&e| e))?;
+    if let Some(j) = (0..p).find(|&j| (0..design.rows).all(|i| design.x[i * p + j] == design.x[j]))
+    {
+        return Err(constant_term(&design.names[j]));
+    }
+    Ok(())
+}
+
+/// Refuses a model without rows or without events.
+fn refuse_empty(rows: usize, any_event: bool) -> Result<()> {
+    if rows == 0 {
         return Err(StatsError("no rows with complete data".into()));
     }
-    if !event.iter().any(|&e| e) {
+    if !any_event {
         return Err(StatsError(
             "there are no events among the rows used, so no hazard ratio can be estimated".into(),
         ));
     }
-    if let Some(j) = (0..p).find(|&j| (0..design.rows).all(|i| design.x[i * p + j] == design.x[j]))
-    {
-        return Err(StatsError(format!(
-            "term `{}` has the same value in every row used, so its effect cannot be estimated",
-            design.names[j]
-        )));
-    }
     Ok(())
+}
+
+/// Why a term with one value among the rows used is refused.
+pub fn constant_term(name: &str) -> StatsError {
+    StatsError(format!(
+        "term `{name}` has the same value in every row used, so its effect cannot be estimated"
+    ))
+}
+
+/// What a converged Newton fit says, however its sums were formed: the terms kept (not
+/// aliased), the warnings, each term's Wald row, and the likelihood-ratio, Wald and score
+/// tests.
+struct Summary {
+    kept: Vec<usize>,
+    warnings: Vec<String>,
+    terms: Vec<CoxTerm>,
+    tests: (ChisqTest, ChisqTest, ChisqTest),
+}
+
+fn summary(fit: &Newton, names: &[String], conf_level: f64) -> Summary {
+    let p = names.len();
+    let aliased = aliased(fit, p);
+    let kept: Vec<usize> = (0..p).filter(|j| !aliased.contains(j)).collect();
+    Summary {
+        warnings: fit_warnings(fit, names, &aliased),
+        terms: terms(fit, names, &aliased, conf_level),
+        tests: model_tests(fit, &kept),
+        kept,
+    }
 }
 
 /// The design's rows permuted into time order (`order`, or as they are when `None`),

@@ -121,10 +121,7 @@ pub fn fit(
     if described.n > 0
         && let Some(j) = (0..terms.len()).find(|&j| described.min[j] == described.max[j])
     {
-        return Err(StatsError(format!(
-            "term `{}` has the same value in every row used, so its effect cannot be estimated",
-            names[j]
-        )));
+        return Err(stats::cox::constant_term(&names[j]));
     }
     // R's centring and scaling, from the server's sums.
     let n = described.n as f64;
@@ -329,9 +326,7 @@ fn split_levels(
         None => present,
     };
     if ordered.len() < 2 {
-        return Err(StatsError(format!(
-            "covariate `{column}` has a single level among the rows used, so its effect cannot be estimated"
-        )));
+        return Err(super::design::single_level(column));
     }
     let reference = declared
         .and_then(|d| d.reference.clone())

@@ -21,10 +21,7 @@ fn split_levels(
     }
     let present: Vec<usize> = (0..n_levels).filter(|&l| seen[l]).collect();
     if present.len() < 2 {
-        return Err(stats::StatsError(format!(
-            "covariate `{}` has a single level among the rows used, so its effect cannot be estimated",
-            col.name
-        )));
+        return Err(single_level(&col.name));
     }
     let reference = if present.contains(&reference) {
         reference
@@ -37,6 +34,13 @@ fn split_levels(
         .map(|l| l as u32)
         .collect();
     Ok((reference, shown))
+}
+
+/// Why a category with one level among the rows used is refused.
+pub fn single_level(column: &str) -> stats::StatsError {
+    stats::StatsError(format!(
+        "covariate `{column}` has a single level among the rows used, so its effect cannot be estimated"
+    ))
 }
 
 /// Each category's reference level as a model over `rows` takes it, by column name: what
